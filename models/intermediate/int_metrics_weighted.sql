@@ -1,0 +1,59 @@
+{#
+    The metric catalog with each metric's weight normalised within its indicator and its
+    effective weight in the composite (indicator effective weight × metric weight).
+#}
+
+with
+
+metrics as (
+    select * from {{ ref('stg_index__metrics') }}
+),
+
+indicators as (
+    select * from {{ ref('int_indicators_weighted') }}
+),
+
+node_totals as (
+    select
+        framework_code,
+        node_code,
+        sum(weight) as node_weight,
+        count(*) as n_metrics
+    from metrics
+    group by framework_code, node_code
+),
+
+final as (
+    select
+        metrics.framework_code,
+        metrics.metric_code,
+        metrics.node_code,
+        metrics.name_zh,
+        metrics.name_en,
+        metrics.unit,
+        metrics.value_type,
+        metrics.decimals,
+        metrics.weight as weight_as_given,
+        metrics.weight / node_totals.node_weight as weight,
+        indicators.effective_weight * metrics.weight / node_totals.node_weight
+            as effective_weight,
+        metrics.direction,
+        metrics.transform,
+        metrics.normalization,
+        metrics.lower_bound,
+        metrics.upper_bound,
+        metrics.plausible_min,
+        metrics.plausible_max,
+        metrics.source_hint
+    from metrics
+    inner join node_totals
+        on
+            metrics.framework_code = node_totals.framework_code
+            and metrics.node_code = node_totals.node_code
+    left join indicators
+        on
+            metrics.framework_code = indicators.framework_code
+            and metrics.node_code = indicators.node_code
+)
+
+select * from final

@@ -1,0 +1,40 @@
+with
+
+composite as (
+    select * from {{ ref('int_composite_scores_aggregated') }}
+),
+
+level1 as (
+    select * from {{ ref('int_level1_scores_aggregated') }}
+),
+
+level2 as (
+    select * from {{ ref('int_level2_scores_aggregated') }}
+),
+
+level3 as (
+    select * from {{ ref('int_level3_scores_aggregated') }}
+),
+
+unioned as (
+    select * from composite
+    union all
+    select * from level1
+    union all
+    select * from level2
+    union all
+    select * from level3
+),
+
+final as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        level,
+        score
+    from unioned
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""digindex: tooling for the composite-index warehouse (CLI, generators, gate, publication)."""

@@ -1,0 +1,75 @@
+"""Run dbt in-process (dbtRunner) against a chosen warehouse file, raising on failure.
+
+The one way this project calls dbt: the CLI, the tests and the benchmarks all come here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from digindex.paths import DEFAULT_DB, REPO_ROOT
+
+
+class DbtError(RuntimeError):
+    """dbt did not succeed; the message lists what failed."""
+
+    def __init__(self, command: str, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(f"dbt {command} failed:\n  " + "\n  ".join(failures or ["(no detail)"]))
+
+
+def _failures(result: Any) -> list[str]:
+    out: list[str] = []
+    for r in getattr(result, "results", None) or []:
+        status = str(getattr(r, "status", ""))
+        if status.lower() in {"error", "fail", "runtime error"}:
+            node = getattr(r, "node", None)
+            name = getattr(node, "unique_id", "?")
+            message = (getattr(r, "message", "") or "").strip().splitlines()
+            out.append(f"{status.upper()} {name}: {message[0] if message else ''}")
+    return out
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in-process after a run.
+
+    DuckDB allows one process per file: without this, the gate, the dashboard or a
+    second process could not open the warehouse while this Python process lives.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:  # another adapter
+        return
+    with manager._LOCK:
+        env = manager._ENV
+        manager._ENV = None
+        if env is not None:
+            env.close()
+
+
+def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path = REPO_ROOT,
+            dbt_vars: str | None = None, quiet: bool = False) -> Any:
+    """Invoke `dbt <args>` on `db` (default: build/warehouse.duckdb or $DIGINDEX_DB)."""
+    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
+
+    path = Path(db or DEFAULT_DB).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["DIGINDEX_DB"] = str(path)
+    full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if dbt_vars:
+        full += ["--vars", dbt_vars]
+    if quiet:
+        full = ["--quiet", *full]
+    try:
+        res = dbtRunner().invoke(full)
+    finally:
+        _release_duckdb()
+    if not res.success:
+        failures = _failures(res.result)
+        if res.exception is not None:
+            failures.append(f"{type(res.exception).__name__}: {res.exception}")
+        raise DbtError(" ".join(args), failures)
+    return res.result

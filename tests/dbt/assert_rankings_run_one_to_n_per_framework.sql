@@ -1,0 +1,96 @@
+-- Ranks are competition ranks (1 + the number of strictly higher composites in the same
+-- framework and edition), and every framework ranks exactly its regions: as many as the
+-- regions seed lists and as many as the published table prints (120 / 100 / 30 for 2022).
+with
+
+rankings as (
+    select * from {{ ref('fct_rankings') }}
+),
+
+regions as (
+    select * from {{ ref('dim_regions') }}
+),
+
+published as (
+    select * from {{ ref('stg_reference__published_rankings') }}
+),
+
+expected_rank as (
+    select
+        r.edition,
+        r.framework_code,
+        r.region_code,
+        r.rank,
+        1 + sum(case when other.composite_score > r.composite_score then 1 else 0 end)
+            as competition_rank
+    from rankings as r
+    inner join rankings as other
+        on r.edition = other.edition and r.framework_code = other.framework_code
+    group by r.edition, r.framework_code, r.region_code, r.rank
+),
+
+bad_ranks as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        'rank ' || cast(rank as string) || ' should be ' || cast(competition_rank as string)
+            as problem
+    from expected_rank
+    where rank != competition_rank
+),
+
+counts as (
+    select
+        rankings.edition,
+        rankings.framework_code,
+        count(*) as n_ranked,
+        min(rankings.rank) as min_rank,
+        max(rankings.rank) as max_rank
+    from rankings
+    group by rankings.edition, rankings.framework_code
+),
+
+region_counts as (
+    select
+        framework_code,
+        count(*) as n_regions
+    from regions
+    group by framework_code
+),
+
+published_counts as (
+    select
+        framework_code,
+        count(*) as n_published
+    from published
+    group by framework_code
+),
+
+bad_counts as (
+    select
+        counts.edition,
+        counts.framework_code,
+        cast(null as string) as region_code,
+        'ranked ' || cast(counts.n_ranked as string)
+        || ', regions ' || cast(coalesce(region_counts.n_regions, 0) as string)
+        || ', published ' || cast(coalesce(published_counts.n_published, 0) as string)
+        || ', ranks ' || cast(counts.min_rank as string) || '..' || cast(counts.max_rank as string)
+            as problem
+    from counts
+    left join region_counts on counts.framework_code = region_counts.framework_code
+    left join published_counts on counts.framework_code = published_counts.framework_code
+    where
+        counts.n_ranked != coalesce(region_counts.n_regions, 0)
+        or (published_counts.n_published is not null and counts.n_ranked != published_counts.n_published)
+        or counts.min_rank != 1
+        or counts.max_rank > counts.n_ranked
+),
+
+final as (
+    select * from bad_ranks
+    union all
+    select * from bad_counts
+)
+
+select * from final
