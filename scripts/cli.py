@@ -1,23 +1,39 @@
-"""digindex: build the composite-index warehouse and look at its rankings.
+"""digindex: build, check and publish the composite-index warehouse, and read its rankings.
 
-Exit codes: 0 success; 1 a build step or data test failed (what failed is printed);
-2 bad command-line usage.
+  digindex run                 build → check → publish, then print the top 10 per peer group
+  digindex build               dbt build: seeds, models, every data test and unit test
+  digindex check               the Great Expectations gate (expectations/*.json)
+  digindex publish             gate again, then publish the edition (tables + exports)
+  digindex query county -n 20  a peer group's ranking as a table
+
+Exit codes: 0 success · 1 the dbt build failed (or no successful build to publish) ·
+2 bad usage · 3 the gate failed (what failed is listed) · 4 the publication failed
+(the previous publication is untouched).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from digindex import gate
 from digindex.dbt_runner import DbtError, run_dbt
-from digindex.paths import DEFAULT_DB
+from digindex.paths import DEFAULT_DB, DEFAULT_PUBLISH_DIR, REPO_ROOT
 from digindex.tables import format_table
 
 FRAMEWORK_ORDER = ["district", "county", "zone"]
+EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_GATE, EXIT_PUBLISH = 0, 1, 2, 3, 4
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def _step(message: str) -> float:
@@ -25,63 +41,166 @@ def _step(message: str) -> float:
     return time.perf_counter()
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    t0 = _step(f"dbt build (seeds, models, data tests, unit tests) into {args.db}")
+def _done(t0: float, what: str) -> None:
+    print(f"    {what} in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def do_build(args: argparse.Namespace, run_id: str) -> bool:
+    t0 = _step(f"build: dbt build (seeds, models, data tests, unit tests) into {args.db}")
+    failures: list[str] = []
     try:
-        run_dbt(["build"], db=args.db, quiet=not args.verbose)
+        run_dbt(["build"], db=args.db, project_dir=args.project_dir,
+                quiet=not getattr(args, "verbose", False))
     except DbtError as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    print(f"    built and tested in {time.perf_counter() - t0:.1f} s")
-    return 0
+        failures = err.failures
+    gate.record_build(args.db, run_id, not failures, failures)
+    if failures:
+        print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
+        return False
+    _done(t0, "built and tested")
+    return True
 
 
-def top_tables(db: Path, n: int, edition: int | None = None,
-               frameworks: list[str] | None = None) -> str:
+def do_check(args: argparse.Namespace, run_id: str, build_ok: bool) -> gate.GateResult:
+    t0 = _step("check: Great Expectations suites " + ", ".join(gate.SUITE_ORDER))
+    result = gate.run_gate(args.db, run_id, build_ok=build_ok,
+                           directory=args.project_dir / "expectations")
+    gate.record_gate(args.db, result)
+    report = args.publish_dir / "runs" / f"{run_id}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2),
+                      encoding="utf-8")
+    for s in result.suites:
+        status = "skipped" if s.skipped_reason else ("passed" if s.success else "FAILED")
+        failed = sum(not e.success for e in s.expectations)
+        print(f"    {s.name:<10} {status:<8} {len(s.expectations) - failed}/"
+              f"{len(s.expectations)} expectations, {s.n_rows} rows")
+    if not result.success:
+        print("    the gate FAILED:\n" + gate.format_failures(result), file=sys.stderr)
+        print(f"    full report: {report} and audit.expectation_results "
+              f"(run_id = '{run_id}')", file=sys.stderr)
+    else:
+        _done(t0, "all suites passed")
+    return result
+
+
+def _latest_edition(db: Path, table: str = "marts.fct_rankings") -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return int(con.execute(f"select max(edition) from {table}").fetchone()[0])
+    finally:
+        con.close()
+
+
+def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult) -> int:
+    from digindex import publish
+
+    edition = args.edition or _latest_edition(args.db)
+    t0 = _step(f"publish: edition {edition} → schema published and {args.publish_dir}/{edition}")
+    inputs = sorted((args.project_dir / "seeds").rglob("*.csv"))
+    try:
+        pub = publish.publish(args.db, edition, run_id, result.summary(),
+                              result.to_json_dict(), args.publish_dir, inputs)
+    except Exception as err:  # any failure means: not published
+        print(f"    publication FAILED ({type(err).__name__}: {err}); the previous "
+              "publication is unchanged", file=sys.stderr)
+        return EXIT_PUBLISH
+    counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
+    _done(t0, f"published run {run_id} ({counts})")
+    print(f"    exports: {pub.directory}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    return EXIT_OK if do_build(args, new_run_id()) else EXIT_BUILD
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    last = gate.last_build(args.db)
+    build_ok = last is not None and last[1]
+    return EXIT_OK if do_check(args, new_run_id(), build_ok).success else EXIT_GATE
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    last = gate.last_build(args.db)
+    if last is None or not last[1]:
+        print("refused: the latest dbt build did not succeed (or there is none); run "
+              "`digindex build` first", file=sys.stderr)
+        return EXIT_BUILD
+    run_id = new_run_id()
+    result = do_check(args, run_id, build_ok=True)
+    if not result.success:
+        print("refused: the gate failed; nothing was published", file=sys.stderr)
+        return EXIT_GATE
+    return do_publish(args, run_id, result)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    run_id = new_run_id()
+    print(f"run {run_id}")
+    build_ok = do_build(args, run_id)
+    result = do_check(args, run_id, build_ok)
+    if not build_ok:
+        print("refused: the dbt build failed; nothing was published", file=sys.stderr)
+        return EXIT_BUILD
+    if not result.success:
+        print("refused: the gate failed; nothing was published", file=sys.stderr)
+        return EXIT_GATE
+    code = do_publish(args, run_id, result)
+    if code:
+        return code
+    print()
+    print(ranking_tables(args.db, 10, source="published"))
+    return EXIT_OK
+
+
+def ranking_tables(db: Path, n: int, edition: int | None = None,
+                   frameworks: list[str] | None = None, source: str = "published") -> str:
     """The top `n` of each framework's ranking as printable tables."""
+    tables = {"published": ("published.rankings", "published.regions", "published.indicators"),
+              "marts": ("marts.fct_rankings", "marts.dim_regions", "marts.dim_indicators")}
+    rankings, regions, indicators = tables[source]
     con = duckdb.connect(str(db), read_only=True)
     try:
         if edition is None:
-            edition = con.execute("select max(edition) from marts.fct_rankings").fetchone()[0]
+            edition = con.execute(f"select max(edition) from {rankings}").fetchone()[0]
         found = [r[0] for r in con.execute(
-            "select distinct framework_code from marts.fct_rankings where edition = ?",
+            f"select distinct framework_code from {rankings} where edition = ?",
             [edition]).fetchall()]
         order = sorted(found, key=lambda f: (FRAMEWORK_ORDER.index(f)
                                              if f in FRAMEWORK_ORDER else 99, f))
         out = []
         for fw in frameworks or order:
             title, count = con.execute(
-                """select i.name_zh || ' / ' || i.name_en, count(*)
-                   from marts.fct_rankings r
-                   join marts.dim_indicators i
-                     on i.framework_code = r.framework_code and i.parent_code is null
-                   where r.edition = ? and r.framework_code = ?
-                   group by 1""", [edition, fw]).fetchone() or (fw, 0)
+                f"""select i.name_zh || ' / ' || i.name_en, count(*)
+                    from {rankings} r
+                    join {indicators} i
+                      on i.framework_code = r.framework_code and i.parent_code is null
+                    where r.edition = ? and r.framework_code = ?
+                    group by 1""", [edition, fw]).fetchone() or (fw, 0)
             rows = con.execute(
-                """select r.rank, r.region_name, g.province, r.composite_score_1dp,
-                          round(r.composite_score, 4)
-                   from marts.fct_rankings r join marts.dim_regions g using (region_code)
-                   where r.edition = ? and r.framework_code = ?
-                   order by r.rank, r.region_name limit ?""", [edition, fw, n]).fetchall()
-            out.append(f"{title} — {edition}, top {min(n, count)} of {count}\n" + format_table(
-                ["rank", "region", "province", "score", "unrounded"], rows,
-                [True, False, False, True, True]))
+                f"""select r.rank, r.region_name, g.province, r.composite_score_1dp,
+                           round(r.composite_score, 4)
+                    from {rankings} r join {regions} g using (region_code)
+                    where r.edition = ? and r.framework_code = ?
+                    order by r.rank, r.region_name limit ?""", [edition, fw, n]).fetchall()
+            out.append(f"{title} — {edition} ({source}), top {min(n, count)} of {count}\n"
+                       + format_table(["rank", "region", "province", "score", "unrounded"],
+                                      rows, [True, False, False, True, True]))
         return "\n\n".join(out)
     finally:
         con.close()
 
 
-def cmd_top(args: argparse.Namespace) -> int:
-    print(top_tables(args.db, args.n, args.edition, args.framework))
-    return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    code = cmd_build(args)
-    if code:
-        return code
-    print()
-    return cmd_top(args)
+def cmd_query(args: argparse.Namespace) -> int:
+    try:
+        print(ranking_tables(args.db, args.n, args.edition, args.framework or None,
+                             args.source))
+    except duckdb.Error as err:
+        print(f"cannot read the {args.source} rankings from {args.db}: {err}\n"
+              "run `digindex run` first", file=sys.stderr)
+        return EXIT_BUILD
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,29 +208,46 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB,
                         help="warehouse file (default: %(default)s; env DIGINDEX_DB)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--publish-dir", type=Path, default=DEFAULT_PUBLISH_DIR,
+                        help="where exports and gate reports go (default: %(default)s; "
+                             "env DIGINDEX_PUBLISH_DIR)")
+    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT,
+                        help="dbt project (seeds, models, expectations; default: this repo)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("build", help="dbt build: seeds, models, data tests and unit tests")
-    p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
-    p.set_defaults(func=cmd_build)
+    def add(name: str, func, helptext: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.set_defaults(func=func)
+        return p
 
     for name, func, helptext in [
-        ("top", cmd_top, "print the top of each peer group's ranking"),
-        ("run", cmd_run, "build, then print the top of each peer group"),
+        ("run", cmd_run, "build, check and publish; print the top 10 of each peer group"),
+        ("build", cmd_build, "dbt build: seeds, models, every data test and unit test"),
     ]:
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("-n", type=int, default=10, help="rows per peer group (default 10)")
-        p.add_argument("--edition", type=int, help="edition (default: the latest)")
-        p.add_argument("--framework", action="append", choices=None,
-                       help="framework code(s) to show (default: all)")
+        p = add(name, func, helptext)
+        p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
         if name == "run":
-            p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
-        p.set_defaults(func=func)
+            p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    add("check", cmd_check, "run the Great Expectations suites and record their results")
+    p = add("publish", cmd_publish, "check again, then publish an edition (tables + exports)")
+    p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    p = add("query", cmd_query, "print a peer group's ranking as a table")
+    p.add_argument("framework", nargs="*", help="framework code(s): district, county, zone "
+                                                "(default: all)")
+    p.add_argument("-n", type=int, default=10, help="rows per peer group (default 10)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    p.add_argument("--source", choices=["published", "marts"], default="published",
+                   help="read the published tables (default) or the marts")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.db = Path(args.db).resolve()
+    args.publish_dir = Path(args.publish_dir).resolve()
+    args.project_dir = Path(args.project_dir).resolve()
+    if not hasattr(args, "edition"):
+        args.edition = None
     return int(args.func(args))
 
 

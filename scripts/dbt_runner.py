@@ -58,7 +58,8 @@ def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path = REP
     path = Path(db or DEFAULT_DB).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DIGINDEX_DB"] = str(path)
-    full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+            "--target-path", str(project_dir / "target"), "--log-path", str(project_dir / "logs")]
     if dbt_vars:
         full += ["--vars", dbt_vars]
     if quiet:

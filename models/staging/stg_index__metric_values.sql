@@ -9,7 +9,8 @@ renamed as (
         cast(edition as integer) as edition,
         cast(region_code as string) as region_code,
         cast(metric_code as string) as metric_code,
-        cast(value as double) as value
+        cast(value as string) as value_text,
+        try_cast(value as double) as value
     from source
 )
 

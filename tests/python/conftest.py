@@ -1,35 +1,45 @@
-"""Shared fixtures: one dbt build of the shipped project into a temporary warehouse.
-
-dbt runs serially (DuckDB has one writer) and never touches the user's warehouse.
+"""Shared fixtures: one complete run (dbt build → gate → publish) of a temporary copy of
+the project, which most tests read. dbt runs serially (DuckDB has one writer) and never
+touches the user's warehouse.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-
-from digindex.dbt_runner import DbtError, run_dbt
-
-
-@pytest.fixture(scope="session")
-def build_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """`dbt build` (seeds, models, every data test and unit test) into a temporary file."""
-    db = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    try:
-        result = run_dbt(["build"], db=db, quiet=True)
-    except DbtError as err:
-        return {"db": db, "error": err, "results": []}
-    return {"db": db, "error": None, "results": list(result.results)}
+from _project import copy_project, digindex
 
 
 @pytest.fixture(scope="session")
-def warehouse(build_result: dict[str, object]) -> Path:
-    if build_result["error"] is not None:
-        pytest.fail(f"the warehouse did not build: {build_result['error']}")
-    return Path(str(build_result["db"]))
+def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """`digindex run` on a copy of the project: its directory and exit code."""
+    project = copy_project(tmp_path_factory.mktemp("baseline"))
+    return project, digindex(project, "run")
+
+
+@pytest.fixture(scope="session")
+def baseline(baseline_run: tuple[Path, int]) -> Path:
+    project, code = baseline_run
+    if code != 0:
+        pytest.fail(f"the baseline `digindex run` failed with exit code {code}")
+    return project
+
+
+@pytest.fixture(scope="session")
+def build_results(baseline_run: tuple[Path, int]) -> list[dict[str, Any]]:
+    """dbt's run_results.json of the baseline build."""
+    project, _ = baseline_run
+    return json.loads((project / "target" / "run_results.json").read_text())["results"]
+
+
+@pytest.fixture(scope="session")
+def warehouse(baseline: Path) -> Path:
+    return baseline / "wh.duckdb"
 
 
 @pytest.fixture()

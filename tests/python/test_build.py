@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 
-def test_dbt_build_passes_every_data_and_unit_test(build_result: dict[str, object]) -> None:
-    assert build_result["error"] is None, str(build_result["error"])
-    results = build_result["results"]
-    kinds = Counter(r.node.resource_type for r in results)  # type: ignore[attr-defined]
-    statuses = Counter(str(r.status) for r in results)  # type: ignore[attr-defined]
+def test_dbt_build_passes_every_data_and_unit_test(build_results: list[dict[str, Any]]) -> None:
+    kinds = Counter(r["unique_id"].split(".")[0] for r in build_results)
+    failed = [(r["unique_id"], r["status"], r["message"]) for r in build_results
+              if r["status"] not in {"success", "pass"}]
+    assert not failed, failed
     # the suite really ran: seeds, models, data tests and the macros' unit tests
     assert kinds["seed"] == 6
     assert kinds["model"] >= 19
     assert kinds["test"] >= 80
     assert kinds["unit_test"] >= 2
-    assert set(statuses) <= {"success", "pass"}, statuses
 
 
 def test_marts_hold_every_region_and_node(con) -> None:  # type: ignore[no-untyped-def]

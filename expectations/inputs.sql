@@ -1,0 +1,86 @@
+-- Frame for the `inputs` suite: one row per value row in the seed, plus one row per
+-- region × metric pair of its framework that has no value at all (edition × pair).
+with
+
+regions as (
+    select region_code, framework_code from staging.stg_index__regions
+),
+
+metrics as (
+    select framework_code, metric_code, node_code, plausible_min, plausible_max
+    from staging.stg_index__metrics
+),
+
+observed as (
+    select edition, region_code, metric_code, value_text, value
+    from staging.stg_index__metric_values
+),
+
+editions as (
+    select distinct edition from observed
+),
+
+expected as (
+    select editions.edition, regions.region_code, metrics.metric_code
+    from editions
+    cross join regions
+    inner join metrics on regions.framework_code = metrics.framework_code
+),
+
+pair_counts as (
+    select edition, region_code, metric_code, count(value_text) as n_values_for_pair
+    from observed
+    group by edition, region_code, metric_code
+),
+
+observed_rows as (
+    select
+        observed.edition,
+        observed.region_code,
+        observed.metric_code,
+        observed.value_text,
+        observed.value,
+        regions.framework_code as region_framework,
+        case
+            when regions.region_code is null then 'n/a (unknown region)'
+            else metrics.node_code
+        end as metric_indicator,
+        metrics.plausible_min,
+        metrics.plausible_max
+    from observed
+    left join regions on observed.region_code = regions.region_code
+    left join metrics
+        on regions.framework_code = metrics.framework_code
+        and observed.metric_code = metrics.metric_code
+),
+
+missing_pairs as (
+    select expected.edition, expected.region_code, expected.metric_code,
+        cast(null as varchar) as value_text, cast(null as double) as value,
+        regions.framework_code as region_framework, metrics.node_code as metric_indicator,
+        metrics.plausible_min, metrics.plausible_max
+    from expected
+    inner join regions on expected.region_code = regions.region_code
+    inner join metrics
+        on regions.framework_code = metrics.framework_code
+        and expected.metric_code = metrics.metric_code
+    left join pair_counts
+        on expected.edition = pair_counts.edition
+        and expected.region_code = pair_counts.region_code
+        and expected.metric_code = pair_counts.metric_code
+    where pair_counts.region_code is null
+)
+
+select
+    rows.*,
+    coalesce(pair_counts.n_values_for_pair, 0) as n_values_for_pair,
+    case
+        when rows.value is null or rows.plausible_min is null then null
+        else rows.value between rows.plausible_min and rows.plausible_max
+    end as within_plausible_range
+from (select * from observed_rows union all select * from missing_pairs) as rows
+left join pair_counts
+    on rows.edition = pair_counts.edition
+    and rows.region_code = pair_counts.region_code
+    and rows.metric_code = pair_counts.metric_code
+order by rows.edition, rows.region_code, rows.metric_code

@@ -1,0 +1,66 @@
+-- Frame for the `outputs` suite: one row per region (and edition) with what the marts hold
+-- for it. Aggregated in SQL so GX never reads the whole fact table.
+with
+
+regions as (
+    select region_code, framework_code from marts.dim_regions
+),
+
+indicators as (
+    select framework_code, count(*) as n_nodes from marts.dim_indicators group by framework_code
+),
+
+editions as (
+    select distinct edition from marts.fct_rankings
+),
+
+scores as (
+    select
+        edition, region_code,
+        count(*) as n_nodes_scored,
+        count(score) as n_scores_not_null,
+        min(score) as min_score,
+        max(score) as max_score
+    from marts.fct_indicator_scores
+    group by edition, region_code
+),
+
+rankings as (
+    select
+        edition, framework_code, region_code, composite_score, rank,
+        count(*) over (partition by edition, framework_code) as n_ranked_in_framework,
+        rank() over (partition by edition, framework_code order by composite_score desc)
+            as competition_rank
+    from marts.fct_rankings
+),
+
+region_counts as (
+    select framework_code, count(*) as n_regions_in_framework from regions group by framework_code
+)
+
+select
+    editions.edition,
+    regions.framework_code,
+    regions.region_code,
+    indicators.n_nodes as n_nodes_expected,
+    coalesce(scores.n_scores_not_null, 0) as n_nodes_scored,
+    indicators.n_nodes - coalesce(scores.n_scores_not_null, 0) as n_nodes_missing,
+    scores.min_score,
+    scores.max_score,
+    rankings.composite_score,
+    rankings.rank,
+    region_counts.n_regions_in_framework,
+    rankings.n_ranked_in_framework,
+    rankings.rank between 1 and region_counts.n_regions_in_framework as rank_within_1_to_n,
+    rankings.rank = rankings.competition_rank as rank_is_competition_rank,
+    rankings.n_ranked_in_framework = region_counts.n_regions_in_framework
+        as framework_fully_ranked
+from editions
+cross join regions
+left join indicators on regions.framework_code = indicators.framework_code
+left join region_counts on regions.framework_code = region_counts.framework_code
+left join scores
+    on editions.edition = scores.edition and regions.region_code = scores.region_code
+left join rankings
+    on editions.edition = rankings.edition and regions.region_code = rankings.region_code
+order by editions.edition, regions.framework_code, rankings.rank

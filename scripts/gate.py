@@ -1,0 +1,289 @@
+"""The completeness gate: Great Expectations suites over frames read from the warehouse.
+
+Each concern is a pair of files in ``expectations/``: ``<suite>.sql`` computes a frame in
+DuckDB (aggregating there, so GX never reads whole fact tables) and ``<suite>.json`` is a
+GX 1.x expectation suite over that frame. GX runs on its pandas datasource (its SQL
+datasource on DuckDB silently fails). Results are written to the warehouse (``audit``
+schema) and returned for the JSON report and the console summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from digindex.paths import REPO_ROOT
+
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SUITE_ORDER = ["inputs", "framework", "outputs"]
+# suites that read only inputs (seeds via staging views) can run when the build failed
+INPUT_SUITES = {"inputs", "framework"}
+MAX_EXAMPLES = 20
+
+
+@dataclass
+class ExpectationOutcome:
+    suite: str
+    index: int
+    expectation_type: str
+    column: str | None
+    description: str
+    kwargs: dict[str, Any]
+    success: bool
+    unexpected_count: int
+    observed_value: Any
+    examples: list[dict[str, Any]]
+
+
+@dataclass
+class SuiteOutcome:
+    name: str
+    success: bool
+    skipped_reason: str | None = None
+    n_rows: int = 0
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+
+@dataclass
+class GateResult:
+    run_id: str
+    started_at: str
+    finished_at: str
+    suites: list[SuiteOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(s.success for s in self.suites)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "started_at": self.started_at,
+            "finished_at": self.finished_at, "success": self.success,
+            "suites": [{
+                "name": s.name, "success": s.success, "skipped_reason": s.skipped_reason,
+                "n_rows": s.n_rows,
+                "expectations": [{
+                    "type": e.expectation_type, "column": e.column,
+                    "description": e.description, "kwargs": e.kwargs, "success": e.success,
+                    "unexpected_count": e.unexpected_count,
+                    "observed_value": e.observed_value, "unexpected_examples": e.examples,
+                } for e in s.expectations],
+            } for s in self.suites],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {s.name: {"success": s.success, "skipped": s.skipped_reason is not None,
+                         "failed": sum(not e.success for e in s.expectations),
+                         "evaluated": len(s.expectations)} for s in self.suites}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe Python value (numpy scalars, NaN, timestamps)."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> tuple[dict[str, Any], str]:
+    spec = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+    sql = (directory / spec["meta"]["frame_sql"]).read_text(encoding="utf-8")
+    return spec, sql
+
+
+def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx  # imported late: slow to import
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (context.data_sources.add_pandas(f"frames_{name}")
+             .add_dataframe_asset(name)
+             .add_batch_definition_whole_dataframe("whole")
+             .get_batch(batch_parameters={"dataframe": frame}))
+    suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"],
+                                meta=spec.get("meta", {}))
+    index_columns = [c for c in spec["meta"].get("index_columns", []) if c in frame.columns]
+    result = batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
+        "partial_unexpected_count": MAX_EXAMPLES})
+    outcomes = []
+    for i, (declared, r) in enumerate(zip(spec["expectations"], result.results, strict=True)):
+        res = r.result or {}
+        examples = res.get("unexpected_index_list") or []
+        if not examples and res.get("partial_unexpected_list"):
+            examples = [{"value": v} for v in res["partial_unexpected_list"]]
+        exc = (r.exception_info or {}).get("exception_message") if r.exception_info else None
+        if exc:
+            examples = [{"error": exc}]
+        outcomes.append(ExpectationOutcome(
+            suite=name, index=i, expectation_type=declared["type"],
+            column=declared["kwargs"].get("column"),
+            description=declared.get("meta", {}).get("description", declared["type"]),
+            kwargs=_plain(declared["kwargs"]), success=bool(r.success),
+            unexpected_count=int(res.get("unexpected_count") or (0 if r.success else 1)),
+            observed_value=_plain(res.get("observed_value")),
+            examples=_plain(examples[:MAX_EXAMPLES])))
+    return outcomes
+
+
+def run_gate(db: Path, run_id: str, build_ok: bool = True,
+             directory: Path = EXPECTATIONS_DIR) -> GateResult:
+    """Run every suite against the warehouse `db` (read-only)."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    suites: list[SuiteOutcome] = []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for name in SUITE_ORDER:
+            if not build_ok and name not in INPUT_SUITES:
+                suites.append(SuiteOutcome(name, False, "skipped: the dbt build failed, "
+                                           "so the marts may be stale or missing"))
+                continue
+            spec, sql = load_suite(name, directory)
+            try:
+                frame = con.execute(sql).df()
+            except duckdb.Error as err:
+                suites.append(SuiteOutcome(name, False, f"frame query failed: {err}"))
+                continue
+            outcomes = _validate(name, spec, frame)
+            suites.append(SuiteOutcome(name, all(o.success for o in outcomes), None,
+                                       len(frame), outcomes))
+    finally:
+        con.close()
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    return GateResult(run_id, started, finished, suites)
+
+
+AUDIT_DDL = [
+    "create schema if not exists audit",
+    """create table if not exists audit.gate_runs (
+        run_id varchar primary key, started_at timestamptz, finished_at timestamptz,
+        success boolean, summary json)""",
+    """create table if not exists audit.expectation_results (
+        run_id varchar, suite varchar, expectation_index integer, expectation_type varchar,
+        column_name varchar, description varchar, kwargs json, success boolean,
+        unexpected_count bigint, observed_value json, unexpected_examples json,
+        skipped_reason varchar)""",
+    """create table if not exists audit.build_runs (
+        run_id varchar primary key, finished_at timestamptz, success boolean,
+        failures json)""",
+]
+
+
+def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in AUDIT_DDL:
+        con.execute(ddl)
+
+
+def record_build(db: Path, run_id: str, success: bool, failures: list[str]) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        ensure_audit(con)
+        con.execute("insert into audit.build_runs values (?, now(), ?, ?)",
+                    [run_id, success, json.dumps(failures, ensure_ascii=False)])
+    finally:
+        con.close()
+
+
+def last_build(db: Path) -> tuple[str, bool] | None:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        exists = con.execute("""select count(*) from information_schema.tables
+                                where table_schema = 'audit' and table_name = 'build_runs'""")
+        if not exists.fetchone()[0]:
+            return None
+        row = con.execute("""select run_id, success from audit.build_runs
+                             order by finished_at desc limit 1""").fetchone()
+        return (row[0], bool(row[1])) if row else None
+    finally:
+        con.close()
+
+
+def record_gate(db: Path, result: GateResult) -> None:
+    """Keep the results in the warehouse's audit schema."""
+    con = duckdb.connect(str(db))
+    try:
+        ensure_audit(con)
+        con.execute("begin")
+        con.execute("insert into audit.gate_runs values (?, ?, ?, ?, ?)",
+                    [result.run_id, result.started_at, result.finished_at, result.success,
+                     json.dumps(result.summary())])
+        for s in result.suites:
+            if s.skipped_reason:
+                con.execute("""insert into audit.expectation_results
+                               (run_id, suite, success, skipped_reason)
+                               values (?, ?, false, ?)""",
+                            [result.run_id, s.name, s.skipped_reason])
+            for e in s.expectations:
+                con.execute(
+                    "insert into audit.expectation_results values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [result.run_id, s.name, e.index, e.expectation_type, e.column,
+                     e.description, json.dumps(e.kwargs, ensure_ascii=False), e.success,
+                     e.unexpected_count, json.dumps(e.observed_value, ensure_ascii=False),
+                     json.dumps(e.examples, ensure_ascii=False), None])
+        con.execute("commit")
+    finally:
+        con.close()
+
+
+def _describe_expected(e: ExpectationOutcome) -> str:
+    k = e.kwargs
+    if "value_set" in k:
+        return f"in {k['value_set']}"
+    if "regex" in k:
+        return "a number"
+    if "min_value" in k or "max_value" in k:
+        lo, hi = k.get("min_value"), k.get("max_value")
+        if lo == hi and lo is not None:
+            return f"= {lo}"
+        return " and ".join(p for p in [f">= {lo}" if lo is not None else "",
+                                        f"<= {hi}" if hi is not None else ""] if p)
+    if e.expectation_type.endswith("not_be_null"):
+        return "not null"
+    return e.expectation_type
+
+
+def format_failures(result: GateResult, limit: int = 10) -> str:
+    """What failed, short and readable: suite, expectation, rows, observed vs expected."""
+    lines = []
+    for s in result.suites:
+        if s.skipped_reason:
+            lines.append(f"- {s.name}: {s.skipped_reason}")
+            continue
+        for e in s.expectations:
+            if e.success:
+                continue
+            lines.append(f"- {s.name}: {e.description} — {e.unexpected_count} row(s) fail "
+                         f"[{e.expectation_type}({e.column})]")
+            for ex in e.examples[:limit]:
+                observed = ex.get(e.column, ex.get("value", ex.get("error")))
+                where = ", ".join(f"{k}={v}" for k, v in ex.items()
+                                  if k != e.column and v is not None)
+                lines.append(f"    {where}: {e.column} = {observed!r}, expected "
+                             f"{_describe_expected(e)}")
+            if e.unexpected_count > limit:
+                lines.append(f"    … and {e.unexpected_count - limit} more "
+                             "(see the JSON report / audit.expectation_results)")
+    return "\n".join(lines)

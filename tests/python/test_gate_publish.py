@@ -1,0 +1,149 @@
+"""Write–audit–publish: the gate refuses bad input, names it, and never damages what was
+published before; a complete run publishes 120 / 100 / 30 rows.
+
+Each test works on a temporary copy of the project (seeds, models, expectations) with its
+own warehouse and publish directory, starting from a published baseline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from _project import digindex, published_state
+
+from digindex import cli, publish
+from digindex.paths import REPO_ROOT
+
+
+@pytest.fixture()
+def project(baseline: Path, tmp_path: Path) -> Path:
+    """A copy of the published baseline (project, warehouse and exports) to break."""
+    dest = tmp_path / "project"
+    shutil.copytree(baseline, dest, ignore=shutil.ignore_patterns("target", "logs"))
+    return dest
+
+
+def test_a_complete_run_publishes_every_peer_group(baseline: Path) -> None:
+    con = duckdb.connect(str(baseline / "wh.duckdb"), read_only=True)
+    try:
+        counts = dict(con.execute("""select framework_code, count(*) from published.rankings
+                                     where edition = 2022 group by 1""").fetchall())
+        log = con.execute("""select edition, git_commit, inputs_sha256, suite_results
+                             from published.publication_log""").fetchall()
+        audit = con.execute("""select count(*), count(*) filter (where success)
+                               from audit.expectation_results""").fetchone()
+    finally:
+        con.close()
+    assert counts == {"district": 120, "county": 100, "zone": 30}
+    assert len(log) == 1 and log[0][0] == 2022 and len(log[0][2]) == 64
+    assert all(s["success"] for s in json.loads(log[0][3]).values())
+    assert audit[0] == audit[1] > 0
+    exports = baseline / "publish" / "2022"
+    manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["row_counts"]["rankings"] == 250
+    for name, meta in manifest["files"].items():
+        assert hashlib.sha256((exports / name).read_bytes()).hexdigest() == meta["sha256"]
+    assert (exports / "rankings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "北京海淀区" in (exports / "rankings.csv").read_text(encoding="utf-8-sig")
+
+
+def _edit(path: Path, change: Callable[[list[str]], list[str]]) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+
+
+VALUES = Path("seeds/values/metric_values.csv")
+NODES = Path("seeds/framework/framework_nodes.csv")
+
+
+def _drop_first_value(lines: list[str]) -> list[str]:
+    return [lines[0], *lines[2:]]
+
+
+def _duplicate_first_value(lines: list[str]) -> list[str]:
+    return [*lines, lines[1]]
+
+
+def _unknown_metric(lines: list[str]) -> list[str]:
+    e, r, _, v = lines[1].split(",")
+    return [*lines[:1], f"{e},{r},not_a_metric,{v}", *lines[2:]]
+
+
+def _non_numeric(lines: list[str]) -> list[str]:
+    e, r, m, _ = lines[1].split(",")
+    return [*lines[:1], f"{e},{r},{m},n/a", *lines[2:]]
+
+
+def _bump_weight(lines: list[str]) -> list[str]:
+    # district connectivity_infrastructure: 40% → 45%, so its siblings sum to 105%
+    return [line.replace("connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
+                         "Connectivity infrastructure,40,",
+                         "connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
+                         "Connectivity infrastructure,45,") if line.startswith("district,")
+            else line for line in lines]
+
+
+_first = (REPO_ROOT / VALUES).read_text(encoding="utf-8").splitlines()[1].split(",")
+FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how the gate names it
+
+
+@pytest.mark.parametrize(("path", "change", "expected"), [
+    (VALUES, _drop_first_value,
+     ["exactly one value", FIRST_VALUE, "n_values_for_pair = 0"]),
+    (VALUES, _duplicate_first_value,
+     ["exactly one value", FIRST_VALUE, "n_values_for_pair = 2"]),
+    (VALUES, _unknown_metric,
+     ["belongs to a metric of its region's framework", "metric_code=not_a_metric",
+      "exactly one value", FIRST_VALUE]),
+    (VALUES, _non_numeric,
+     ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"]),
+    (NODES, _bump_weight,
+     ["children sum to 1", "framework_code=district, node_code=connectivity_infrastructure",
+      "sibling_weight_sum = 1.05"]),
+], ids=["missing_value", "duplicate_row", "unknown_metric", "non_numeric", "weights_105pct"])
+def test_bad_input_is_refused_named_and_leaves_the_publication(
+        project: Path, path: Path, change: Callable[[list[str]], list[str]],
+        expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    before = published_state(project)
+    _edit(project / path, change)
+    code = digindex(project, "run")
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "nothing was published" in err
+    for text in expected:
+        assert text in err, f"{text!r} not in:\n{err}"
+    assert published_state(project) == before
+
+
+@pytest.mark.parametrize("stage", ["tables_replaced", "exports_written"])
+def test_an_interrupted_publish_leaves_the_previous_publication(
+        project: Path, stage: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    before = published_state(project)
+
+    def fail(at: str) -> None:
+        if at == stage:
+            raise RuntimeError(f"injected failure at {at}")
+
+    monkeypatch.setattr(publish, "checkpoint", fail)
+    assert digindex(project, "publish") == cli.EXIT_PUBLISH
+    assert "injected failure" in capsys.readouterr().err
+    assert published_state(project) == before
+    assert not list((project / "publish").glob(".*.tmp"))
+    # and the next, uninterrupted publish goes through
+    monkeypatch.setattr(publish, "checkpoint", lambda at: None)
+    assert digindex(project, "publish") == 0
+
+
+def test_publish_is_refused_after_a_failed_build(project: Path) -> None:
+    before = published_state(project)
+    _edit(project / VALUES, _drop_first_value)
+    assert digindex(project, "build") == cli.EXIT_BUILD
+    assert digindex(project, "publish") == cli.EXIT_BUILD
+    assert published_state(project) == before
