@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## build the warehouse (dbt build: seeds, models, data and unit tests), print the top 10 of each peer group
+## build, check and publish the warehouse; print the top 10 of each peer group and the reconciliation
 run: install
 	$(VENV)/bin/digindex run
+	$(VENV)/bin/digindex reconcile
 
 ## everything CI runs: lint, then pytest (which drives dbt build with every data and unit test)
 test: install lint

@@ -5,6 +5,7 @@
   digindex check               the Great Expectations gate (expectations/*.json)
   digindex publish             gate again, then publish the edition (tables + exports)
   digindex query county -n 20  a peer group's ranking as a table
+  digindex reconcile           computed vs published; the audit of the printed tables
 
 Exit codes: 0 success · 1 the dbt build failed (or no successful build to publish) ·
 2 bad usage · 3 the gate failed (what failed is listed) · 4 the publication failed
@@ -203,6 +204,73 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> str:
+    """Computed vs published, the audit of the printed tables, the peer-group comparisons."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        if edition is None:
+            edition = con.execute("select max(edition) from marts.rpt_reconciliation").fetchone()[0]
+        out = [f"Reconciliation with the published report, edition {edition}",
+               "(marts.rpt_reconciliation, rpt_published_table_audit, rpt_peer_group_summary)",
+               ""]
+        rows = con.execute(
+            """select framework_code, count(*),
+                      count(*) filter (where status in ('match', 'rank_mismatch')),
+                      count(*) filter (where status = 'score_mismatch'),
+                      count(*) filter (where status = 'rank_mismatch'),
+                      count(*) filter (where status in ('not_in_reference', 'not_computed'))
+               from marts.rpt_reconciliation where edition = ?
+               group by 1 order by 1""", [edition]).fetchall()
+        out.append(format_table(["peer group", "regions", "score matches at 1 dp",
+                                 "score mismatches", "rank differs", "unmatched"], rows,
+                                [False, True, True, True, True, True]))
+        diffs = con.execute(
+            """select framework_code, printed_rank, region_name, computed_rank, printed_score,
+                      reason
+               from marts.rpt_reconciliation
+               where edition = ? and status != 'match'
+               order by framework_code, printed_rank""", [edition]).fetchall()
+        if diffs:
+            out += ["", "Why ranks or scores differ:"]
+            for fw, pr, name, cr, ps, reason in diffs[:limit * 3]:
+                out.append(f"  {fw} printed {pr} → computed {cr}  {name} ({ps}): {reason}")
+            if len(diffs) > limit * 3:
+                out.append(f"  … {len(diffs) - limit * 3} more: select * from "
+                           "marts.rpt_reconciliation where status != 'match'")
+        findings = con.execute(
+            """select kind, framework_code, count(*), min(evidence)
+               from marts.rpt_published_table_audit where edition = ?
+               group by 1, 2 order by 1, 2""", [edition]).fetchall()
+        out += ["", f"Audit of the printed tables: {sum(f[2] for f in findings)} findings"]
+        out.append(format_table(["kind", "peer group", "findings", "first example"],
+                                [(k, fw, n, (ev[:90] + "…") if len(ev) > 90 else ev)
+                                 for k, fw, n, ev in findings],
+                                [False, False, True, False]))
+        summary = con.execute(
+            """select framework_code, name_zh, region_count, round(computed_mean, 2),
+                      stated_average, round(printed_table_mean, 2),
+                      round(computed_minus_stated, 2), round(offset_difference, 3)
+               from marts.rpt_peer_group_summary where edition = ?
+               order by framework_code, level, node_code""", [edition]).fetchall()
+        out += ["", "Peer-group means (computed vs stated in the text vs printed table):"]
+        out.append(format_table(["peer group", "indicator", "n", "computed", "stated",
+                                 "printed table", "computed−stated", "offset diff"], summary,
+                                [False, False, True, True, True, True, True, True]))
+        return "\n".join(out)
+    finally:
+        con.close()
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    try:
+        print(reconcile_report(args.db, args.edition))
+    except duckdb.Error as err:
+        print(f"cannot read the reconciliation marts from {args.db}: {err}\n"
+              "run `digindex build` first", file=sys.stderr)
+        return EXIT_BUILD
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digindex", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -231,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("check", cmd_check, "run the Great Expectations suites and record their results")
     p = add("publish", cmd_publish, "check again, then publish an edition (tables + exports)")
     p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    p = add("reconcile", cmd_reconcile,
+            "compare computed results with the published report; audit the printed tables")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
     p = add("query", cmd_query, "print a peer group's ranking as a table")
     p.add_argument("framework", nargs="*", help="framework code(s): district, county, zone "
                                                 "(default: all)")

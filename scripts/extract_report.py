@@ -8,7 +8,9 @@ Provenance for three seeds, all read from the report text in
 * ``seeds/reference/published_rankings.csv`` — the three ranking tables of section 2,
   exactly as printed (rank, name, score), with the line of the text each row came from;
 * ``seeds/reference/published_averages.csv`` — the peer-group averages the text states
-  (composite and first-level, and the year-on-year change where it states one).
+  (composite and first-level, and the year-on-year change where it states one);
+* ``seeds/reference/published_statements.csv`` — other checkable claims of the text (the
+  highest-scoring region of each peer group, as the text names it).
 
 Chinese names are kept as printed; codes and English names come from ``NODE_NAMES``.
 Run ``python -m digindex.extract_report`` (``--check`` compares instead of writing).
@@ -29,6 +31,7 @@ from digindex.paths import REPO_ROOT, REPORT_TEXT
 FRAMEWORK_SEED = REPO_ROOT / "seeds" / "framework" / "framework_nodes.csv"
 RANKINGS_SEED = REPO_ROOT / "seeds" / "reference" / "published_rankings.csv"
 AVERAGES_SEED = REPO_ROOT / "seeds" / "reference" / "published_averages.csv"
+STATEMENTS_SEED = REPO_ROOT / "seeds" / "reference" / "published_statements.csv"
 
 # framework code -> (appendix heading, root name as the report calls the index, English)
 FRAMEWORKS: dict[str, tuple[str, str, str]] = {
@@ -161,6 +164,7 @@ RANKING_LINE = re.compile(r"^\s*(?P<rank>\d{1,3}) (?P<name>\S+) (?P<score>\d{2,3
 STATED_SCORE = re.compile(r"[，,]([^，,。：]+?)得分为(\d+\.\d)分")
 STATED_MEAN = re.compile(r"平均得分为(\d+\.\d)分")
 STATED_CHANGE = re.compile(r"比上年度?(提升|下降)(\d+\.\d)分")
+STATED_TOP = re.compile(r"最高分为([^，,。的]+)的(\d+\.\d)分")
 
 
 class ReportFormatError(ValueError):
@@ -323,6 +327,18 @@ def parse_averages(lines: list[str], nodes: list[Node]) -> list[dict[str, object
     return out
 
 
+def parse_statements(lines: list[str]) -> list[dict[str, object]]:
+    """Other checkable claims of section 2's text: which region scored highest."""
+    out: list[dict[str, object]] = []
+    for fw, (start, end) in _section_bounds(lines).items():
+        text = "".join(line.strip() for line in lines[start:end])
+        for m in STATED_TOP.finditer(text):
+            out.append({"edition": EDITION, "framework_code": fw, "statement_kind": "top_region",
+                        "subject_as_stated": m[1], "stated_value": m[2],
+                        "quote": m[0]})
+    return out
+
+
 def _csv_text(header: list[str], rows: list[dict[str, object]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
@@ -351,6 +367,10 @@ def render(report: Path = REPORT_TEXT) -> dict[Path, str]:
             ["edition", "framework_code", "node_code", "name_as_stated", "stated_average",
              "stated_yoy_change", "name_matches_appendix"],
             parse_averages(lines, nodes)),
+        STATEMENTS_SEED: _csv_text(
+            ["edition", "framework_code", "statement_kind", "subject_as_stated", "stated_value",
+             "quote"],
+            parse_statements(lines)),
     }
 
 

@@ -12,7 +12,7 @@ def test_dbt_build_passes_every_data_and_unit_test(build_results: list[dict[str,
               if r["status"] not in {"success", "pass"}]
     assert not failed, failed
     # the suite really ran: seeds, models, data tests and the macros' unit tests
-    assert kinds["seed"] == 6
+    assert kinds["seed"] == 8
     assert kinds["model"] >= 19
     assert kinds["test"] >= 80
     assert kinds["unit_test"] >= 2

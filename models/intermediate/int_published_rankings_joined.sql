@@ -1,0 +1,29 @@
+{# The printed ranking tables with the region code of each printed name. #}
+
+with
+
+published as (
+    select * from {{ ref('stg_reference__published_rankings') }}
+),
+
+regions as (
+    select * from {{ ref('stg_index__regions') }}
+),
+
+final as (
+    select
+        published.edition,
+        published.framework_code,
+        published.printed_rank,
+        published.region_name,
+        regions.region_code,
+        published.printed_score,
+        published.source_line
+    from published
+    left join regions
+        on
+            published.framework_code = regions.framework_code
+            and published.region_name = regions.region_name
+)
+
+select * from final
