@@ -31,6 +31,10 @@ PUBLISHED_TABLES: dict[str, tuple[str, bool]] = {
     "indicator_scores": ("marts.fct_indicator_scores", True),
     "regions": ("marts.dim_regions", False),
     "indicators": ("marts.dim_indicators", False),
+    "metrics": ("marts.dim_metrics", False),
+    "reconciliation": ("marts.rpt_reconciliation", True),
+    "peer_group_summary": ("marts.rpt_peer_group_summary", True),
+    "published_table_audit": ("marts.rpt_published_table_audit", True),
 }
 BOM = "\ufeff".encode()
 
