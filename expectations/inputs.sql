@@ -1,5 +1,5 @@
--- Frame for the `inputs` suite: one row per value row in the seed, plus one row per
--- region × metric pair of its framework that has no value at all (edition × pair).
+-- Frame for the `inputs` suite: one row per value row of the input, plus one row per
+-- region × metric pair of its framework that has no row at all (edition × pair).
 with
 
 regions as (
@@ -7,8 +7,18 @@ regions as (
 ),
 
 metrics as (
-    select framework_code, metric_code, node_code, plausible_min, plausible_max
-    from staging.stg_index__metrics
+    select
+        metrics.framework_code, metrics.metric_code, metrics.node_code, metrics.plausible_min,
+        metrics.plausible_max, metrics.imputation, metrics.denominator,
+        coalesce(roots.min_availability, 0) >= 1 as complete_data_required
+    from staging.stg_index__metrics as metrics
+    left join staging.stg_index__framework_nodes as roots
+        on metrics.framework_code = roots.framework_code and roots.parent_code is null
+),
+
+attributes as (
+    select region_code, attribute, value, try_cast(value as double) as numeric_value
+    from staging.stg_index__region_attributes
 ),
 
 observed as (
@@ -28,7 +38,7 @@ expected as (
 ),
 
 pair_counts as (
-    select edition, region_code, metric_code, count(value_text) as n_values_for_pair
+    select edition, region_code, metric_code, count(*) as n_rows_for_pair
     from observed
     group by edition, region_code, metric_code
 ),
@@ -46,19 +56,32 @@ observed_rows as (
             else metrics.node_code
         end as metric_indicator,
         metrics.plausible_min,
-        metrics.plausible_max
+        metrics.plausible_max,
+        (observed.value_text is null or (metrics.denominator is not null and attributes.value is null))
+        and metrics.imputation = 'none'
+        and metrics.complete_data_required as missing_not_allowed,
+        -- a missing denominator makes the value missing (imputed like any other); a zero or
+        -- non-numeric one is an error
+        case
+            when metrics.denominator is null or attributes.value is null then true
+            else coalesce(attributes.numeric_value, 0) != 0
+        end as denominator_usable
     from observed
     left join regions on observed.region_code = regions.region_code
     left join metrics
         on regions.framework_code = metrics.framework_code
         and observed.metric_code = metrics.metric_code
+    left join attributes
+        on observed.region_code = attributes.region_code
+        and metrics.denominator = attributes.attribute
 ),
 
 missing_pairs as (
     select expected.edition, expected.region_code, expected.metric_code,
         cast(null as varchar) as value_text, cast(null as double) as value,
         regions.framework_code as region_framework, metrics.node_code as metric_indicator,
-        metrics.plausible_min, metrics.plausible_max
+        metrics.plausible_min, metrics.plausible_max,
+        cast(null as boolean) as missing_not_allowed, cast(null as boolean) as denominator_usable
     from expected
     inner join regions on expected.region_code = regions.region_code
     inner join metrics
@@ -73,7 +96,7 @@ missing_pairs as (
 
 select
     rows.*,
-    coalesce(pair_counts.n_values_for_pair, 0) as n_values_for_pair,
+    coalesce(pair_counts.n_rows_for_pair, 0) as n_rows_for_pair,
     case
         when rows.value is null or rows.plausible_min is null then null
         else rows.value between rows.plausible_min and rows.plausible_max

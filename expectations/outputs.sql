@@ -1,5 +1,6 @@
--- Frame for the `outputs` suite: one row per region (and edition) with what the marts hold
--- for it. Aggregated in SQL so GX never reads the whole fact table.
+-- Frame for the `outputs` suite: one row per ranked region (and edition) with what the
+-- marts hold for it (regions below an availability threshold are reported in
+-- marts.fct_region_status instead). Aggregated in SQL so GX never reads the whole fact table.
 with
 
 regions as (
@@ -34,8 +35,20 @@ rankings as (
     from marts.fct_rankings
 ),
 
+status as (
+    select edition, region_code, is_ranked from marts.fct_region_status
+),
+
 region_counts as (
-    select framework_code, count(*) as n_regions_in_framework from regions group by framework_code
+    select status.edition, regions.framework_code, count(*) as n_regions_in_framework
+    from status
+    inner join regions on status.region_code = regions.region_code
+    where status.is_ranked
+    group by status.edition, regions.framework_code
+),
+
+unbounded as (
+    select distinct framework_code from marts.dim_metrics where normalization = 'zscore'
 )
 
 select
@@ -45,8 +58,8 @@ select
     indicators.n_nodes as n_nodes_expected,
     coalesce(scores.n_scores_not_null, 0) as n_nodes_scored,
     indicators.n_nodes - coalesce(scores.n_scores_not_null, 0) as n_nodes_missing,
-    scores.min_score,
-    scores.max_score,
+    case when unbounded.framework_code is null then scores.min_score end as min_score,
+    case when unbounded.framework_code is null then scores.max_score end as max_score,
     rankings.composite_score,
     rankings.rank,
     region_counts.n_regions_in_framework,
@@ -57,8 +70,15 @@ select
         as framework_fully_ranked
 from editions
 cross join regions
+inner join status
+    on editions.edition = status.edition
+    and regions.region_code = status.region_code
+    and status.is_ranked
 left join indicators on regions.framework_code = indicators.framework_code
-left join region_counts on regions.framework_code = region_counts.framework_code
+left join unbounded on regions.framework_code = unbounded.framework_code
+left join region_counts
+    on editions.edition = region_counts.edition
+    and regions.framework_code = region_counts.framework_code
 left join scores
     on editions.edition = scores.edition and regions.region_code = scores.region_code
 left join rankings

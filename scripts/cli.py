@@ -6,10 +6,12 @@
   digindex publish             gate again, then publish the edition (tables + exports)
   digindex query county -n 20  a peer group's ranking as a table
   digindex reconcile           computed vs published; the audit of the printed tables
+  digindex run --index DIR     the same for any index given as an index folder
+  digindex export-index DIR    the shipped index written as an index folder
 
 Exit codes: 0 success · 1 the dbt build failed (or no successful build to publish) ·
-2 bad usage · 3 the gate failed (what failed is listed) · 4 the publication failed
-(the previous publication is untouched).
+2 bad usage or a malformed index folder · 3 the gate failed (what failed is listed) ·
+4 the publication failed (the previous publication is untouched).
 """
 
 from __future__ import annotations
@@ -46,11 +48,23 @@ def _done(t0: float, what: str) -> None:
     print(f"    {what} in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
+def _dbt_vars(args: argparse.Namespace) -> str | None:
+    canonical = getattr(args, "canonical_dir", None)
+    return json.dumps({"index_dir": str(canonical)}) if canonical else None
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """The files the publication's inputs hash covers."""
+    if getattr(args, "index", None):
+        return sorted(Path(args.index).glob("*.csv"))
+    return sorted((args.project_dir / "seeds").rglob("*.csv"))
+
+
 def do_build(args: argparse.Namespace, run_id: str) -> bool:
     t0 = _step(f"build: dbt build (seeds, models, data tests, unit tests) into {args.db}")
     failures: list[str] = []
     try:
-        run_dbt(["build"], db=args.db, project_dir=args.project_dir,
+        run_dbt(["build"], db=args.db, project_dir=args.project_dir, dbt_vars=_dbt_vars(args),
                 quiet=not getattr(args, "verbose", False))
     except DbtError as err:
         failures = err.failures
@@ -98,7 +112,7 @@ def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult) -
 
     edition = args.edition or _latest_edition(args.db)
     t0 = _step(f"publish: edition {edition} → schema published and {args.publish_dir}/{edition}")
-    inputs = sorted((args.project_dir / "seeds").rglob("*.csv"))
+    inputs = _inputs(args)
     try:
         pub = publish.publish(args.db, edition, run_id, result.summary(),
                               result.to_json_dict(), args.publish_dir, inputs)
@@ -271,34 +285,69 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_index(args: argparse.Namespace) -> int:
+    from digindex.index_folder import export_seeds
+
+    out = export_seeds(args.directory, args.project_dir / "seeds")
+    print(f"wrote the shipped index as an index folder: {out}")
+    return EXIT_OK
+
+
+def _prepare_index(args: argparse.Namespace) -> int:
+    """Validate --index DIR and stage it as canonical CSVs beside the warehouse."""
+    from digindex.index_folder import IndexFolderError, load_index, write_canonical
+
+    t0 = _step(f"index: validate {args.index}")
+    try:
+        data = load_index(args.index)
+    except IndexFolderError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    args.canonical_dir = write_canonical(data, args.db.parent / f"{args.db.stem}.index")
+    counts = ", ".join(f"{len(rows)} {name.removesuffix('.csv')}" for name, rows
+                       in data.tables.items())
+    _done(t0, f"valid ({counts}); staged in {args.canonical_dir}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digindex", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
-                        help="warehouse file (default: %(default)s; env DIGINDEX_DB)")
-    parser.add_argument("--publish-dir", type=Path, default=DEFAULT_PUBLISH_DIR,
-                        help="where exports and gate reports go (default: %(default)s; "
-                             "env DIGINDEX_PUBLISH_DIR)")
-    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT,
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                        help=f"warehouse file (default: {DEFAULT_DB}; env DIGINDEX_DB)")
+    common.add_argument("--publish-dir", type=Path, default=argparse.SUPPRESS,
+                        help=f"where exports and gate reports go (default: {DEFAULT_PUBLISH_DIR};"
+                             " env DIGINDEX_PUBLISH_DIR)")
+    common.add_argument("--project-dir", type=Path, default=argparse.SUPPRESS,
                         help="dbt project (seeds, models, expectations; default: this repo)")
+    for action in common._actions:
+        parser._add_action(action)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func, helptext: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
-        p = sub.add_parser(name, help=helptext, description=helptext)
+        p = sub.add_parser(name, help=helptext, description=helptext, parents=[common])
         p.set_defaults(func=func)
         return p
 
+    index_help = ("compute the index in this folder (framework.csv, metrics.csv, regions.csv, "
+                  "values.csv) instead of the shipped seeds; default warehouse "
+                  "build/<folder>.duckdb, exports publish/<folder>/")
     for name, func, helptext in [
         ("run", cmd_run, "build, check and publish; print the top 10 of each peer group"),
         ("build", cmd_build, "dbt build: seeds, models, every data test and unit test"),
+        ("check", cmd_check, "run the Great Expectations suites and record their results"),
+        ("publish", cmd_publish, "check again, then publish an edition (tables + exports)"),
     ]:
         p = add(name, func, helptext)
-        p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
-        if name == "run":
+        p.add_argument("--index", type=Path, metavar="DIR", help=index_help)
+        if name in {"run", "build"}:
+            p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
+        if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
-    add("check", cmd_check, "run the Great Expectations suites and record their results")
-    p = add("publish", cmd_publish, "check again, then publish an edition (tables + exports)")
-    p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    p = add("export-index", cmd_export_index,
+            "write the shipped (H3C) index as an index folder, the open input format")
+    p.add_argument("directory", type=Path, help="folder to write")
     p = add("reconcile", cmd_reconcile,
             "compare computed results with the published report; audit the printed tables")
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
@@ -313,12 +362,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    index = getattr(args, "index", None)
+    given_db, given_publish = getattr(args, "db", None), getattr(args, "publish_dir", None)
+    args.project_dir = getattr(args, "project_dir", REPO_ROOT)
+    args.db = given_db or DEFAULT_DB
+    args.publish_dir = given_publish or DEFAULT_PUBLISH_DIR
+    if index is not None:
+        args.index = Path(index).resolve()
+        name = args.index.name
+        if given_db is None:
+            args.db = REPO_ROOT / "build" / f"{name}.duckdb"
+        if given_publish is None:
+            args.publish_dir = DEFAULT_PUBLISH_DIR / name
     args.db = Path(args.db).resolve()
     args.publish_dir = Path(args.publish_dir).resolve()
     args.project_dir = Path(args.project_dir).resolve()
     if not hasattr(args, "edition"):
         args.edition = None
+    if index is not None:
+        code = _prepare_index(args)
+        if code:
+            return code
     return int(args.func(args))
 
 

@@ -356,7 +356,8 @@ def render(report: Path = REPORT_TEXT) -> dict[Path, str]:
         {"framework_code": n.framework_code, "node_code": n.node_code,
          "parent_code": n.parent_code, "level": n.level, "name_zh": n.name_zh,
          "name_en": n.name_en, "local_weight_pct": f"{n.local_weight_pct:g}",
-         "aggregation": n.aggregation, "sort_order": n.sort_order} for n in nodes]
+         "aggregation": n.aggregation, "sort_order": n.sort_order,
+         "min_availability": "1" if n.level == 0 else ""} for n in nodes]
     return {
         FRAMEWORK_SEED: _csv_text(list(node_rows[0]), node_rows),
         RANKINGS_SEED: _csv_text(

@@ -111,7 +111,8 @@ def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> tuple[dict[str,
 
 def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     import great_expectations as gx  # imported late: slow to import
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -13,16 +13,39 @@
 {%- endmacro %}
 
 
-{% macro normalise_score(method, value, lower_bound, upper_bound, direction, transform) -%}
-    {%- set x = transform_value(value, transform) -%}
-    {%- set lo = transform_value(lower_bound, transform) -%}
-    {%- set hi = transform_value(upper_bound, transform) -%}
+{% macro normalise_score(method, direction, x, lower_bound, upper_bound, t_min, t_max, t_mean, t_sd, pct_rank) -%}
+    {#-
+        A 0–100 score (z-scores: unbounded) of the transformed value `x` by `method`.
+        `lower_bound`/`upper_bound` are the metric's parameters, already transformed;
+        t_min, t_max, t_mean, t_sd are the transformed values' statistics over the regions
+        scored together (edition × framework × metric); pct_rank is the position of
+        direction·x among them, 0 (worst) to 1 (best), ties averaged.
+    -#}
+    {%- set up_minmax = '100.0 * ((' ~ x ~ ') - (' ~ t_min ~ ')) / ((' ~ t_max ~ ') - (' ~ t_min ~ '))' -%}
+    {%- set down_minmax = '100.0 * ((' ~ t_max ~ ') - (' ~ x ~ ')) / ((' ~ t_max ~ ') - (' ~ t_min ~ '))' -%}
+    {%- set minmax = 'case when (' ~ t_max ~ ') = (' ~ t_min ~ ') then 50.0 when ' ~ direction
+        ~ ' = -1 then ' ~ down_minmax ~ ' else ' ~ up_minmax ~ ' end' -%}
     case
         when {{ method }} = 'goalpost' then
             {{ clamp(
                 'case when ' ~ direction ~ ' = -1'
-                ~ ' then 100.0 * ((' ~ hi ~ ') - (' ~ x ~ ')) / ((' ~ hi ~ ') - (' ~ lo ~ '))'
-                ~ ' else 100.0 * ((' ~ x ~ ') - (' ~ lo ~ ')) / ((' ~ hi ~ ') - (' ~ lo ~ '))'
+                ~ ' then 100.0 * ((' ~ upper_bound ~ ') - (' ~ x ~ ')) / ((' ~ upper_bound ~ ') - (' ~ lower_bound ~ '))'
+                ~ ' else 100.0 * ((' ~ x ~ ') - (' ~ lower_bound ~ ')) / ((' ~ upper_bound ~ ') - (' ~ lower_bound ~ '))'
+                ~ ' end',
+                0, 100) }}
+        when {{ method }} = 'minmax' then {{ minmax }}
+        when {{ method }} = 'efficacy' then 60.0 + 0.4 * ({{ minmax }})
+        when {{ method }} = 'zscore' then
+            case
+                when coalesce({{ t_sd }}, 0) = 0 then 0.0
+                else {{ direction }} * (({{ x }}) - ({{ t_mean }})) / ({{ t_sd }})
+            end
+        when {{ method }} = 'rank' then 100.0 * {{ pct_rank }}
+        when {{ method }} = 'target' then
+            {{ clamp(
+                'case when ' ~ direction ~ ' = -1'
+                ~ ' then 100.0 * ((' ~ t_max ~ ') - (' ~ x ~ ')) / ((' ~ t_max ~ ') - (' ~ upper_bound ~ '))'
+                ~ ' else 100.0 * ((' ~ x ~ ') - (' ~ t_min ~ ')) / ((' ~ upper_bound ~ ') - (' ~ t_min ~ '))'
                 ~ ' end',
                 0, 100) }}
     end
@@ -39,14 +62,15 @@
     case
         when {{ method }} = 'arithmetic' then
             sum({{ weight }} * {{ value }}) / sum({{ weight }})
+        when min({{ value }}) <= 0 then 0.0
         when {{ method }} = 'geometric' then
             exp(
-                sum(case when {{ method }} = 'geometric' then {{ weight }} * ln({{ value }}) end)
+                sum(case when {{ value }} > 0 then {{ weight }} * ln({{ value }}) end)
                 / sum({{ weight }})
             )
         when {{ method }} = 'harmonic' then
             sum({{ weight }})
-            / sum(case when {{ method }} = 'harmonic' then {{ weight }} / {{ value }} end)
+            / sum(case when {{ value }} > 0 then {{ weight }} / {{ value }} end)
     end
 {%- endmacro %}
 
@@ -96,6 +120,7 @@
         metric_weight as child_weight,
         score as child_score
     from {{ metric_scores }}
+    where score is not null
     {%- if child_node_scores is not none %}
     union all
     select

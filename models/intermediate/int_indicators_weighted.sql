@@ -43,6 +43,7 @@ normalised as (
         nodes.name_en,
         nodes.aggregation,
         nodes.sort_order,
+        nodes.min_availability,
         nodes.local_weight as local_weight_as_printed,
         case
             when nodes.parent_code is null then 1.0
@@ -95,6 +96,7 @@ final as (
         aggregation,
         n_children,
         n_children = 0 as is_leaf,
+        min_availability,
         sort_order
     from with_ancestors
 )

@@ -6,12 +6,16 @@ metric_scores as (
     select * from {{ ref('int_metric_values_normalised') }}
 ),
 
+child_node_scores as (
+    select * from {{ ref('int_level4_scores_aggregated') }}
+),
+
 indicators as (
     select * from {{ ref('int_indicators_weighted') }}
 ),
 
 children as (
-    {{ node_score_children('metric_scores', none, 'indicators') }}
+    {{ node_score_children('metric_scores', 'child_node_scores', 'indicators') }}
 ),
 
 final as (

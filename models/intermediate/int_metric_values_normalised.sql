@@ -1,17 +1,14 @@
 {#
-    Every raw value scored 0–100 by its metric's normalisation (transform first, then the
-    method and goalposts declared in the metric catalog). One row per edition × region ×
-    metric. The maths lives in macros/scoring.
+    Step 5: every treated value scored by its metric's normalisation — after the metric's
+    transform (applied to values and parameters alike) — using the statistics of the
+    regions scored together (edition × framework × metric). The maths lives in
+    macros/scoring (normalise_score).
 #}
 
 with
 
-metric_values as (
-    select * from {{ ref('stg_index__metric_values') }}
-),
-
-regions as (
-    select * from {{ ref('stg_index__regions') }}
+treated as (
+    select * from {{ ref('int_metric_values_treated') }}
 ),
 
 metrics as (
@@ -20,25 +17,58 @@ metrics as (
 
 joined as (
     select
-        metric_values.edition,
-        regions.framework_code,
-        metric_values.region_code,
+        treated.edition,
+        treated.framework_code,
+        treated.region_code,
         metrics.node_code,
-        metric_values.metric_code,
+        treated.metric_code,
         metrics.weight as metric_weight,
+        treated.value,
         metrics.direction,
-        metrics.transform,
         metrics.normalization,
-        metrics.lower_bound,
-        metrics.upper_bound,
-        metric_values.value
-    from metric_values
-    inner join regions
-        on metric_values.region_code = regions.region_code
+        {{ transform_value('treated.value', 'metrics.transform') }} as transformed_value,
+        {{ transform_value('metrics.lower_bound', 'metrics.transform') }} as t_lower,
+        {{ transform_value('metrics.upper_bound', 'metrics.transform') }} as t_upper
+    from treated
     inner join metrics
         on
-            regions.framework_code = metrics.framework_code
-            and metric_values.metric_code = metrics.metric_code
+            treated.framework_code = metrics.framework_code
+            and treated.metric_code = metrics.metric_code
+),
+
+with_stats as (
+    select
+        joined.*,
+        min(transformed_value) over (partition by edition, framework_code, metric_code)
+            as t_min,
+        max(transformed_value) over (partition by edition, framework_code, metric_code)
+            as t_max,
+        avg(transformed_value) over (partition by edition, framework_code, metric_code)
+            as t_mean,
+        stddev_samp(transformed_value) over (
+            partition by edition, framework_code, metric_code
+        ) as t_sd,
+        count(transformed_value) over (partition by edition, framework_code, metric_code)
+            as n_values,
+        rank() over (
+            partition by edition, framework_code, metric_code
+            order by direction * transformed_value asc nulls last
+        ) as rank_low,
+        count(transformed_value) over (
+            partition by edition, framework_code, metric_code, transformed_value
+        ) as n_tied
+    from joined
+),
+
+ranked as (
+    select
+        with_stats.*,
+        case
+            when transformed_value is null then null
+            when n_values = 1 then 0.5
+            else (rank_low + (n_tied - 1) / 2.0 - 1) / (n_values - 1)
+        end as pct_rank
+    from with_stats
 ),
 
 final as (
@@ -50,11 +80,12 @@ final as (
         metric_code,
         metric_weight,
         value,
-        {{ transform_value('value', 'transform') }} as transformed_value,
+        transformed_value,
         {{ normalise_score(
-            'normalization', 'value', 'lower_bound', 'upper_bound', 'direction', 'transform'
+            'normalization', 'direction', 'transformed_value', 't_lower', 't_upper',
+            't_min', 't_max', 't_mean', 't_sd', 'pct_rank'
         ) }} as score
-    from joined
+    from ranked
 )
 
 select * from final

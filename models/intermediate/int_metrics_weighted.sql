@@ -44,7 +44,14 @@ final as (
         metrics.upper_bound,
         metrics.plausible_min,
         metrics.plausible_max,
-        metrics.source_hint
+        metrics.source_hint,
+        metrics.denominator,
+        metrics.imputation,
+        metrics.impute_group,
+        metrics.treatment,
+        metrics.winsor_max_points,
+        metrics.skew_threshold,
+        metrics.kurtosis_threshold
     from metrics
     inner join node_totals
         on

@@ -23,7 +23,7 @@ final as (
         stated.stated_average,
         stated.stated_yoy_change
     from stated
-    left join indicators
+    inner join indicators
         on
             stated.framework_code = indicators.framework_code
             and stated.node_code = indicators.node_code

@@ -1,4 +1,7 @@
-{# The printed ranking tables with the region code of each printed name. #}
+{#
+    The printed ranking tables with the region code of each printed name — for the
+    frameworks of the index being computed (an index folder has no published reference).
+#}
 
 with
 
@@ -8,6 +11,10 @@ published as (
 
 regions as (
     select * from {{ ref('stg_index__regions') }}
+),
+
+frameworks as (
+    select distinct framework_code from {{ ref('stg_index__framework_nodes') }}
 ),
 
 final as (
@@ -20,6 +27,7 @@ final as (
         published.printed_score,
         published.source_line
     from published
+    inner join frameworks on published.framework_code = frameworks.framework_code
     left join regions
         on
             published.framework_code = regions.framework_code

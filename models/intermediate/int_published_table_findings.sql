@@ -15,12 +15,20 @@ stated as (
     select * from {{ ref('int_published_averages_joined') }}
 ),
 
+frameworks as (
+    select distinct framework_code from published
+),
+
 statements as (
-    select * from {{ ref('stg_reference__published_statements') }}
+    select statements.*
+    from {{ ref('stg_reference__published_statements') }} as statements
+    inner join frameworks on statements.framework_code = frameworks.framework_code
 ),
 
 notes as (
-    select * from {{ ref('stg_reference__reading_notes') }}
+    select notes.*
+    from {{ ref('stg_reference__reading_notes') }} as notes
+    inner join frameworks on notes.framework_code = frameworks.framework_code
 ),
 
 inverted_pairs as (

@@ -16,6 +16,18 @@ level3 as (
     select * from {{ ref('int_level3_scores_aggregated') }}
 ),
 
+level4 as (
+    select * from {{ ref('int_level4_scores_aggregated') }}
+),
+
+level5 as (
+    select * from {{ ref('int_level5_scores_aggregated') }}
+),
+
+level6 as (
+    select * from {{ ref('int_level6_scores_aggregated') }}
+),
+
 unioned as (
     select * from composite
     union all
@@ -24,6 +36,12 @@ unioned as (
     select * from level2
     union all
     select * from level3
+    union all
+    select * from level4
+    union all
+    select * from level5
+    union all
+    select * from level6
 ),
 
 final as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ ref('framework_nodes') }}
+    select * from {{ index_source('framework_nodes') }}
 ),
 
 renamed as (
@@ -9,12 +9,13 @@ renamed as (
         cast(framework_code as string) as framework_code,
         cast(node_code as string) as node_code,
         cast(nullif(trim(parent_code), '') as string) as parent_code,
-        cast(level as integer) as level,
+        {{ cast_or_null('level', 'integer') }} as level,
         cast(name_zh as string) as name_zh,
         cast(name_en as string) as name_en,
-        cast(local_weight_pct as double) / 100.0 as local_weight,
+        {{ cast_or_null('local_weight_pct', 'double') }} / 100.0 as local_weight,
         cast(lower(trim(aggregation)) as string) as aggregation,
-        cast(sort_order as integer) as sort_order
+        {{ cast_or_null('sort_order', 'integer') }} as sort_order,
+        {{ cast_or_null('min_availability', 'double') }} as min_availability
     from source
 )
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ ref('metric_catalog') }}
+    select * from {{ index_source('metric_catalog') }}
 ),
 
 renamed as (
@@ -13,16 +13,23 @@ renamed as (
         cast(name_en as string) as name_en,
         cast(unit as string) as unit,
         cast(value_type as string) as value_type,
-        cast(decimals as integer) as decimals,
-        cast(weight as double) as weight,
-        cast(direction as integer) as direction,
+        {{ cast_or_null('decimals', 'integer') }} as decimals,
+        {{ cast_or_null('weight', 'double') }} as weight,
+        {{ cast_or_null('direction', 'integer') }} as direction,
         cast(lower(trim(transform)) as string) as transform,
         cast(lower(trim(normalization)) as string) as normalization,
-        cast(lower as double) as lower_bound,
-        cast(upper as double) as upper_bound,
-        cast(plausible_min as double) as plausible_min,
-        cast(plausible_max as double) as plausible_max,
-        cast(source_hint as string) as source_hint
+        {{ cast_or_null('lower', 'double') }} as lower_bound,
+        {{ cast_or_null('upper', 'double') }} as upper_bound,
+        {{ cast_or_null('plausible_min', 'double') }} as plausible_min,
+        {{ cast_or_null('plausible_max', 'double') }} as plausible_max,
+        cast(source_hint as string) as source_hint,
+        cast(nullif(trim(denominator), '') as string) as denominator,
+        cast(coalesce(nullif(lower(trim(imputation)), ''), 'none') as string) as imputation,
+        cast(nullif(trim(impute_group), '') as string) as impute_group,
+        cast(coalesce(nullif(lower(trim(treatment)), ''), 'none') as string) as treatment,
+        {{ cast_or_null('winsor_max_points', 'integer') }} as winsor_max_points,
+        {{ cast_or_null('skew_threshold', 'double') }} as skew_threshold,
+        {{ cast_or_null('kurtosis_threshold', 'double') }} as kurtosis_threshold
     from source
 )
 

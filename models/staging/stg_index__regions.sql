@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ ref('regions') }}
+    select * from {{ index_source('regions') }}
 ),
 
 renamed as (
@@ -14,15 +14,15 @@ renamed as (
         cast(province as string) as province,
         cast(nullif(trim(prefecture), '') as string) as prefecture,
         cast(nullif(trim(adcode), '') as string) as adcode,
-        cast(adcode_year as integer) as adcode_year,
+        {{ cast_or_null('adcode_year', 'integer') }} as adcode_year,
         cast(nullif(trim(host_prefecture), '') as string) as host_prefecture,
         cast(nullif(trim(host_district), '') as string) as host_district,
         cast(nullif(trim(host_adcode), '') as string) as host_adcode,
-        cast(is_municipality as boolean) as is_municipality,
-        cast(is_provincial_capital as boolean) as is_provincial_capital,
-        cast(is_sub_provincial_city as boolean) as is_sub_provincial_city,
-        cast(is_county_level_city as boolean) as is_county_level_city,
-        cast(is_directly_administered as boolean) as is_directly_administered,
+        {{ cast_or_null('is_municipality', 'boolean') }} as is_municipality,
+        {{ cast_or_null('is_provincial_capital', 'boolean') }} as is_provincial_capital,
+        {{ cast_or_null('is_sub_provincial_city', 'boolean') }} as is_sub_provincial_city,
+        {{ cast_or_null('is_county_level_city', 'boolean') }} as is_county_level_city,
+        {{ cast_or_null('is_directly_administered', 'boolean') }} as is_directly_administered,
         cast(region_type_zh as string) as region_type_zh,
         cast(nullif(trim(note), '') as string) as note
     from source

@@ -1,5 +1,6 @@
 -- For frameworks aggregated arithmetically throughout, the composite computed directly as
--- Σ effective_weight × metric score must equal the layered result of the level models.
+-- Σ effective_weight × metric score must equal the layered result of the level models
+-- (for regions with a score on every metric; missing ones re-weight the layered means).
 with
 
 metric_scores as (
@@ -30,7 +31,8 @@ direct as (
         metric_scores.edition,
         metric_scores.framework_code,
         metric_scores.region_code,
-        sum(metrics.effective_weight * metric_scores.score) as composite_direct
+        sum(metrics.effective_weight * metric_scores.score) as composite_direct,
+        count(*) - count(metric_scores.score) as n_missing
     from metric_scores
     inner join metrics
         on
@@ -54,8 +56,9 @@ final as (
             direct.edition = rankings.edition
             and direct.region_code = rankings.region_code
     where
-        rankings.composite_score is null
-        or abs(direct.composite_direct - rankings.composite_score) > {{ var('score_tolerance') }}
+        direct.n_missing = 0
+        and (rankings.composite_score is null
+        or abs(direct.composite_direct - rankings.composite_score) > {{ var('score_tolerance') }})
 )
 
 select * from final

@@ -1,5 +1,6 @@
--- Every region has exactly one value for every metric of its framework, in every edition
--- that has values: lists the missing and the duplicated region × metric pairs.
+-- Every region has exactly one value row for every metric of its framework, in every
+-- edition that has values (the value may be empty: missing data is then imputed or
+-- screened): lists the absent and the duplicated region × metric pairs.
 with
 
 regions as (
@@ -33,7 +34,7 @@ observed as (
         edition,
         region_code,
         metric_code,
-        count(value) as n_values
+        count(*) as n_values
     from metric_values
     group by edition, region_code, metric_code
 ),

@@ -1,9 +1,13 @@
--- fct_indicator_scores holds a score for every node of a region's framework, root included,
--- in every edition that has rankings.
+-- fct_indicator_scores holds a score for every node of a ranked region's framework, root
+-- included, in every edition.
 with
 
 regions as (
     select * from {{ ref('dim_regions') }}
+),
+
+status as (
+    select * from {{ ref('fct_region_status') }}
 ),
 
 indicators as (
@@ -14,18 +18,15 @@ scores as (
     select * from {{ ref('fct_indicator_scores') }}
 ),
 
-editions as (
-    select distinct edition from scores
-),
-
 expected as (
     select
-        editions.edition,
+        status.edition,
         regions.region_code,
         indicators.node_code
-    from editions
-    cross join regions
+    from status
+    inner join regions on status.region_code = regions.region_code
     inner join indicators on regions.framework_code = indicators.framework_code
+    where status.is_ranked
 ),
 
 final as (

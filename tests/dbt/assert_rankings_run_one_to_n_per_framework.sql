@@ -1,14 +1,11 @@
 -- Ranks are competition ranks (1 + the number of strictly higher composites in the same
--- framework and edition), and every framework ranks exactly its regions: as many as the
--- regions seed lists and as many as the published table prints (120 / 100 / 30 for 2022).
+-- framework and edition), and every framework ranks exactly its ranked regions (those
+-- meeting the availability thresholds) and, where a published table exists, as many as it
+-- prints (120 / 100 / 30 for 2022).
 with
 
 rankings as (
     select * from {{ ref('fct_rankings') }}
-),
-
-regions as (
-    select * from {{ ref('dim_regions') }}
 ),
 
 published as (
@@ -53,10 +50,12 @@ counts as (
 
 region_counts as (
     select
-        framework_code,
+        status.edition,
+        status.framework_code,
         count(*) as n_regions
-    from regions
-    group by framework_code
+    from {{ ref('fct_region_status') }} as status
+    where status.is_ranked
+    group by status.edition, status.framework_code
 ),
 
 published_counts as (
@@ -78,7 +77,10 @@ bad_counts as (
         || ', ranks ' || cast(counts.min_rank as string) || '..' || cast(counts.max_rank as string)
             as problem
     from counts
-    left join region_counts on counts.framework_code = region_counts.framework_code
+    left join region_counts
+        on
+            counts.edition = region_counts.edition
+            and counts.framework_code = region_counts.framework_code
     left join published_counts on counts.framework_code = published_counts.framework_code
     where
         counts.n_ranked != coalesce(region_counts.n_regions, 0)

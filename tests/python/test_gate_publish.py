@@ -95,9 +95,9 @@ FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how the gat
 
 @pytest.mark.parametrize(("path", "change", "expected"), [
     (VALUES, _drop_first_value,
-     ["exactly one value", FIRST_VALUE, "n_values_for_pair = 0"]),
+     ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 0"]),
     (VALUES, _duplicate_first_value,
-     ["exactly one value", FIRST_VALUE, "n_values_for_pair = 2"]),
+     ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 2"]),
     (VALUES, _unknown_metric,
      ["belongs to a metric of its region's framework", "metric_code=not_a_metric",
       "exactly one value", FIRST_VALUE]),

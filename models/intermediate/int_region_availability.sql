@@ -1,0 +1,93 @@
+{#
+    Step 3 (screening): each region's data availability — the share of its framework's
+    metrics with a raw value, before imputation — over the whole framework and under every
+    node. A region is ranked only if every node's `min_availability` (the root's is the
+    region threshold) is met; otherwise the first failing node is said in `reason`.
+#}
+
+with
+
+denominated as (
+    select * from {{ ref('int_metric_values_denominated') }}
+),
+
+paths as (
+    select * from {{ ref('int_indicator_paths') }}
+),
+
+indicators as (
+    select * from {{ ref('int_indicators_weighted') }}
+),
+
+node_availability as (
+    select
+        denominated.edition,
+        denominated.framework_code,
+        denominated.region_code,
+        paths.ancestor_code as node_code,
+        count(*) as n_metrics,
+        count(denominated.raw_value) as n_available
+    from denominated
+    inner join paths
+        on
+            denominated.framework_code = paths.framework_code
+            and denominated.node_code = paths.node_code
+    group by
+        denominated.edition,
+        denominated.framework_code,
+        denominated.region_code,
+        paths.ancestor_code
+),
+
+checked as (
+    select
+        node_availability.*,
+        cast(node_availability.n_available as double) / node_availability.n_metrics
+            as availability,
+        indicators.min_availability,
+        indicators.parent_code is null as is_root,
+        indicators.sort_order,
+        cast(node_availability.n_available as double) / node_availability.n_metrics
+        < coalesce(indicators.min_availability, 0) as below_threshold
+    from node_availability
+    inner join indicators
+        on
+            node_availability.framework_code = indicators.framework_code
+            and node_availability.node_code = indicators.node_code
+),
+
+failures as (
+    select
+        edition,
+        region_code,
+        count(*) as n_failing_nodes,
+        {{ string_agg_ordered(
+            "node_code || ' ' || cast(round(100 * availability, 1) as string) || '% < '"
+            ~ " || cast(round(100 * min_availability, 1) as string) || '%'",
+            'sort_order', "'; '"
+        ) }} as failing_nodes
+    from checked
+    where below_threshold
+    group by edition, region_code
+),
+
+final as (
+    select
+        roots.edition,
+        roots.framework_code,
+        roots.region_code,
+        roots.n_metrics,
+        roots.n_available,
+        roots.availability,
+        coalesce(failures.n_failing_nodes, 0) = 0 as is_ranked,
+        case
+            when failures.n_failing_nodes > 0
+                then 'not ranked: data availability below the threshold at ' || failures.failing_nodes
+        end as reason
+    from checked as roots
+    left join failures
+        on roots.edition = failures.edition and roots.region_code = failures.region_code
+    where roots.is_root
+)
+
+select * from final

@@ -1,0 +1,95 @@
+"""Conformance with COINr 1.1.14: the ASEM index computed from its index folder equals
+every intermediate dataset COINr computed, within 1e-9, for all 51 units and every code,
+and ranks the units identically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from _project import copy_project
+
+from digindex import asem_to_index, cli
+from digindex.paths import REPO_ROOT, SHARED
+
+REFERENCE = SHARED / "reference" / "asem"
+FOLDER = REPO_ROOT / "tests" / "data" / "asem"
+TOLERANCE = 1e-9
+
+DATASETS = {
+    "Denominated": """select region_code, metric_code as code, value
+                      from intermediate.int_metric_values_denominated""",
+    "Imputed": """select region_code, metric_code as code, value
+                  from intermediate.int_metric_values_imputed""",
+    "Treated": """select region_code, metric_code as code, value
+                  from intermediate.int_metric_values_treated""",
+    "Normalised": """select region_code, metric_code as code, score as value
+                     from intermediate.int_metric_values_normalised""",
+    "Aggregated": """select region_code, metric_code as code, score as value
+                     from intermediate.int_metric_values_normalised
+                     union all
+                     select region_code, node_code, score from marts.fct_indicator_scores""",
+}
+
+
+@pytest.fixture(scope="module")
+def asem(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`digindex run --index tests/data/asem`: build, gate and publish, like any index."""
+    project = copy_project(tmp_path_factory.mktemp("asem"))
+    db = project / "asem.duckdb"
+    code = cli.main(["run", "--index", str(FOLDER), "--project-dir", str(project), "--db",
+                     str(db), "--publish-dir", str(project / "publish")])
+    assert code == 0
+    return db
+
+
+def test_the_committed_folder_is_the_conversion_of_the_reference() -> None:
+    assert asem_to_index.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_dataset_equals_coinr(asem: Path, dataset: str) -> None:
+    con = duckdb.connect(str(asem), read_only=True)
+    try:
+        ours = con.execute(DATASETS[dataset]).df().pivot(
+            index="region_code", columns="code", values="value")
+    finally:
+        con.close()
+    theirs = pd.read_csv(REFERENCE / f"ASEM_dset_{dataset}.csv").set_index("uCode")
+    assert sorted(ours.index) == sorted(theirs.index) and len(theirs) == 51
+    assert sorted(ours.columns) == sorted(theirs.columns)
+    ours = ours.loc[theirs.index, theirs.columns]
+    assert (ours.isna() == theirs.isna()).all().all(), "missing values differ"
+    diff = (ours - theirs).abs().max().max()
+    assert diff <= TOLERANCE, f"{dataset}: max |ours − COINr| = {diff}"
+
+
+def test_index_ranking_is_identical(asem: Path) -> None:
+    con = duckdb.connect(str(asem), read_only=True)
+    try:
+        ours = con.execute("select region_code, rank from marts.fct_rankings").df()
+    finally:
+        con.close()
+    theirs = pd.read_csv(REFERENCE / "ASEM_results_Aggs.csv")
+    merged = theirs.merge(ours, left_on="uCode", right_on="region_code")
+    assert len(merged) == 51
+    assert (merged["Rank"] == merged["rank"]).all()
+
+
+def test_treatment_decisions_match_coinr(asem: Path) -> None:
+    con = duckdb.connect(str(asem), read_only=True)
+    try:
+        ours = con.execute(
+            """select distinct metric_code, skew_before, kurtosis_before, n_winsorised,
+                      log_transformed
+               from intermediate.int_metric_values_treated""").df().set_index("metric_code")
+    finally:
+        con.close()
+    theirs = pd.read_csv(REFERENCE / "ASEM_treat_details.csv").set_index("iCode")
+    ours = ours.loc[theirs.index]
+    assert (ours["skew_before"] - theirs["check_SkewKurt0.Skew"]).abs().max() <= TOLERANCE
+    assert (ours["kurtosis_before"] - theirs["check_SkewKurt0.Kurt"]).abs().max() <= TOLERANCE
+    assert (ours["n_winsorised"] == theirs["winsorise.nwin"].fillna(0)).all()
+    assert not ours["log_transformed"].any()

@@ -1,0 +1,251 @@
+"""Bring your own index: the folder format, its error messages, the methods end to end,
+and the shipped H3C index round-tripped through the format."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from _project import copy_project
+
+from digindex import cli
+from digindex.index_folder import IndexFolderError, load_index
+
+TINY = {
+    "framework.csv": """\
+framework_code,node_code,parent_code,name,weight,aggregation,min_availability
+t,root,,Tiny index,,arithmetic,0.5
+t,a,root,A,2,geometric,
+t,b,root,B,1,arithmetic,0.9
+t,a1,a,A1,1,arithmetic,
+t,a2,a,A2,1,harmonic,
+t,a2x,a2,A2x,1,,
+""",
+    "metrics.csv": """\
+framework_code,metric_code,node_code,name,unit,weight,direction,transform,normalization,\
+lower,upper,imputation,impute_group
+t,m1,b,M1,u,1,1,none,minmax,,,none,
+t,m2,b,M2,u,1,-1,none,rank,,,none,
+t,m3,a1,M3,u,1,1,none,goalpost,0,10,group_median,grp
+t,m4,a2x,M4,u,1,1,log,goalpost,1,100,none,
+""",
+    "regions.csv": """region_code,region_name,framework_code,grp
+r1,Region 1,t,x
+r2,Region 2,t,x
+r3,Region 3,t,y
+r4,Region 4,t,y
+""",
+    "values.csv": """edition,region_code,metric_code,value
+2024,r1,m1,10
+2024,r2,m1,20
+2024,r3,m1,30
+2024,r4,m1,
+2024,r1,m2,5
+2024,r2,m2,3
+2024,r3,m2,1
+2024,r4,m2,2
+2024,r1,m3,4
+2024,r2,m3,
+2024,r3,m3,8
+2024,r4,m3,6
+2024,r1,m4,10
+2024,r2,m4,100
+2024,r3,m4,1
+2024,r4,m4,5
+""",
+}
+
+
+def write_folder(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _replace(name: str, old: str, new: str) -> Callable[[dict[str, str]], None]:
+    def change(files: dict[str, str]) -> None:
+        assert old in files[name], old
+        files[name] = files[name].replace(old, new, 1)
+    return change
+
+
+def _append(name: str, text: str) -> Callable[[dict[str, str]], None]:
+    def change(files: dict[str, str]) -> None:
+        files[name] += text
+    return change
+
+
+def _drop(name: str) -> Callable[[dict[str, str]], None]:
+    def change(files: dict[str, str]) -> None:
+        del files[name]
+    return change
+
+
+CHAIN = "".join(f"t,c{i},{'c' + str(i - 1) if i else 'a2x'},C{i},1,,\n" for i in range(5))
+
+MALFORMED = [
+    ("missing_file", _drop("values.csv"), "values.csv: missing"),
+    ("missing_column", _replace("framework.csv", ",weight,", ",wt,"),
+     "framework.csv, line 1: header lacks required column(s) ['weight']"),
+    ("field_count", _append("values.csv", "2024,r1,m1\n"),
+     "values.csv, line 18: has 3 fields, the header has 4"),
+    ("weight_not_a_number", _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,abc,"),
+     "framework.csv, line 3, column weight: 'abc' is not a number"),
+    ("weight_not_positive", _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,-1,"),
+     "framework.csv, line 4, column weight: '-1' must be > 0"),
+    ("unknown_parent", _replace("framework.csv", "t,a1,a,", "t,a1,zz,"),
+     "framework.csv, line 5, column parent_code: 'zz' is not a node of framework 't'"),
+    ("two_roots", _replace("framework.csv", "t,b,root,B,1,", "t,b,,B,1,"),
+     "framework.csv, column parent_code: framework 't' needs exactly one root"),
+    ("cycle", _replace("framework.csv", "t,a,root,A,2,", "t,a,a2x,A,2,"),
+     "node 'a' is its own ancestor"),
+    ("too_deep", _append("framework.csv", CHAIN), "is deeper than 6 levels"),
+    ("duplicate_node", _append("framework.csv", "t,b,root,B again,1,,\n"),
+     "framework.csv, line 8, column node_code: 'b' repeats line 4 in framework 't'"),
+    ("aggregation", _replace("framework.csv", ",geometric,", ",median,"),
+     "framework.csv, line 3, column aggregation: 'median' is not one of"),
+    ("availability_range", _replace("framework.csv", ",0.9\n", ",90\n"),
+     "framework.csv, line 4, column min_availability: '90' must lie in [0, 1]"),
+    ("metric_on_inner_node", _replace("metrics.csv", "t,m3,a1,", "t,m3,a,"),
+     "metrics.csv, line 4, column node_code: 'a' has child nodes; metrics feed leaf nodes only"),
+    ("leaf_without_metric", _replace("metrics.csv", "t,m4,a2x,", "t,m4,a1,"),
+     "metrics.csv, column node_code: leaf node 'a2x' of framework 't' has no metric"),
+    ("unknown_node", _replace("metrics.csv", "t,m1,b,", "t,m1,q,"),
+     "metrics.csv, line 2, column node_code: 'q' is not a node of framework 't'"),
+    ("normalization", _replace("metrics.csv", ",minmax,", ",magic,"),
+     "metrics.csv, line 2, column normalization: 'magic' is not one of"),
+    ("goalpost_without_lower", _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,,10,"),
+     "metrics.csv, line 4, column lower: is empty; a number is required"),
+    ("lower_not_below_upper", _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,10,0,"),
+     "metrics.csv, line 4, column upper: 0 must be greater than lower (10)"),
+    ("log_with_zero_goalpost", _replace("metrics.csv", ",log,goalpost,1,", ",log,goalpost,0,"),
+     "metrics.csv, line 5, column lower: '0' must be > 0"),
+    ("direction", _replace("metrics.csv", "t,m1,b,M1,u,1,1,", "t,m1,b,M1,u,1,2,"),
+     "metrics.csv, line 2, column direction: '2' must be 1 or -1"),
+    ("unknown_group_column", _replace("metrics.csv", ",group_median,grp", ",group_median,region"),
+     "metrics.csv, line 4, column impute_group: 'region' is not a column of regions.csv"),
+    ("group_imputation_without_group", _replace("metrics.csv", ",group_median,grp",
+                                                ",group_median,"),
+     "metrics.csv, line 4, column impute_group: imputation 'group_median' needs a group column"),
+    ("duplicate_region", _append("regions.csv", "r1,Again,t,x\n"),
+     "regions.csv, line 6, column region_code: 'r1' repeats line 2"),
+    ("unknown_framework", _replace("regions.csv", "r4,Region 4,t,", "r4,Region 4,q,"),
+     "regions.csv, line 5, column framework_code: 'q' is not a framework of framework.csv"),
+    ("value_not_a_number", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty"),
+     "values.csv, line 4, column value: 'thirty' is not a number"),
+    ("unknown_region", _replace("values.csv", "2024,r3,m1,30", "2024,r9,m1,30"),
+     "values.csv, line 4, column region_code: 'r9' is not a region of regions.csv"),
+    ("unknown_metric", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m9,30"),
+     "values.csv, line 4, column metric_code: 'm9' is not a metric of framework 't'"),
+    ("duplicate_value", _append("values.csv", "2024,r1,m1,11\n"),
+     "values.csv, line 18, column region_code: r1 × m1 (edition 2024) repeats line 2"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), [(c, m) for _, c, m in MALFORMED],
+                         ids=[n for n, _, _ in MALFORMED])
+def test_malformed_folder_is_named(tmp_path: Path, change: Callable[[dict[str, str]], None],
+                                   message: str) -> None:
+    files = dict(TINY)
+    change(files)
+    with pytest.raises(IndexFolderError) as err:
+        load_index(write_folder(tmp_path / "index", files))
+    assert message in str(err.value), str(err.value)
+
+
+def test_the_tiny_folder_is_valid(tmp_path: Path) -> None:
+    data = load_index(write_folder(tmp_path / "index", TINY))
+    assert data.depth[("t", "a2x")] == 3 and data.depth[("t", "b")] == 1
+
+
+def test_cli_refuses_a_malformed_folder(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    files = dict(TINY)
+    _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty")(files)
+    folder = write_folder(tmp_path / "bad", files)
+    code = cli.main(["run", "--index", str(folder), "--db", str(tmp_path / "bad.duckdb")])
+    assert code == cli.EXIT_USAGE
+    assert "values.csv, line 4, column value: 'thirty' is not a number" in capsys.readouterr().err
+    assert not (tmp_path / "bad.duckdb").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tiny")
+    project = copy_project(root / "project")
+    folder = write_folder(root / "tiny", TINY)
+    db = root / "tiny.duckdb"
+    assert cli.main(["run", "--index", str(folder), "--project-dir", str(project), "--db",
+                     str(db), "--publish-dir", str(root / "publish")]) == 0
+    return db
+
+
+def test_methods_end_to_end(tiny: Path) -> None:
+    con = duckdb.connect(str(tiny), read_only=True)
+    try:
+        status = {r[0]: (r[1], r[2]) for r in con.execute(
+            "select region_code, is_ranked, reason from marts.fct_region_status").fetchall()}
+        imputed = con.execute(
+            """select value, is_imputed from intermediate.int_metric_values_imputed
+               where region_code = 'r2' and metric_code = 'm3'""").fetchone()
+        scores = {(r[0], r[1]): r[2] for r in con.execute(
+            "select region_code, node_code, score from marts.fct_indicator_scores").fetchall()}
+        ranks = dict(con.execute("select region_code, rank from marts.fct_rankings").fetchall())
+    finally:
+        con.close()
+    # r4 misses m1: 50% availability under node b, whose threshold is 90%
+    assert status["r4"][0] is False and "b 50.0% < 90.0%" in status["r4"][1]
+    assert all(status[r][0] for r in ("r1", "r2", "r3"))
+    # r2's missing m3 takes the median of its group (x: r1 = 4)
+    assert imputed == (4.0, True)
+    # by hand: b = mean(min-max of m1, rank of −m2) over r1..r3; a1 = goalpost m3 on 0..10;
+    # a2 = harmonic of a2x = log-goalpost of m4 on 1..100; a = geometric(a1, a2);
+    # root = (2·a + b)/3
+    m1 = {"r1": 0.0, "r2": 50.0, "r3": 100.0}
+    m2 = {"r1": 0.0, "r2": 50.0, "r3": 100.0}
+    m3 = {"r1": 40.0, "r2": 40.0, "r3": 80.0}
+    m4 = {r: 100 * math.log(v) / math.log(100) for r, v in {"r1": 10, "r2": 100, "r3": 1}.items()}
+    for r in ("r1", "r2", "r3"):
+        b = (m1[r] + m2[r]) / 2
+        a = math.sqrt(m3[r] * m4[r]) if m4[r] > 0 else 0.0
+        assert scores[(r, "b")] == pytest.approx(b, abs=1e-9)
+        assert scores[(r, "a2")] == pytest.approx(m4[r], abs=1e-9)
+        assert scores[(r, "a")] == pytest.approx(a, abs=1e-9)
+        assert scores[(r, "root")] == pytest.approx((2 * a + b) / 3, abs=1e-9)
+    assert ranks == {"r2": 1, "r3": 2, "r1": 3}
+    assert ("r4", "root") not in scores
+
+
+def test_the_shipped_index_round_trips_through_the_folder_format(
+        tmp_path: Path, warehouse: Path) -> None:
+    folder = tmp_path / "h3c"
+    assert cli.main(["export-index", str(folder)]) == 0
+    project = copy_project(tmp_path / "project")
+    db = tmp_path / "h3c.duckdb"
+    assert cli.main(["run", "--index", str(folder), "--project-dir", str(project), "--db",
+                     str(db), "--publish-dir", str(tmp_path / "publish")]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute(f"attach '{warehouse}' as seeds_build (read_only)")
+        scores = con.execute(
+            """select count(*), max(abs(a.score - b.score))
+               from marts.fct_indicator_scores a
+               join seeds_build.marts.fct_indicator_scores b
+                 using (edition, region_code, node_code)""").fetchone()
+        ranks = con.execute(
+            """select count(*) filter (where a.rank = b.rank), count(*)
+               from marts.fct_rankings a join seeds_build.marts.fct_rankings b
+                 using (edition, region_code)""").fetchone()
+        regions = con.execute(
+            """select count(*) from (select * from marts.dim_regions
+                                     except select * from seeds_build.marts.dim_regions)""")
+        n_region_diffs = regions.fetchone()[0]
+    finally:
+        con.close()
+    assert scores[0] == 14670 and scores[1] <= 1e-9
+    assert ranks == (250, 250)
+    assert n_region_diffs == 0
