@@ -6,25 +6,41 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test lint seeds clean
+.PHONY: install run test test-spark bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
 		--target $(LTS_READER) "duckdb==1.4.0"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-## build, check and publish the warehouse; print the top 10 of each peer group and the reconciliation
+## build, check and publish the warehouse; print the top 10 of each peer group, the
+## reconciliation with the report, and write the static HTML report
 run: install
 	$(VENV)/bin/digindex run
 	$(VENV)/bin/digindex reconcile
+	$(VENV)/bin/digindex report
 
 ## everything CI runs: lint, then pytest (which drives dbt build with every data and unit test)
 test: install lint
 	$(PY) -m pytest
+
+## the shipped index built on Apache Spark (dbt-spark, in-process) with every data test,
+## compared with the DuckDB build (scores within 1e-9, identical ranks)
+test-spark: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[spark]"
+	$(PY) -m digindex.spark_check
+
+## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
+bench: install
+	$(PY) -m digindex.bench $(BENCH_ARGS)
+
+## the dashboard of the published warehouse (read-only; DIGINDEX_DB or build/warehouse.duckdb)
+dashboard: install
+	$(PY) -m digindex.dashboard
 
 lint: install
 	$(VENV)/bin/ruff check scripts tests

@@ -92,18 +92,34 @@ missing_pairs as (
         and expected.region_code = pair_counts.region_code
         and expected.metric_code = pair_counts.metric_code
     where pair_counts.region_code is null
+),
+
+checked as (
+    select
+        rows.*,
+        coalesce(pair_counts.n_rows_for_pair, 0) as n_rows_for_pair,
+        case
+            when rows.value is null or rows.plausible_min is null then null
+            else rows.value between rows.plausible_min and rows.plausible_max
+        end as within_plausible_range
+    from (select * from observed_rows union all select * from missing_pairs) as rows
+    left join pair_counts
+        on rows.edition = pair_counts.edition
+        and rows.region_code = pair_counts.region_code
+        and rows.metric_code = pair_counts.metric_code
 )
 
-select
-    rows.*,
-    coalesce(pair_counts.n_rows_for_pair, 0) as n_rows_for_pair,
-    case
-        when rows.value is null or rows.plausible_min is null then null
-        else rows.value between rows.plausible_min and rows.plausible_max
-    end as within_plausible_range
-from (select * from observed_rows union all select * from missing_pairs) as rows
-left join pair_counts
-    on rows.edition = pair_counts.edition
-    and rows.region_code = pair_counts.region_code
-    and rows.metric_code = pair_counts.metric_code
-order by rows.edition, rows.region_code, rows.metric_code
+-- Every check is computed for every row above; only rows failing at least one of them reach
+-- Great Expectations (a clean input gives an empty frame), so GX never reads the whole table.
+select *
+from checked
+where not (
+    n_rows_for_pair = 1
+    and region_framework is not null
+    and metric_indicator is not null
+    and (value_text is null or regexp_full_match(value_text, '{{ value_text_regex }}'))
+    and coalesce(not missing_not_allowed, true)
+    and coalesce(denominator_usable, true)
+    and coalesce(within_plausible_range, true)
+)
+order by edition, region_code, metric_code

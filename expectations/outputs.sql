@@ -49,38 +49,54 @@ region_counts as (
 
 unbounded as (
     select distinct framework_code from marts.dim_metrics where normalization = 'zscore'
+),
+
+checked as (
+    select
+        editions.edition,
+        regions.framework_code,
+        regions.region_code,
+        indicators.n_nodes as n_nodes_expected,
+        coalesce(scores.n_scores_not_null, 0) as n_nodes_scored,
+        indicators.n_nodes - coalesce(scores.n_scores_not_null, 0) as n_nodes_missing,
+        case when unbounded.framework_code is null then scores.min_score end as min_score,
+        case when unbounded.framework_code is null then scores.max_score end as max_score,
+        rankings.composite_score,
+        rankings.rank,
+        region_counts.n_regions_in_framework,
+        rankings.n_ranked_in_framework,
+        rankings.rank between 1 and region_counts.n_regions_in_framework as rank_within_1_to_n,
+        rankings.rank = rankings.competition_rank as rank_is_competition_rank,
+        rankings.n_ranked_in_framework = region_counts.n_regions_in_framework
+            as framework_fully_ranked
+    from editions
+    cross join regions
+    inner join status
+        on editions.edition = status.edition
+        and regions.region_code = status.region_code
+        and status.is_ranked
+    left join indicators on regions.framework_code = indicators.framework_code
+    left join unbounded on regions.framework_code = unbounded.framework_code
+    left join region_counts
+        on editions.edition = region_counts.edition
+        and regions.framework_code = region_counts.framework_code
+    left join scores
+        on editions.edition = scores.edition and regions.region_code = scores.region_code
+    left join rankings
+        on editions.edition = rankings.edition and regions.region_code = rankings.region_code
 )
 
-select
-    editions.edition,
-    regions.framework_code,
-    regions.region_code,
-    indicators.n_nodes as n_nodes_expected,
-    coalesce(scores.n_scores_not_null, 0) as n_nodes_scored,
-    indicators.n_nodes - coalesce(scores.n_scores_not_null, 0) as n_nodes_missing,
-    case when unbounded.framework_code is null then scores.min_score end as min_score,
-    case when unbounded.framework_code is null then scores.max_score end as max_score,
-    rankings.composite_score,
-    rankings.rank,
-    region_counts.n_regions_in_framework,
-    rankings.n_ranked_in_framework,
-    rankings.rank between 1 and region_counts.n_regions_in_framework as rank_within_1_to_n,
-    rankings.rank = rankings.competition_rank as rank_is_competition_rank,
-    rankings.n_ranked_in_framework = region_counts.n_regions_in_framework
-        as framework_fully_ranked
-from editions
-cross join regions
-inner join status
-    on editions.edition = status.edition
-    and regions.region_code = status.region_code
-    and status.is_ranked
-left join indicators on regions.framework_code = indicators.framework_code
-left join unbounded on regions.framework_code = unbounded.framework_code
-left join region_counts
-    on editions.edition = region_counts.edition
-    and regions.framework_code = region_counts.framework_code
-left join scores
-    on editions.edition = scores.edition and regions.region_code = scores.region_code
-left join rankings
-    on editions.edition = rankings.edition and regions.region_code = rankings.region_code
-order by editions.edition, regions.framework_code, rankings.rank
+-- Every check is computed for every ranked region above; only regions failing at least one
+-- reach Great Expectations (a clean build gives an empty frame).
+select *
+from checked
+where not (
+    n_nodes_missing = 0
+    and coalesce(min_score >= -1e-9, true)
+    and coalesce(max_score <= 100.000000001, true)
+    and composite_score is not null
+    and coalesce(rank_within_1_to_n, false)
+    and coalesce(rank_is_competition_rank, false)
+    and coalesce(framework_fully_ranked, false)
+)
+order by edition, framework_code, rank

@@ -6,6 +6,7 @@
   digindex publish             gate again, then publish the edition (tables + exports)
   digindex query county -n 20  a peer group's ranking as a table
   digindex reconcile           computed vs published; the audit of the printed tables
+  digindex report              the static HTML report (publish/<edition>/report.html)
   digindex run --index DIR     the same for any index given as an index folder
   digindex export-index DIR    the shipped index written as an index folder
 
@@ -89,7 +90,7 @@ def do_check(args: argparse.Namespace, run_id: str, build_ok: bool) -> gate.Gate
         status = "skipped" if s.skipped_reason else ("passed" if s.success else "FAILED")
         failed = sum(not e.success for e in s.expectations)
         print(f"    {s.name:<10} {status:<8} {len(s.expectations) - failed}/"
-              f"{len(s.expectations)} expectations, {s.n_rows} rows")
+              f"{len(s.expectations)} expectations, {s.n_rows} rows sent to GX")
     if not result.success:
         print("    the gate FAILED:\n" + gate.format_failures(result), file=sys.stderr)
         print(f"    full report: {report} and audit.expectation_results "
@@ -285,6 +286,21 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from digindex import report
+    from digindex.dashboard.data import WarehouseError
+
+    t0 = _step(f"report: static HTML of edition {args.edition or '(latest published)'} "
+               f"→ {args.publish_dir}/<edition>/report.html")
+    try:
+        path = report.write_report(args.db, args.edition, args.publish_dir)
+    except WarehouseError as err:
+        print(f"    cannot write the report: {err}", file=sys.stderr)
+        return EXIT_BUILD
+    _done(t0, f"wrote {path}")
+    return EXIT_OK
+
+
 def cmd_export_index(args: argparse.Namespace) -> int:
     from digindex.index_folder import export_seeds
 
@@ -345,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    p = add("report", cmd_report, "write the self-contained HTML report of a publication "
+            "(publish/<edition>/report.html; opens with no network)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest published)")
     p = add("export-index", cmd_export_index,
             "write the shipped (H3C) index as an index folder, the open input format")
     p.add_argument("directory", type=Path, help="folder to write")

@@ -104,8 +104,14 @@ def _plain(value: Any) -> Any:
 
 
 def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> tuple[dict[str, Any], str]:
+    """The suite and its frame SQL. A frame that pre-filters rows in SQL refers to a regex
+    expectation's pattern as ``{{ <column>_regex }}``, so the pattern lives only in the JSON."""
     spec = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
     sql = (directory / spec["meta"]["frame_sql"]).read_text(encoding="utf-8")
+    for e in spec["expectations"]:
+        if "regex" in e["kwargs"]:
+            sql = sql.replace("{{ " + e["kwargs"]["column"] + "_regex }}",
+                              e["kwargs"]["regex"].replace("'", "''"))
     return spec, sql
 
 

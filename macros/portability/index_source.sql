@@ -4,7 +4,9 @@
     Both have the same columns, so the staging SQL after FROM is the same.
 #}
 {% macro index_source(name) -%}
-    {%- if var('index_dir', none) -%}
+    {%- if var('index_dir', none) and var('index_format', 'csv') == 'parquet' -%}
+        {{ return(adapter.dispatch('read_index_parquet', 'digindex')(var('index_dir') ~ '/' ~ name ~ '.parquet')) }}
+    {%- elif var('index_dir', none) -%}
         {{ return(adapter.dispatch('read_index_csv', 'digindex')(var('index_dir') ~ '/' ~ name ~ '.csv')) }}
     {%- else -%}
         {{ return(ref(name)) }}
@@ -15,6 +17,15 @@
     {{ exceptions.raise_compiler_error(
         "index folders are read with DuckDB's read_csv; on " ~ target.type
         ~ " load the index as seeds instead (see README, 'Bring your own index')") }}
+{%- endmacro %}
+
+{% macro default__read_index_parquet(path) -%}
+    {{ exceptions.raise_compiler_error(
+        "staged Parquet index files are read with DuckDB; on " ~ target.type ~ " use seeds") }}
+{%- endmacro %}
+
+{% macro duckdb__read_index_parquet(path) -%}
+    read_parquet('{{ path }}')
 {%- endmacro %}
 
 {% macro duckdb__read_index_csv(path) -%}
@@ -33,3 +44,16 @@
 {% macro spark__median(expression) -%}
     percentile({{ expression }}, 0.5)
 {%- endmacro %}
+
+
+{#
+    `as materialized (...)` for a CTE where the engine supports it. DuckDB otherwise inlines
+    the long winsorisation chain and spends ~30 s planning it; Spark has no such keyword.
+#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'digindex')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}{%- endmacro %}
+
+{% macro duckdb__materialized_cte() -%}materialized{%- endmacro %}

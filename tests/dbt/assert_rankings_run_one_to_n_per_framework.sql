@@ -14,16 +14,14 @@ published as (
 
 expected_rank as (
     select
-        r.edition,
-        r.framework_code,
-        r.region_code,
-        r.rank,
-        1 + sum(case when other.composite_score > r.composite_score then 1 else 0 end)
-            as competition_rank
-    from rankings as r
-    inner join rankings as other
-        on r.edition = other.edition and r.framework_code = other.framework_code
-    group by r.edition, r.framework_code, r.region_code, r.rank
+        edition,
+        framework_code,
+        region_code,
+        rank,
+        rank() over (
+            partition by edition, framework_code order by composite_score desc
+        ) as competition_rank
+    from rankings
 ),
 
 bad_ranks as (

