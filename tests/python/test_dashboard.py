@@ -21,17 +21,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _browser import ARTIFACTS, chromium_context
 
 from digindex.dashboard import charts, data
 from digindex.dashboard.launch import APP, streamlit_command
 from digindex.paths import REPO_ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps",
-                 "--disable-extensions", "--mute-audio"]
 SERVER_START_S = 60
 PAGE_MS = 45_000
 
@@ -190,20 +185,8 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(`apt-get install chromium fonts-noto-cjk`; .ci/run installs them)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
-            locale="zh-CN", timeout=60_000)
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), locale="zh-CN") as context:
+        yield context
 
 
 @pytest.fixture()

@@ -14,16 +14,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _browser import ARTIFACTS, chromium_context
 
 from digindex import report
-from digindex.paths import REPO_ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-default-apps",
-                 "--disable-extensions", "--mute-audio"]
 
 
 @pytest.fixture(scope="module")
@@ -80,38 +73,26 @@ def test_report_cli(baseline: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 @pytest.fixture(scope="module")
 def offline_page(written: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(`apt-get install chromium fonts-noto-cjk`; .ci/run installs them)")
-    from playwright.sync_api import sync_playwright
+    with chromium_context(tmp_path_factory.mktemp("chromium-report")) as context:
+        tab = context.new_page()
+        tab.set_default_timeout(45_000)
+        attempted: list[str] = []
+        errors: list[str] = []
 
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-report")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
-            timeout=60_000)
-        try:
-            tab = context.new_page()
-            tab.set_default_timeout(45_000)
-            attempted: list[str] = []
-            errors: list[str] = []
+        def route(r) -> None:  # type: ignore[no-untyped-def]
+            if r.request.url.startswith(("file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                attempted.append(r.request.url)
+                r.abort()
 
-            def route(r) -> None:  # type: ignore[no-untyped-def]
-                if r.request.url.startswith(("file:", "data:", "blob:")):
-                    r.continue_()
-                else:
-                    attempted.append(r.request.url)
-                    r.abort()
-
-            tab.route("**/*", route)
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.goto(written.as_uri(), wait_until="load")
-            tab.wait_for_selector("#map-detail path.choroplethlocation", state="attached")
-            tab.attempted = attempted  # type: ignore[attr-defined]
-            tab.errors = errors  # type: ignore[attr-defined]
-            yield tab
-        finally:
-            context.close()
+        tab.route("**/*", route)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(written.as_uri(), wait_until="load")
+        tab.wait_for_selector("#map-detail path.choroplethlocation", state="attached")
+        tab.attempted = attempted  # type: ignore[attr-defined]
+        tab.errors = errors  # type: ignore[attr-defined]
+        yield tab
 
 
 def test_report_opens_and_draws_offline(offline_page) -> None:  # type: ignore[no-untyped-def]
