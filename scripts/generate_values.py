@@ -18,7 +18,7 @@ double-centred noise → children = parent + weighted-zero noise, bounded to [0.
 down to metric scores, which are inverted through each metric's goalposts into raw values
 and rounded to the metric's decimals. A calibration pass then moves one fine-grained
 metric per region × first-level indicator to absorb the rounding error, checked with the
-pandas oracle. Run ``python -m digindex.generate_values`` (``--check`` compares).
+pandas oracle. Run ``python scripts/generate_values.py`` (``--check`` compares).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digindex import oracle
-from digindex.paths import REPO_ROOT, SEEDS
+import oracle
+from _repo import REPO_ROOT, SEEDS
 
 SEED = 2022
 EDITION = 2022

@@ -10,7 +10,7 @@ metric) — a multiplicative hash, not a random generator — written by DuckDB,
 million regions take seconds and every run writes the same bytes. SYNTHETIC data: it
 exercises the engine, it describes no place.
 
-    python -m digindex.scale OUT_DIR --regions 100000 [--editions 1] [--framework district]
+    python scripts/scale.py OUT_DIR --regions 100000 [--editions 1] [--framework district]
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from _repo import SEEDS
 from digindex.index_folder import SEED_COLUMNS
-from digindex.paths import SEEDS
 
 SEED = 2022
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from digindex.paths import REPO_ROOT
+from _repo import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from _repo import REPO_ROOT
 from digindex import cli
-from digindex.paths import REPO_ROOT
 
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt",
                  "expectations"]

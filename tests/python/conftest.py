@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from _project import copy_project, digindex
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asem_to_index
 import duckdb
 import pandas as pd
 import pytest
+
 from _project import copy_project
+from _repo import ASEM_REFERENCE, REPO_ROOT
+from digindex import cli
 
-from digindex import asem_to_index, cli
-from digindex.paths import REPO_ROOT, SHARED
-
-REFERENCE = SHARED / "reference" / "asem"
+REFERENCE = ASEM_REFERENCE
 FOLDER = REPO_ROOT / "tests" / "data" / "asem"
 TOLERANCE = 1e-9
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _browser import ARTIFACTS, chromium_context
 
+from _browser import ARTIFACTS, chromium_context
+from _repo import REPO_ROOT
 from digindex.dashboard import charts, data
 from digindex.dashboard.launch import APP, streamlit_command
-from digindex.paths import REPO_ROOT
 
 SERVER_START_S = 60
 PAGE_MS = 45_000

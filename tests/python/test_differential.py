@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from _project import copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digindex import oracle
+import oracle
+from _project import copy_project
 from digindex.dbt_runner import run_dbt
 from digindex.index_folder import load_index, write_canonical
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from digindex.paths import REPO_ROOT
+from _repo import REPO_ROOT
 
 LTS_READER = REPO_ROOT / ".venv" / "duckdb-lts"
 

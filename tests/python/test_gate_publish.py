@@ -15,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _project import digindex, published_state
 
+from _project import digindex, published_state
+from _repo import REPO_ROOT
 from digindex import cli, publish
-from digindex.paths import REPO_ROOT
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _project import copy_project
 
+from _project import copy_project
 from digindex import cli
 from digindex.index_folder import IndexFolderError, load_index
 

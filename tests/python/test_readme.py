@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from digindex.paths import REPO_ROOT
+from _repo import REPO_ROOT
 
 BLOCKS = re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(encoding="utf-8"),
                     flags=re.S)

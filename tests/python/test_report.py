@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _browser import ARTIFACTS, chromium_context
 
+from _browser import ARTIFACTS, chromium_context
 from digindex import report
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import build_regions
+import extract_report
+import generate_values
 import pandas as pd
 import pytest
 
-from digindex import build_regions, extract_report, generate_values
-from digindex.paths import SEEDS
+from _repo import SEEDS
 
 
 @pytest.mark.parametrize("module", [extract_report, build_regions, generate_values],

@@ -23,8 +23,6 @@ from typing import Any
 
 import duckdb
 
-from digindex.paths import REPO_ROOT
-
 # published table → (source mart, replaced per edition?)
 PUBLISHED_TABLES: dict[str, tuple[str, bool]] = {
     "rankings": ("marts.fct_rankings", True),
@@ -56,7 +54,7 @@ def checkpoint(stage: str) -> None:
     """A named point in the publication; tests replace it to inject failures."""
 
 
-def git_commit(repo: Path = REPO_ROOT) -> str:
+def git_commit(repo: Path) -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -112,13 +110,14 @@ def _replace_tables(con: duckdb.DuckDBPyConnection, edition: int) -> dict[str, i
 
 
 def publish(db: Path, edition: int, run_id: str, gate_summary: dict[str, Any],
-            gate_report: dict[str, Any], publish_dir: Path, inputs: list[Path]) -> Publication:
+            gate_report: dict[str, Any], publish_dir: Path, inputs: list[Path],
+            project_dir: Path) -> Publication:
     """Publish `edition` from the marts of `db` (see the module docstring)."""
     target = publish_dir / str(edition)
     staging = publish_dir / f".{edition}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=True)
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
-    commit = git_commit()
+    commit = git_commit(project_dir)
     digest = inputs_hash(inputs)
     con = duckdb.connect(str(db))
     committed = False

@@ -1,13 +1,13 @@
 """Benchmarks: the warehouse pipeline against the pandas oracle, at growing sizes.
 
-``make bench`` (``python -m digindex.bench``) generates synthetic indices with
-``digindex.scale`` (the district framework's shape: 42 metrics, one per third-level
+``make bench`` (``python bench/bench.py``) generates synthetic indices with
+``scripts/scale.py`` (the district framework's shape: 42 metrics, one per third-level
 indicator) at N = 1k, 10k, 100k regions (``--large`` adds 1M; ``--village`` runs 490k
 regions × 10 editions), then, each stage in a fresh subprocess so peak memory is its own:
 
 * pipeline — ``dbt build`` (models + data tests; split into SQL time and dbt's own
   overhead), the gate (GX suites), publication (tables + CSV/Parquet exports);
-* oracle — the same computation in plain pandas (``digindex.oracle``): load, compute.
+* oracle — the same computation in plain pandas (``tests/oracle.py``): load, compute.
 
 It prints a table and appends the figures, with machine information, to
 ``bench/results.csv``. The README's table comes from that file.
@@ -28,7 +28,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digindex.paths import REPO_ROOT
+# the checkout's paths (and the test oracle) live beside the generators in scripts/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from _repo import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.csv"
 WORK = REPO_ROOT / "build" / "bench"
@@ -50,19 +52,19 @@ def stage_pipeline(index_dir: Path, db: Path, publish_dir: Path) -> dict[str, fl
 
     dbt_vars = json.dumps({"index_dir": str(index_dir), "index_format": "parquet"})
     t0 = time.perf_counter()
-    result = run_dbt(["build"], db=db, dbt_vars=dbt_vars, quiet=True)
+    result = run_dbt(["build"], db=db, project_dir=REPO_ROOT, dbt_vars=dbt_vars, quiet=True)
     t1 = time.perf_counter()
     models = sum(r.execution_time for r in result.results
                  if r.node.resource_type in {"model", "seed"})
     tests = sum(r.execution_time for r in result.results
                 if r.node.resource_type in {"test", "unit_test"})
-    checked = gate.run_gate(db, "bench")
+    checked = gate.run_gate(db, "bench", REPO_ROOT / "expectations")
     t2 = time.perf_counter()
     if not checked.success:
         raise RuntimeError("the gate failed on synthetic data:\n" + gate.format_failures(checked))
     edition = 2022
     publish.publish(db, edition, "bench", checked.summary(), checked.to_json_dict(),
-                    publish_dir, sorted(index_dir.glob("*.parquet")))
+                    publish_dir, sorted(index_dir.glob("*.parquet")), REPO_ROOT)
     t3 = time.perf_counter()
     return {"dbt_build_s": t1 - t0, "dbt_models_sql_s": models, "dbt_tests_sql_s": tests,
             # threads overlap, so this is approximate: wall time not spent in node SQL
@@ -75,7 +77,7 @@ def stage_oracle(index_dir: Path) -> dict[str, float]:
     """The same computation in pandas: load the staged files, compute scores and ranks."""
     import pandas as pd
 
-    from digindex import oracle
+    import oracle
 
     t0 = time.perf_counter()
     nodes = pd.read_parquet(index_dir / "framework_nodes.parquet")
@@ -121,7 +123,7 @@ def _machine() -> dict[str, str]:
 
 
 def run_size(n_regions: int, n_editions: int = 1, keep: bool = False) -> dict[str, object]:
-    from digindex import scale
+    import scale
 
     work = WORK / f"{n_regions}x{n_editions}"
     shutil.rmtree(work, ignore_errors=True)

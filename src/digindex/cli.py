@@ -29,7 +29,7 @@ import duckdb
 
 from digindex import gate
 from digindex.dbt_runner import DbtError, run_dbt
-from digindex.paths import DEFAULT_DB, DEFAULT_PUBLISH_DIR, REPO_ROOT
+from digindex.paths import ProjectNotFound, default_db, default_publish_dir, find_project
 from digindex.tables import format_table
 
 FRAMEWORK_ORDER = ["district", "county", "zone"]
@@ -116,7 +116,8 @@ def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult) -
     inputs = _inputs(args)
     try:
         pub = publish.publish(args.db, edition, run_id, result.summary(),
-                              result.to_json_dict(), args.publish_dir, inputs)
+                              result.to_json_dict(), args.publish_dir, inputs,
+                              args.project_dir)
     except Exception as err:  # any failure means: not published
         print(f"    publication FAILED ({type(err).__name__}: {err}); the previous "
               "publication is unchanged", file=sys.stderr)
@@ -331,12 +332,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
-                        help=f"warehouse file (default: {DEFAULT_DB}; env DIGINDEX_DB)")
+                        help="warehouse file (default: <project>/build/warehouse.duckdb; "
+                             "env DIGINDEX_DB)")
     common.add_argument("--publish-dir", type=Path, default=argparse.SUPPRESS,
-                        help=f"where exports and gate reports go (default: {DEFAULT_PUBLISH_DIR};"
-                             " env DIGINDEX_PUBLISH_DIR)")
+                        help="where exports and gate reports go (default: <project>/publish; "
+                             "env DIGINDEX_PUBLISH_DIR)")
     common.add_argument("--project-dir", type=Path, default=argparse.SUPPRESS,
-                        help="dbt project (seeds, models, expectations; default: this repo)")
+                        help="the dbt project (seeds, models, expectations); default: the working "
+                             "directory or its nearest parent with a dbt_project.yml "
+                             "(env DIGINDEX_PROJECT_DIR)")
     for action in common._actions:
         parser._add_action(action)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -385,16 +389,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     index = getattr(args, "index", None)
     given_db, given_publish = getattr(args, "db", None), getattr(args, "publish_dir", None)
-    args.project_dir = getattr(args, "project_dir", REPO_ROOT)
-    args.db = given_db or DEFAULT_DB
-    args.publish_dir = given_publish or DEFAULT_PUBLISH_DIR
+    try:
+        args.project_dir = find_project(getattr(args, "project_dir", None))
+    except ProjectNotFound as err:
+        print(f"digindex: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    args.db = given_db or default_db(args.project_dir)
+    args.publish_dir = given_publish or default_publish_dir(args.project_dir)
     if index is not None:
         args.index = Path(index).resolve()
         name = args.index.name
         if given_db is None:
-            args.db = REPO_ROOT / "build" / f"{name}.duckdb"
+            args.db = args.project_dir / "build" / f"{name}.duckdb"
         if given_publish is None:
-            args.publish_dir = DEFAULT_PUBLISH_DIR / name
+            args.publish_dir = default_publish_dir(args.project_dir) / name
     args.db = Path(args.db).resolve()
     args.publish_dir = Path(args.publish_dir).resolve()
     args.project_dir = Path(args.project_dir).resolve()

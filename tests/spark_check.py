@@ -21,7 +21,10 @@ import duckdb
 import pandas as pd
 
 from digindex.dbt_runner import DbtError, run_dbt
-from digindex.paths import REPO_ROOT
+
+# the checkout's paths (and the test oracle) live beside the generators in scripts/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from _repo import REPO_ROOT
 
 TOLERANCE = 1e-9
 QUERIES = {
@@ -71,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     print("==> dbt build --target spark (seeds, models, data tests, unit tests)", flush=True)
     try:
-        run_dbt(["build", "--target", "spark"], db=work / "unused.duckdb", quiet=True)
+        run_dbt(["build", "--target", "spark"], db=work / "unused.duckdb", project_dir=REPO_ROOT,
+                quiet=True)
     except DbtError as err:
         print(str(err), file=sys.stderr)
         return 1
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print("==> dbt build on DuckDB", flush=True)
     db = work / "duckdb.duckdb"
     try:
-        run_dbt(["build"], db=db, quiet=True)
+        run_dbt(["build"], db=db, project_dir=REPO_ROOT, quiet=True)
     except DbtError as err:
         print(str(err), file=sys.stderr)
         return 1

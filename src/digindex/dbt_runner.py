@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from digindex.paths import DEFAULT_DB, REPO_ROOT
+from digindex.paths import default_db, find_project
 
 
 class DbtError(RuntimeError):
@@ -50,12 +50,13 @@ def _release_duckdb() -> None:
             env.close()
 
 
-def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path = REPO_ROOT,
+def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | None = None,
             dbt_vars: str | None = None, quiet: bool = False) -> Any:
     """Invoke `dbt <args>` on `db` (default: build/warehouse.duckdb or $DIGINDEX_DB)."""
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
-    path = Path(db or DEFAULT_DB).resolve()
+    project_dir = find_project(project_dir)
+    path = Path(db or default_db(project_dir)).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DIGINDEX_DB"] = str(path)
     full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),

@@ -20,9 +20,6 @@ from typing import Any
 
 import duckdb
 
-from digindex.paths import REPO_ROOT
-
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITE_ORDER = ["inputs", "framework", "outputs"]
 # suites that read only inputs (seeds via staging views) can run when the build failed
 INPUT_SUITES = {"inputs", "framework"}
@@ -103,7 +100,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> tuple[dict[str, Any], str]:
+def load_suite(name: str, directory: Path) -> tuple[dict[str, Any], str]:
     """The suite and its frame SQL. A frame that pre-filters rows in SQL refers to a regex
     expectation's pattern as ``{{ <column>_regex }}``, so the pattern lives only in the JSON."""
     spec = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
@@ -156,8 +153,7 @@ def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOu
     return outcomes
 
 
-def run_gate(db: Path, run_id: str, build_ok: bool = True,
-             directory: Path = EXPECTATIONS_DIR) -> GateResult:
+def run_gate(db: Path, run_id: str, directory: Path, build_ok: bool = True) -> GateResult:
     """Run every suite against the warehouse `db` (read-only)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     suites: list[SuiteOutcome] = []

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digindex.dashboard import charts, data
-from digindex.paths import DEFAULT_DB
+from digindex.paths import default_db, find_project
 
 st.set_page_config(page_title="数字化发展指数 Digital development index",
                    layout="wide")
@@ -27,9 +27,9 @@ st.set_page_config(page_title="数字化发展指数 Digital development index",
 
 def warehouse_path(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--db", type=Path)
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return Path(args.db).resolve()
+    return Path(args.db or default_db(find_project())).resolve()
 
 
 DB = warehouse_path()

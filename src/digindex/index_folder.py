@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digindex.paths import SEEDS
-
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
 REQUIRED = {
     "framework.csv": ["framework_code", "node_code", "parent_code", "name", "weight",
@@ -450,7 +448,7 @@ def write_canonical(data: IndexData, out_dir: Path) -> Path:
     return out_dir
 
 
-def export_seeds(out_dir: Path, seeds: Path = SEEDS) -> Path:
+def export_seeds(out_dir: Path, seeds: Path) -> Path:
     """Write the shipped seeds as an index folder (the H3C index in the open format)."""
     def read(rel: str) -> list[dict[str, str]]:
         with (seeds / rel).open(encoding="utf-8") as fh:

@@ -1,6 +1,6 @@
 """The static report of a publication: one self-contained HTML file, no network needed.
 
-``digindex report`` (or ``python -m digindex.report``) writes ``publish/<edition>/report.html``
+``digindex report`` writes ``publish/<edition>/report.html``
 from the ``published`` schema (read-only): the rankings of every peer group (all regions,
 sortable), a radar of each group's top regions, the score distributions with the report's
 stated averages, a choropleth map, and the reconciliation and audit findings. plotly.js is
@@ -10,10 +10,8 @@ refers to a URL. The file lands after the publication and is not in its manifest
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -25,7 +23,6 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from digindex.dashboard import charts, data
-from digindex.paths import DEFAULT_DB, DEFAULT_PUBLISH_DIR
 
 REPORT_NAME = "report.html"
 TOP_N = 5
@@ -324,25 +321,3 @@ def write_report(db: Path, edition: int | None, publish_dir: Path) -> Path:
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="digindex report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
-                        help="warehouse (default: %(default)s; env DIGINDEX_DB)")
-    parser.add_argument("--edition", type=int, help="edition (default: the latest published)")
-    parser.add_argument("--publish-dir", type=Path, default=DEFAULT_PUBLISH_DIR,
-                        help="where publish/<edition>/ is (default: %(default)s)")
-    args = parser.parse_args(argv)
-    try:
-        path = write_report(args.db.resolve(), args.edition, args.publish_dir.resolve())
-    except data.WarehouseError as err:
-        print(f"cannot write the report: {err}", file=sys.stderr)
-        return 1
-    print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

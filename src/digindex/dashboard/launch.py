@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from digindex.paths import DEFAULT_DB
+from digindex.paths import ProjectNotFound, default_db, find_project
 
 APP = Path(__file__).with_name("app.py")
 
@@ -38,13 +38,21 @@ def streamlit_command(db: Path, port: int = 8501, address: str = "127.0.0.1",
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digindex.dashboard", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
-                        help="published warehouse, opened read-only (default: %(default)s; "
-                             "env DIGINDEX_DB)")
+    parser.add_argument("--db", type=Path,
+                        help="published warehouse, opened read-only (default: the project's "
+                             "build/warehouse.duckdb; env DIGINDEX_DB)")
+    parser.add_argument("--project-dir", type=Path, help="the project (default: found from "
+                        "the working directory, like dbt)")
     parser.add_argument("--port", type=int, default=8501, help="default %(default)s")
     parser.add_argument("--address", default="127.0.0.1",
                         help="address to listen on (default %(default)s: this machine only)")
     args = parser.parse_args(argv)
+    if args.db is None:
+        try:
+            args.db = default_db(find_project(args.project_dir))
+        except ProjectNotFound as err:
+            print(f"digindex dashboard: {err}", file=sys.stderr)
+            return 2
     db = args.db.resolve()
     if not db.exists():
         print(f"no warehouse at {db}: run `make run` first (or pass --db)", file=sys.stderr)

@@ -1,0 +1,20 @@
+"""Paths of the repository checkout, for the generators and tools in ``scripts/``.
+
+These scripts are part of the checkout (they regenerate its seeds and fixtures), so they
+locate it from their own file; the runtime package ``digindex`` never does (see
+``digindex.paths``). The test oracle lives in ``tests/oracle.py``; ``tests/`` is put on
+the import path so the seed generator can use it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEEDS = REPO_ROOT / "seeds"
+REPORT_TEXT = REPO_ROOT / "sources" / "h3c_city_digital_index_district_county_2022.txt"
+ASEM_REFERENCE = REPO_ROOT / "tests" / "data" / "coinr_asem"
+
+if str(REPO_ROOT / "tests") not in sys.path:
+    sys.path.append(str(REPO_ROOT / "tests"))
