@@ -50,7 +50,7 @@ def stage_pipeline(index_dir: Path, db: Path, publish_dir: Path) -> dict[str, fl
     from digindex import gate, publish
     from digindex.dbt_runner import run_dbt
 
-    dbt_vars = json.dumps({"index_dir": str(index_dir), "index_format": "parquet"})
+    dbt_vars = {"index_dir": str(index_dir), "index_format": "parquet"}
     t0 = time.perf_counter()
     result = run_dbt(["build"], db=db, project_dir=REPO_ROOT, dbt_vars=dbt_vars, quiet=True)
     t1 = time.perf_counter()

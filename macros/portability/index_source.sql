@@ -5,12 +5,20 @@
 #}
 {% macro index_source(name) -%}
     {%- if var('index_dir', none) and var('index_format', 'csv') == 'parquet' -%}
-        {{ return(adapter.dispatch('read_index_parquet', 'digindex')(var('index_dir') ~ '/' ~ name ~ '.parquet')) }}
+        {{ return(read_index_parquet(var('index_dir') ~ '/' ~ name ~ '.parquet')) }}
     {%- elif var('index_dir', none) -%}
-        {{ return(adapter.dispatch('read_index_csv', 'digindex')(var('index_dir') ~ '/' ~ name ~ '.csv')) }}
+        {{ return(read_index_csv(var('index_dir') ~ '/' ~ name ~ '.csv')) }}
     {%- else -%}
         {{ return(ref(name)) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro read_index_csv(path) -%}
+    {{ return(adapter.dispatch('read_index_csv', 'digindex')(path)) }}
+{%- endmacro %}
+
+{% macro read_index_parquet(path) -%}
+    {{ return(adapter.dispatch('read_index_parquet', 'digindex')(path)) }}
 {%- endmacro %}
 
 {% macro default__read_index_csv(path) -%}

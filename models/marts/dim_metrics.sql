@@ -21,7 +21,8 @@ final as (
         lower_bound,
         upper_bound,
         plausible_min,
-        plausible_max
+        plausible_max,
+        source_hint
     from metrics
 )
 

@@ -1,3 +1,8 @@
+{#
+    Every node score of every region, with its presentation numbers computed once: rank
+    among the peer group on that node, percentile and the peer-group mean.
+#}
+
 with
 
 composite as (
@@ -51,7 +56,16 @@ final as (
         region_code,
         node_code,
         level,
-        score
+        score,
+        cast(rank() over (
+            partition by edition, framework_code, node_code order by score desc
+        ) as integer) as peer_rank,
+        cast(count(*) over (partition by edition, framework_code, node_code) as integer)
+            as peer_count,
+        100 * percent_rank() over (
+            partition by edition, framework_code, node_code order by score
+        ) as percentile,
+        avg(score) over (partition by edition, framework_code, node_code) as peer_mean
     from unioned
 )
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 import uuid
@@ -28,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from digindex import gate
+from digindex import publish as publish_mod
 from digindex.dbt_runner import DbtError, run_dbt
 from digindex.paths import ProjectNotFound, default_db, default_publish_dir, find_project
 from digindex.tables import format_table
@@ -49,9 +51,9 @@ def _done(t0: float, what: str) -> None:
     print(f"    {what} in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
-def _dbt_vars(args: argparse.Namespace) -> str | None:
+def _dbt_vars(args: argparse.Namespace) -> dict[str, str] | None:
     canonical = getattr(args, "canonical_dir", None)
-    return json.dumps({"index_dir": str(canonical)}) if canonical else None
+    return {"index_dir": str(canonical)} if canonical else None
 
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
@@ -61,15 +63,21 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
     return sorted((args.project_dir / "seeds").rglob("*.csv"))
 
 
-def do_build(args: argparse.Namespace, run_id: str) -> bool:
-    t0 = _step(f"build: dbt build (seeds, models, data tests, unit tests) into {args.db}")
+def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
+    """dbt build of everything but the published layer into `db` (a run's shadow copy)."""
+    t0 = _step(f"build: dbt build (seeds, models, data tests, unit tests) for {args.db}")
     failures: list[str] = []
+    verbose = getattr(args, "verbose", False)
     try:
-        run_dbt(["build"], db=args.db, project_dir=args.project_dir, dbt_vars=_dbt_vars(args),
-                quiet=not getattr(args, "verbose", False))
+        run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=args.project_dir,
+                dbt_vars=_dbt_vars(args), quiet=not verbose, progress=not verbose)
     except DbtError as err:
         failures = err.failures
-    gate.record_build(args.db, run_id, not failures, failures)
+    # the publication's own dbt run overwrites run_results.json: keep the build's beside it
+    results = args.project_dir / "target" / "run_results.json"
+    if results.exists():
+        shutil.copyfile(results, results.with_name("build_run_results.json"))
+    gate.record_build(db, run_id, not failures, failures)
     if failures:
         print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
         return False
@@ -77,11 +85,11 @@ def do_build(args: argparse.Namespace, run_id: str) -> bool:
     return True
 
 
-def do_check(args: argparse.Namespace, run_id: str, build_ok: bool) -> gate.GateResult:
+def do_check(args: argparse.Namespace, run_id: str, build_ok: bool,
+             db: Path) -> gate.GateResult:
     t0 = _step("check: Great Expectations suites " + ", ".join(gate.SUITE_ORDER))
-    result = gate.run_gate(args.db, run_id, build_ok=build_ok,
-                           directory=args.project_dir / "expectations")
-    gate.record_gate(args.db, result)
+    result = gate.run_gate(db, run_id, args.project_dir / "expectations", build_ok=build_ok)
+    gate.record_gate(db, result)
     report = args.publish_dir / "runs" / f"{run_id}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2),
@@ -100,28 +108,47 @@ def do_check(args: argparse.Namespace, run_id: str, build_ok: bool) -> gate.Gate
     return result
 
 
-def _latest_edition(db: Path, table: str = "marts.fct_rankings") -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return int(con.execute(f"select max(edition) from {table}").fetchone()[0])
-    finally:
-        con.close()
+def _keep_audit(shadow: Path, live: Path) -> None:
+    """A refused run leaves the warehouse as it was, except its audit records."""
+    if shadow.exists():
+        gate.copy_audit(shadow, live)
 
 
-def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult) -> int:
+def _edition(args: argparse.Namespace, db: Path) -> int | None:
+    """The edition to publish: --edition if the marts hold it, else the latest."""
     from digindex import publish
 
-    edition = args.edition or _latest_edition(args.db)
+    found = publish.editions(db)
+    if args.edition is None:
+        return found[-1] if found else None
+    if args.edition not in found:
+        print(f"digindex: edition {args.edition} is not in the data (editions: "
+              f"{', '.join(map(str, found)) or 'none'})", file=sys.stderr)
+        return None
+    return args.edition
+
+
+def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult,
+               shadow: publish_mod.Shadow) -> int:
+    """Build the published layer in the shadow, write the exports, switch both in."""
+    edition = _edition(args, shadow.path)
+    if edition is None:
+        return EXIT_USAGE
     t0 = _step(f"publish: edition {edition} → schema published and {args.publish_dir}/{edition}")
-    inputs = _inputs(args)
     try:
-        pub = publish.publish(args.db, edition, run_id, result.summary(),
-                              result.to_json_dict(), args.publish_dir, inputs,
-                              args.project_dir)
+        publish_mod.build_published(shadow.path, args.project_dir, run_id, edition,
+                                    result.summary(), _inputs(args), _dbt_vars(args))
+        publish_mod.checkpoint("tables_replaced")
+        pub = publish_mod.write_exports(shadow.path, edition, run_id, result.to_json_dict(),
+                                        result.summary(), args.publish_dir)
+        publish_mod.checkpoint("exports_written")
+        shadow.commit()
     except Exception as err:  # any failure means: not published
+        publish_mod.discard_exports(args.publish_dir, edition, run_id)
         print(f"    publication FAILED ({type(err).__name__}: {err}); the previous "
               "publication is unchanged", file=sys.stderr)
         return EXIT_PUBLISH
+    publish_mod.switch_exports(pub, args.publish_dir)
     counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
     _done(t0, f"published run {run_id} ({counts})")
     print(f"    exports: {pub.directory}")
@@ -129,81 +156,170 @@ def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult) -
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    return EXIT_OK if do_build(args, new_run_id()) else EXIT_BUILD
+    run_id = new_run_id()
+    with publish_mod.Shadow(args.db, run_id) as shadow:
+        if not do_build(args, run_id, shadow.path):
+            _keep_audit(shadow.path, args.db)
+            return EXIT_BUILD
+        shadow.commit()
+    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if not args.db.exists():
+        print(f"refused: no warehouse at {args.db}; run `digindex build` first", file=sys.stderr)
+        return EXIT_BUILD
     last = gate.last_build(args.db)
     build_ok = last is not None and last[1]
-    return EXIT_OK if do_check(args, new_run_id(), build_ok).success else EXIT_GATE
+    return EXIT_OK if do_check(args, new_run_id(), build_ok, args.db).success else EXIT_GATE
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    last = gate.last_build(args.db)
+    last = gate.last_build(args.db) if args.db.exists() else None
     if last is None or not last[1]:
         print("refused: the latest dbt build did not succeed (or there is none); run "
               "`digindex build` first", file=sys.stderr)
         return EXIT_BUILD
     run_id = new_run_id()
-    result = do_check(args, run_id, build_ok=True)
-    if not result.success:
-        print("refused: the gate failed; nothing was published", file=sys.stderr)
-        return EXIT_GATE
-    return do_publish(args, run_id, result)
+    with publish_mod.Shadow(args.db, run_id) as shadow:
+        result = do_check(args, run_id, True, shadow.path)
+        if not result.success:
+            _keep_audit(shadow.path, args.db)
+            print("refused: the gate failed; nothing was published", file=sys.stderr)
+            return EXIT_GATE
+        return do_publish(args, run_id, result, shadow)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     print(f"run {run_id}")
-    build_ok = do_build(args, run_id)
-    result = do_check(args, run_id, build_ok)
-    if not build_ok:
-        print("refused: the dbt build failed; nothing was published", file=sys.stderr)
-        return EXIT_BUILD
-    if not result.success:
-        print("refused: the gate failed; nothing was published", file=sys.stderr)
-        return EXIT_GATE
-    code = do_publish(args, run_id, result)
+    with publish_mod.Shadow(args.db, run_id) as shadow:
+        build_ok = do_build(args, run_id, shadow.path)
+        result = do_check(args, run_id, build_ok, shadow.path)
+        if not build_ok or not result.success:
+            _keep_audit(shadow.path, args.db)
+            what = "the dbt build" if not build_ok else "the gate"
+            print(f"refused: {what} failed; nothing was published", file=sys.stderr)
+            return EXIT_BUILD if not build_ok else EXIT_GATE
+        code = do_publish(args, run_id, result, shadow)
     if code:
         return code
     print()
-    print(ranking_tables(args.db, 10, source="published"))
+    print(ranking_tables(args.db, 10))
     return EXIT_OK
 
 
-def ranking_tables(db: Path, n: int, edition: int | None = None,
-                   frameworks: list[str] | None = None, source: str = "published") -> str:
-    """The top `n` of each framework's ranking as printable tables."""
-    tables = {"published": ("published.rankings", "published.regions", "published.indicators"),
-              "marts": ("marts.fct_rankings", "marts.dim_regions", "marts.dim_indicators")}
-    rankings, regions, indicators = tables[source]
+class UsageError(ValueError):
+    """A filter names nothing in the data; the message lists what exists."""
+
+
+# administrative suffixes a user may leave out of a province name (浙江 = 浙江省)
+PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+
+
+def province_key(name: str) -> str:
+    name = name.strip()
+    for suffix in PROVINCE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _resolve_filters(con: duckdb.DuckDBPyConnection, edition: int, groups: list[str],
+                     province: str | None, region: str | None
+                     ) -> tuple[list[str], str | None, str | None]:
+    """Peer groups (code or Chinese name), province (with or without 省/市/自治区) and region
+    (code or printed name) resolved against the published data, or UsageError."""
+    found = con.execute("""select distinct framework_code, peer_group_zh from published.rankings
+                           where edition = ?""", [edition]).fetchall()
+    by_name = {code: code for code, _ in found} | {zh: code for code, zh in found if zh}
+    frameworks = []
+    for g in groups:
+        if g not in by_name:
+            valid = ", ".join(f"{code} ({zh})" if zh else code for code, zh in sorted(
+                found, key=lambda f: FRAMEWORK_ORDER.index(f[0])
+                if f[0] in FRAMEWORK_ORDER else 99))
+            is_province = con.execute(
+                "select count(*) from published.regions where province is not null "
+                "and (province = ? or province = ? || '省' or province = ? || '市')",
+                [g, g, g]).fetchone()[0]
+            hint = f" (for a province: --province {g})" if is_province else ""
+            raise UsageError(f"no peer group {g!r} in edition {edition}; valid: {valid}{hint}")
+        frameworks.append(by_name[g])
+    resolved_province = None
+    if province is not None:
+        provinces = [r[0] for r in con.execute(
+            """select distinct province from published.rankings
+               where edition = ? and province is not null order by 1""", [edition]).fetchall()]
+        matches = [p for p in provinces if province_key(p) == province_key(province)]
+        if not matches:
+            raise UsageError(f"no province {province!r} in edition {edition}; valid: "
+                             + ", ".join(provinces))
+        resolved_province = matches[0]
+    resolved_region = None
+    if region is not None:
+        rows = con.execute("""select region_code, region_name from published.rankings
+                              where edition = ?""", [edition]).fetchall()
+        hits = [code for code, name in rows if region in (code, name)]
+        if not hits:
+            import difflib
+
+            names = [name for _, name in rows] + [code for code, _ in rows]
+            close = difflib.get_close_matches(region, names, n=8, cutoff=0.3)
+            hint = ("; did you mean: " + ", ".join(close)) if close else ""
+            raise UsageError(f"no region {region!r} in edition {edition}{hint} (region codes "
+                             "or names as printed: `digindex query -n 1000` lists them all)")
+        resolved_region = hits[0]
+    return frameworks, resolved_province, resolved_region
+
+
+def ranking_tables(db: Path, n: int, edition: int | None = None, groups: list[str] | None = None,
+                   province: str | None = None, region: str | None = None) -> str:
+    """The top `n` of each peer group's published ranking as printable tables (optionally
+    one province's regions, or the rows around one region). Reads only `published`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         if edition is None:
-            edition = con.execute(f"select max(edition) from {rankings}").fetchone()[0]
+            edition = con.execute("select max(edition) from published.rankings").fetchone()[0]
+        frameworks, province, region = _resolve_filters(con, edition, groups or [], province,
+                                                         region)
         found = [r[0] for r in con.execute(
-            f"select distinct framework_code from {rankings} where edition = ?",
+            "select distinct framework_code from published.rankings where edition = ?",
             [edition]).fetchall()]
         order = sorted(found, key=lambda f: (FRAMEWORK_ORDER.index(f)
                                              if f in FRAMEWORK_ORDER else 99, f))
+        if region is not None:
+            frameworks = [con.execute("select framework_code from published.regions "
+                                      "where region_code = ?", [region]).fetchone()[0]]
         out = []
         for fw in frameworks or order:
-            title, count = con.execute(
-                f"""select i.name_zh || ' / ' || i.name_en, count(*)
-                    from {rankings} r
-                    join {indicators} i
-                      on i.framework_code = r.framework_code and i.parent_code is null
-                    where r.edition = ? and r.framework_code = ?
-                    group by 1""", [edition, fw]).fetchone() or (fw, 0)
+            title = con.execute(
+                """select name_zh || ' / ' || name_en from published.indicators
+                   where framework_code = ? and parent_code is null""", [fw]).fetchone()
+            where, params = "edition = ? and framework_code = ?", [edition, fw]
+            scope = ""
+            if province is not None:
+                where += " and province = ?"
+                params.append(province)
+                scope = f", {province}"
+            if region is not None:
+                where += """ and rank between
+                    (select rank - 2 from published.rankings where edition = ? and region_code = ?)
+                    and (select rank + 2 from published.rankings
+                         where edition = ? and region_code = ?)"""
+                params += [edition, region, edition, region]
+            count = con.execute(f"select count(*) from published.rankings where {where}",
+                                params).fetchone()[0]
             rows = con.execute(
-                f"""select r.rank, r.region_name, g.province, r.composite_score_1dp,
-                           round(r.composite_score, 4)
-                    from {rankings} r join {regions} g using (region_code)
-                    where r.edition = ? and r.framework_code = ?
-                    order by r.rank, r.region_name limit ?""", [edition, fw, n]).fetchall()
-            out.append(f"{title} — {edition} ({source}), top {min(n, count)} of {count}\n"
-                       + format_table(["rank", "region", "province", "score", "unrounded"],
-                                      rows, [True, False, False, True, True]))
+                f"""select rank, region_name, province, province_rank, composite_score_1dp,
+                           round(percentile, 1), round(composite_score, 4)
+                    from published.rankings where {where}
+                    order by rank, region_name limit ?""", [*params, n]).fetchall()
+            heading = title[0] if title else fw
+            out.append(f"{heading} — {edition}{scope}, top {min(n, count)} of {count}\n"
+                       + format_table(["rank", "region", "province", "in province", "score",
+                                       "percentile", "unrounded"], rows,
+                                      [True, False, False, True, True, True, True]))
         return "\n\n".join(out)
     finally:
         con.close()
@@ -211,39 +327,50 @@ def ranking_tables(db: Path, n: int, edition: int | None = None,
 
 def cmd_query(args: argparse.Namespace) -> int:
     try:
-        print(ranking_tables(args.db, args.n, args.edition, args.framework or None,
-                             args.source))
+        print(ranking_tables(args.db, args.n, args.edition, args.group, args.province,
+                             args.region))
+    except UsageError as err:
+        print(f"digindex query: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except duckdb.Error as err:
-        print(f"cannot read the {args.source} rankings from {args.db}: {err}\n"
+        print(f"cannot read the published rankings from {args.db}: {err}\n"
               "run `digindex run` first", file=sys.stderr)
         return EXIT_BUILD
     return EXIT_OK
 
 
 def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> str:
-    """Computed vs published, the audit of the printed tables, the peer-group comparisons."""
+    """The published reconciliation with the printed report, the audit of the printed
+    tables and the peer-group comparisons. Counts come from published.reconciliation_summary
+    (the one definition of "reproduced"); nothing is recounted here."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         if edition is None:
-            edition = con.execute("select max(edition) from marts.rpt_reconciliation").fetchone()[0]
+            edition = con.execute(
+                "select max(edition) from published.reconciliation_summary").fetchone()[0]
         out = [f"Reconciliation with the published report, edition {edition}",
-               "(marts.rpt_reconciliation, rpt_published_table_audit, rpt_peer_group_summary)",
-               ""]
+               "(published.reconciliation_summary, reconciliation, published_table_audit, "
+               "peer_group_summary)", ""]
         rows = con.execute(
-            """select framework_code, count(*),
-                      count(*) filter (where status in ('match', 'rank_mismatch')),
-                      count(*) filter (where status = 'score_mismatch'),
-                      count(*) filter (where status = 'rank_mismatch'),
-                      count(*) filter (where status in ('not_in_reference', 'not_computed'))
-               from marts.rpt_reconciliation where edition = ?
-               group by 1 order by 1""", [edition]).fetchall()
-        out.append(format_table(["peer group", "regions", "score matches at 1 dp",
-                                 "score mismatches", "rank differs", "unmatched"], rows,
-                                [False, True, True, True, True, True]))
+            """select framework_code, computed_regions, has_reference, reference_regions,
+                      scores_reproduced, score_mismatches, ranks_differ,
+                      not_in_reference + not_computed
+               from published.reconciliation_summary where edition = ?
+               order by framework_code""", [edition]).fetchall()
+        if rows and not any(r[2] for r in rows):
+            out.append(f"This index has no printed reference to reconcile with "
+                       f"({sum(r[1] for r in rows)} regions computed).")
+            return "\n".join(out)
+        out.append(format_table(
+            ["peer group", "computed", "printed", "scores reproduced at 1 dp",
+             "score mismatches", "rank differs", "unmatched"],
+            [(fw, n, ref if has else "no reference", rep, mis, rk, un)
+             for fw, n, has, ref, rep, mis, rk, un in rows],
+            [False, True, True, True, True, True, True]))
         diffs = con.execute(
             """select framework_code, printed_rank, region_name, computed_rank, printed_score,
                       reason
-               from marts.rpt_reconciliation
+               from published.reconciliation
                where edition = ? and status != 'match'
                order by framework_code, printed_rank""", [edition]).fetchall()
         if diffs:
@@ -252,10 +379,10 @@ def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> st
                 out.append(f"  {fw} printed {pr} → computed {cr}  {name} ({ps}): {reason}")
             if len(diffs) > limit * 3:
                 out.append(f"  … {len(diffs) - limit * 3} more: select * from "
-                           "marts.rpt_reconciliation where status != 'match'")
+                           "published.reconciliation where status != 'match'")
         findings = con.execute(
             """select kind, framework_code, count(*), min(evidence)
-               from marts.rpt_published_table_audit where edition = ?
+               from published.published_table_audit where edition = ?
                group by 1, 2 order by 1, 2""", [edition]).fetchall()
         out += ["", f"Audit of the printed tables: {sum(f[2] for f in findings)} findings"]
         out.append(format_table(["kind", "peer group", "findings", "first example"],
@@ -266,7 +393,7 @@ def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> st
             """select framework_code, name_zh, region_count, round(computed_mean, 2),
                       stated_average, round(printed_table_mean, 2),
                       round(computed_minus_stated, 2), round(offset_difference, 3)
-               from marts.rpt_peer_group_summary where edition = ?
+               from published.peer_group_summary where edition = ?
                order by framework_code, level, node_code""", [edition]).fetchall()
         out += ["", "Peer-group means (computed vs stated in the text vs printed table):"]
         out.append(format_table(["peer group", "indicator", "n", "computed", "stated",
@@ -281,8 +408,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     try:
         print(reconcile_report(args.db, args.edition))
     except duckdb.Error as err:
-        print(f"cannot read the reconciliation marts from {args.db}: {err}\n"
-              "run `digindex build` first", file=sys.stderr)
+        print(f"cannot read the published reconciliation from {args.db}: {err}\n"
+              "run `digindex run` first", file=sys.stderr)
         return EXIT_BUILD
     return EXIT_OK
 
@@ -374,13 +501,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("reconcile", cmd_reconcile,
             "compare computed results with the published report; audit the printed tables")
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
-    p = add("query", cmd_query, "print a peer group's ranking as a table")
-    p.add_argument("framework", nargs="*", help="framework code(s): district, county, zone "
-                                                "(default: all)")
+    p = add("query", cmd_query, "print the published ranking of a peer group (or a province, "
+            "or around a region) as a table")
+    p.add_argument("group", nargs="*", help="peer group(s): code or name, e.g. district 城区, "
+                                            "county 县市, zone (default: all)")
     p.add_argument("-n", type=int, default=10, help="rows per peer group (default 10)")
+    p.add_argument("--province", help="only this province (浙江 or 浙江省)")
+    p.add_argument("--region", help="the rows around this region (code or printed name)")
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
-    p.add_argument("--source", choices=["published", "marts"], default="published",
-                   help="read the published tables (default) or the marts")
     return parser
 
 

@@ -50,9 +50,49 @@ def _release_duckdb() -> None:
             env.close()
 
 
+class Progress:
+    """Prints what dbt is doing as it does it: one line per seed and model (`N/M`), tests
+    counted on one line every so often, failures named at once."""
+
+    RESULT_EVENTS = frozenset({"LogModelResult", "LogSeedResult", "LogTestResult"})
+
+    def __init__(self, every: int = 25) -> None:
+        self.every = every
+        self.tests = self.tests_failed = 0
+
+    def __call__(self, event: Any) -> None:
+        name = event.info.name
+        if name not in self.RESULT_EVENTS:
+            return
+        data = event.data
+        index, total = getattr(data, "index", 0), getattr(data, "total", 0) or getattr(
+            data, "num_models", 0)
+        status = str(getattr(data, "status", "")).lower()
+        seconds = getattr(data, "execution_time", 0.0)
+        if name == "LogTestResult":
+            self.tests += 1
+            if status in {"fail", "error"}:
+                self.tests_failed += 1
+                print(f"    [{index:>3}/{total}] FAILED test {data.name}", flush=True)
+            elif self.tests % self.every == 0 or index == total:
+                print(f"    [{index:>3}/{total}] {self.tests} tests run, "
+                      f"{self.tests_failed} failed", flush=True)
+        else:
+            what = (getattr(data, "description", "")
+                    or f"seed file {getattr(data, 'schema', '')}.{getattr(data, 'relation', '')}")
+            print(f"    [{index:>3}/{total}] {status.upper() if status == 'error' else 'ok'} "
+                  f"{what} ({seconds:.2f} s)", flush=True)
+
+
 def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | None = None,
-            dbt_vars: str | None = None, quiet: bool = False) -> Any:
-    """Invoke `dbt <args>` on `db` (default: build/warehouse.duckdb or $DIGINDEX_DB)."""
+            dbt_vars: dict[str, Any] | None = None, quiet: bool = False,
+            progress: bool = False) -> Any:
+    """Invoke `dbt <args>` on `db` (default: the project's warehouse or $DIGINDEX_DB).
+
+    quiet: no dbt log lines on the console; progress: our own one line per node instead.
+    """
+    import json
+
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     project_dir = find_project(project_dir)
@@ -62,11 +102,11 @@ def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | Non
     full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
             "--target-path", str(project_dir / "target"), "--log-path", str(project_dir / "logs")]
     if dbt_vars:
-        full += ["--vars", dbt_vars]
-    if quiet:
+        full += ["--vars", json.dumps(dbt_vars)]
+    if quiet or progress:
         full = ["--quiet", *full]
     try:
-        res = dbtRunner().invoke(full)
+        res = dbtRunner(callbacks=[Progress()] if progress else None).invoke(full)
     finally:
         _release_duckdb()
     if not res.success:

@@ -114,12 +114,12 @@ def load_suite(name: str, directory: Path) -> tuple[dict[str, Any], str]:
 
 def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    for name in ("great_expectations", "great_expectations.data_context.types.base"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     import great_expectations as gx  # imported late: slow to import
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX logs its ephemeral context at INFO; the gate's own summary is what users read
+    for logger in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(logger).setLevel(logging.WARNING)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -206,6 +206,25 @@ def record_build(db: Path, run_id: str, success: bool, failures: list[str]) -> N
         ensure_audit(con)
         con.execute("insert into audit.build_runs values (?, now(), ?, ?)",
                     [run_id, success, json.dumps(failures, ensure_ascii=False)])
+    finally:
+        con.close()
+
+
+def copy_audit(source: Path, target: Path) -> None:
+    """Copy the audit records `source` has and `target` lacks (a refused run's shadow → the
+    warehouse), so refused runs stay on record although their shadow is discarded."""
+    con = duckdb.connect(str(target))
+    try:
+        ensure_audit(con)
+        con.execute(f"attach '{source}' as shadow (read_only)")
+        for table in ("build_runs", "gate_runs", "expectation_results"):
+            found = con.execute("""select count(*) from duckdb_tables()
+                                   where database_name = 'shadow' and schema_name = 'audit'
+                                   and table_name = ?""", [table]).fetchone()[0]
+            if found:
+                con.execute(f"""insert into audit.{table} select * from shadow.audit.{table}
+                                where run_id not in (select run_id from audit.{table})""")
+        con.execute("detach shadow")
     finally:
         con.close()
 

@@ -1,12 +1,12 @@
-"""Publication (write–audit–publish): replace the `published` schema and the exports.
+"""Publication (write–audit–publish): the published layer, the exports, and the one switch.
 
-Called only after the dbt build and every gate suite passed. In ONE DuckDB transaction it
-replaces the published tables (facts: the edition's rows; dimensions: whole tables),
-appends to ``published.publication_log`` and copies the edition's published rows to
-temporary export files; only after COMMIT are the files renamed into
-``publish/<edition>/`` (each rename atomic, the manifest last). Any failure before COMMIT
-rolls back and deletes the temporary files, so the previous publication — tables and
-files — stays byte-for-byte as it was.
+Every run that writes works on a **shadow copy** of the warehouse file (:class:`Shadow`):
+the build, the gate and the published models (``models/published/``, built by dbt) all
+happen there. Only when all of them passed and the exports are written does the shadow
+replace the warehouse, in one ``rename`` — so readers of the file see the previous
+publication or the new one, whole, never a mix, and an interrupted or failed run leaves
+the warehouse as it was. The exports are written to a temporary folder and switched into
+``publish/<edition>/`` right after.
 """
 
 from __future__ import annotations
@@ -17,23 +17,19 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import duckdb
 
-# published table → (source mart, replaced per edition?)
-PUBLISHED_TABLES: dict[str, tuple[str, bool]] = {
-    "rankings": ("marts.fct_rankings", True),
-    "indicator_scores": ("marts.fct_indicator_scores", True),
-    "regions": ("marts.dim_regions", False),
-    "indicators": ("marts.dim_indicators", False),
-    "metrics": ("marts.dim_metrics", False),
-    "reconciliation": ("marts.rpt_reconciliation", True),
-    "peer_group_summary": ("marts.rpt_peer_group_summary", True),
-    "published_table_audit": ("marts.rpt_published_table_audit", True),
-}
+from digindex.dbt_runner import run_dbt
+
+# the tables and views of the `published` schema written as export files
+EXPORTS = ["rankings", "indicator_scores", "metric_values", "region_scores_wide", "regions",
+           "indicators", "metrics", "reconciliation", "reconciliation_summary",
+           "peer_group_summary", "published_table_audit"]
 BOM = "\ufeff".encode()
 
 
@@ -81,6 +77,56 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _checkpoint_file(db: Path) -> None:
+    """Fold a write-ahead log into the file, so the file alone is the whole database."""
+    if db.with_name(db.name + ".wal").exists():
+        con = duckdb.connect(str(db))
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+
+class Shadow:
+    """A private copy of the warehouse that a run writes; :meth:`commit` makes it the warehouse.
+
+    Leaving the ``with`` block without committing deletes the copy: the warehouse is as it
+    was before the run.
+    """
+
+    def __init__(self, live: Path, run_id: str) -> None:
+        self.live = live
+        self.path = live.with_name(f".{live.name}.{run_id}.tmp")
+        self.committed = False
+
+    def __enter__(self) -> Shadow:
+        self.live.parent.mkdir(parents=True, exist_ok=True)
+        if self.live.exists():
+            _checkpoint_file(self.live)
+            shutil.copyfile(self.live, self.path)
+        return self
+
+    def commit(self) -> None:
+        _checkpoint_file(self.path)
+        os.replace(self.path, self.live)
+        self.committed = True
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if not self.committed:
+            for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
+
+def editions(db: Path) -> list[int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [int(r[0]) for r in con.execute(
+            "select distinct edition from marts.fct_rankings order by 1").fetchall()]
+    finally:
+        con.close()
+
+
 def _write_csv_with_bom(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     raw = target.with_suffix(".raw")
     con.execute(f"copy ({query}) to '{raw}' (format csv, header true)")
@@ -90,84 +136,71 @@ def _write_csv_with_bom(con: duckdb.DuckDBPyConnection, query: str, target: Path
     raw.unlink()
 
 
-def _replace_tables(con: duckdb.DuckDBPyConnection, edition: int) -> dict[str, int]:
-    con.execute("create schema if not exists published")
-    counts = {}
-    for table, (source, per_edition) in PUBLISHED_TABLES.items():
-        if per_edition:
-            con.execute(f"create table if not exists published.{table} as "
-                        f"select * from {source} limit 0")
-            con.execute(f"delete from published.{table} where edition = ?", [edition])
-            con.execute(f"insert into published.{table} select * from {source} "
-                        "where edition = ?", [edition])
-            n = con.execute(f"select count(*) from published.{table} where edition = ?",
-                            [edition]).fetchone()[0]
-        else:
-            con.execute(f"create or replace table published.{table} as select * from {source}")
-            n = con.execute(f"select count(*) from published.{table}").fetchone()[0]
-        counts[table] = int(n)
-    return counts
+def build_published(db: Path, project_dir: Path, run_id: str, edition: int,
+                    gate_summary: dict[str, Any], inputs: list[Path],
+                    dbt_vars: dict[str, Any] | None = None) -> None:
+    """dbt builds the published models (and their tests) into `db` — the run's shadow."""
+    run_dbt(["build", "--select", "tag:published"], db=db, project_dir=project_dir,
+            dbt_vars={**(dbt_vars or {}), "run_id": run_id, "publish_edition": edition,
+                      "git_commit": git_commit(project_dir),
+                      "inputs_sha256": inputs_hash(inputs),
+                      "gate_summary": json.dumps(gate_summary)},
+            quiet=True)
 
 
-def publish(db: Path, edition: int, run_id: str, gate_summary: dict[str, Any],
-            gate_report: dict[str, Any], publish_dir: Path, inputs: list[Path],
-            project_dir: Path) -> Publication:
-    """Publish `edition` from the marts of `db` (see the module docstring)."""
-    target = publish_dir / str(edition)
+def write_exports(db: Path, edition: int, run_id: str, gate_report: dict[str, Any],
+                  gate_summary: dict[str, Any], publish_dir: Path) -> Publication:
+    """The edition's published rows as CSV (UTF-8 with BOM) and Parquet in a temporary
+    folder, with the gate's report and a manifest (row counts, sha256 of every file)."""
     staging = publish_dir / f".{edition}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=True)
-    published_at = datetime.now(UTC).isoformat(timespec="seconds")
-    commit = git_commit(project_dir)
-    digest = inputs_hash(inputs)
-    con = duckdb.connect(str(db))
-    committed = False
+    con = duckdb.connect(str(db), read_only=True)
     try:
-        con.execute("begin transaction")
-        counts = _replace_tables(con, edition)
-        checkpoint("tables_replaced")
-        con.execute("""create table if not exists published.publication_log (
-                           run_id varchar primary key, edition integer,
-                           published_at timestamptz, git_commit varchar, inputs_sha256 varchar,
-                           suite_results json, row_counts json)""")
-        con.execute("insert into published.publication_log values (?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, edition, published_at, commit, digest,
-                     json.dumps(gate_summary), json.dumps(counts)])
         files: dict[str, dict[str, Any]] = {}
-        for table, (_, per_edition) in PUBLISHED_TABLES.items():
-            where = f" where edition = {int(edition)}" if per_edition else ""
+        counts: dict[str, int] = {}
+        for table in EXPORTS:
+            columns = {r[0] for r in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'published' "
+                "and table_name = ?", [table]).fetchall()}
+            where = f" where edition = {int(edition)}" if "edition" in columns else ""
             query = f"select * from published.{table}{where}"
+            counts[table] = int(con.execute(f"select count(*) from ({query})").fetchone()[0])
             csv_path, parquet_path = staging / f"{table}.csv", staging / f"{table}.parquet"
             _write_csv_with_bom(con, query, csv_path)
             con.execute(f"copy ({query}) to '{parquet_path}' (format parquet)")
             for path in (csv_path, parquet_path):
                 files[path.name] = {"rows": counts[table], "sha256": _sha256(path),
                                     "bytes": path.stat().st_size}
-        report = staging / "validation.json"
-        report.write_text(json.dumps(gate_report, ensure_ascii=False, indent=2),
-                          encoding="utf-8")
-        files[report.name] = {"sha256": _sha256(report), "bytes": report.stat().st_size}
-        checkpoint("exports_written")
-        con.execute("commit")
-        committed = True
-    except BaseException:
-        if not committed:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass
-            shutil.rmtree(staging, ignore_errors=True)
-        raise
+        log = con.execute("""select published_at, git_commit, inputs_sha256
+                             from published.publication_log where run_id = ?""",
+                          [run_id]).fetchone()
     finally:
         con.close()
-
-    manifest = {"run_id": run_id, "edition": edition, "published_at": published_at,
-                "git_commit": commit, "inputs_sha256": digest, "row_counts": counts,
+    if log is None:
+        raise PublishError(f"published.publication_log has no row for run {run_id}")
+    report = staging / "validation.json"
+    report.write_text(json.dumps(gate_report, ensure_ascii=False, indent=2), encoding="utf-8")
+    files[report.name] = {"sha256": _sha256(report), "bytes": report.stat().st_size}
+    manifest = {"run_id": run_id, "edition": edition,
+                "published_at": log[0].replace(tzinfo=UTC).isoformat(timespec="seconds"),
+                "git_commit": log[1], "inputs_sha256": log[2], "row_counts": counts,
                 "suite_results": gate_summary, "files": files}
-    target.mkdir(parents=True, exist_ok=True)
-    for name in files:
-        os.replace(staging / name, target / name)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                            encoding="utf-8")
-    os.replace(staging / "manifest.json", target / "manifest.json")
-    shutil.rmtree(staging, ignore_errors=True)
-    return Publication(run_id, edition, target, counts, manifest)
+    return Publication(run_id, edition, staging, counts, manifest)
+
+
+def switch_exports(pub: Publication, publish_dir: Path) -> Publication:
+    """Put the staged export folder in place of ``publish/<edition>/`` (two renames)."""
+    target = publish_dir / str(pub.edition)
+    old = publish_dir / f".{pub.edition}.{pub.run_id}.old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(pub.directory, target)
+    shutil.rmtree(old, ignore_errors=True)
+    pub.directory = target
+    return pub
+
+
+def discard_exports(publish_dir: Path, edition: int, run_id: str) -> None:
+    shutil.rmtree(publish_dir / f".{edition}.{run_id}.tmp", ignore_errors=True)

@@ -33,9 +33,10 @@ def baseline(baseline_run: tuple[Path, int]) -> Path:
 
 @pytest.fixture(scope="session")
 def build_results(baseline_run: tuple[Path, int]) -> list[dict[str, Any]]:
-    """dbt's run_results.json of the baseline build."""
+    """dbt's run_results of the baseline build (the build step; the publication's dbt run
+    writes run_results.json after it)."""
     project, _ = baseline_run
-    return json.loads((project / "target" / "run_results.json").read_text())["results"]
+    return json.loads((project / "target" / "build_run_results.json").read_text())["results"]
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,7 @@ def test_dbt_equals_the_oracle(project: Path, index: dict[str, list[dict[str, st
     canonical = write_canonical(load_index(folder), root / "canonical")
     db = root / "wh.duckdb"
     run_dbt(["run", "--select", "+fct_indicator_scores", "+fct_rankings"], db=db,
-            project_dir=project, dbt_vars=f'{{"index_dir": "{canonical}"}}', quiet=True)
+            project_dir=project, dbt_vars={"index_dir": str(canonical)}, quiet=True)
     con = duckdb.connect(str(db), read_only=True)
     try:
         ours = con.execute("""select framework_code, region_code, node_code, score

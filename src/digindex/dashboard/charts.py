@@ -54,6 +54,12 @@ def axis_label(name_zh: str, name_en: str | None, width: int = 14) -> str:
     return "<br>".join([name_zh, *lines])
 
 
+SCORE_RANGE = [0, 100]
+# the score axes start at 0: a range that starts near the lowest score exaggerates gaps
+SCORE_AXIS_RANGE = [0, 102]  # a little room for the markers at 100
+SCORE_TICKS = [0, 20, 40, 60, 80, 100]
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
     fig.update_layout(title=title, height=height, font={"family": FONT, "size": 13},
                       margin={"l": 40, "r": 30, "t": 60 if title else 30, "b": 40},
@@ -62,14 +68,20 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.F
     return fig
 
 
+def _legend_below(fig: go.Figure, entries: int, top: int = 50, sides: int = 40) -> None:
+    """The legend under the plot, one entry a row, inside the figure: nothing is cut."""
+    fig.update_layout(margin={"l": sides, "r": sides, "t": top, "b": 40 + 24 * entries},
+                      legend={"orientation": "v", "yref": "container", "y": 0.005,
+                              "yanchor": "bottom", "x": 0.5, "xanchor": "center",
+                              "xref": "container", "bgcolor": "rgba(255,255,255,0)"})
+
+
 def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
           reference: tuple[str, Sequence[float]] | None = None, title: str | None = None,
           height: int = 480) -> go.Figure:
-    """Scores on a radar: one closed trace per series (a single series is filled), and a
-    dashed reference (e.g. the peer-group mean)."""
+    """Scores on a radar whose radial axis runs from 0 to 100: one closed trace per series
+    (a single series is filled), and a dashed reference (e.g. the peer-group mean)."""
     fig = go.Figure()
-    values = [v for _, vs in [*series, *([reference] if reference else [])] for v in vs]
-    low = max(0.0, (min(values) if values else 0.0) // 10 * 10 - 10)
 
     def closed(vals: Sequence[float]) -> tuple[list[float], list[str]]:
         return ([*vals, vals[0]], [*axes, axes[0]]) if len(vals) else ([], [])
@@ -89,27 +101,24 @@ def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
             r=r, theta=theta, name=reference[0], mode="lines+markers",
             line={"width": 2, "dash": "dash", "color": PEER_COLOR if single else "#3d4550"},
             hovertemplate="%{theta}: %{r:.1f}<extra>" + reference[0] + "</extra>"))
-    fig.update_layout(polar={"radialaxis": {"range": [low, 100], "angle": 45,
-                                            "tickangle": 45, "tickfont": {"size": 9},
-                                            "gridcolor": "#d5dbe3"},
+    fig.update_layout(polar={"radialaxis": {"range": SCORE_RANGE, "tickvals": SCORE_TICKS,
+                                            "angle": 45, "tickangle": 45,
+                                            "tickfont": {"size": 9}, "gridcolor": "#d5dbe3"},
                              "angularaxis": {"direction": "clockwise", "rotation": 90,
                                              "gridcolor": "#d5dbe3"}},
                       showlegend=True)
     _layout(fig, title, height)
-    rows = (len(series) + (2 if reference else 1)) // 2  # two legend entries a row
-    fig.update_layout(margin={"l": 105, "r": 105, "t": 80 if title else 50,
-                              "b": 80 + 22 * rows},
-                      legend={"orientation": "h", "yref": "container", "y": 0.01,
-                              "yanchor": "bottom", "x": 0.5, "xanchor": "center",
-                              "entrywidth": 0.5, "entrywidthmode": "fraction"})
+    _legend_below(fig, len(series) + (1 if reference else 0), top=80 if title else 50,
+                  sides=105)
     return fig
 
 
 def level2_bars(frame: pd.DataFrame, region_name: str, height: int | None = None) -> go.Figure:
-    """Second-level scores as dots, the peer-group mean beside each (a dumbbell chart).
+    """Second-level scores as dots on a 0–100 axis, the peer-group mean beside each (a
+    dumbbell chart).
 
-    `frame`: node_ranks() rows of level 2 (name_zh, name_en, parent_zh, score, peer_mean,
-    peer_rank, peer_count, sort_order).
+    `frame`: data.node_scores() rows of level 2 (name_zh, name_en, parent_zh, score,
+    peer_mean, peer_rank, peer_count, sort_order).
     """
     rows = frame.sort_values("sort_order", ascending=False)
     labels = [f"{r.name_zh} {r.name_en or ''}".strip() for r in rows.itertuples()]
@@ -129,12 +138,48 @@ def level2_bars(frame: pd.DataFrame, region_name: str, height: int | None = None
         customdata=rows[["peer_rank", "peer_count", "parent_zh"]].to_numpy(),
         hovertemplate="%{customdata[2]} · %{y}<br>%{x:.1f} — rank %{customdata[0]} / "
                       "%{customdata[1]}<extra></extra>"))
-    low = float(min(rows["score"].min(), rows["peer_mean"].min()))
-    fig.update_xaxes(range=[max(0.0, low // 10 * 10 - 5), 101], title="得分 score (0–100)")
+    fig.update_xaxes(range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS, title="得分 score (0–100)")
     fig.update_yaxes(automargin=True)
-    _layout(fig, None, height or 110 + 30 * len(rows))
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
-                              "xanchor": "left"}, margin={"t": 40})
+    _layout(fig, None, height or 130 + 30 * len(rows))
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left", "xref": "container"},
+                      margin={"t": 50, "r": 20})
+    return fig
+
+
+def compare_bars(frame: pd.DataFrame, order: Sequence[str], height: int | None = None,
+                 title: str | None = None) -> go.Figure:
+    """Grouped horizontal bars on a 0–100 axis: one bar per region for each indicator.
+
+    `frame`: data.compare() rows (region_code, region_name, node_code, name_zh, name_en,
+    sort_order, score, peer_rank, peer_count); `order`: region codes, in the legend's order.
+    """
+    nodes = (frame[["node_code", "name_zh", "name_en", "sort_order", "level"]]
+             .drop_duplicates("node_code").sort_values("sort_order", ascending=False))
+    labels = {n.node_code: ("综合得分 Composite" if n.level == 0
+                            else f"{n.name_zh} {n.name_en or ''}".strip())
+              for n in nodes.itertuples()}
+    fig = go.Figure()
+    for code in reversed(list(order)):  # plotly stacks the last trace on top of each group
+        rows = frame[frame["region_code"] == code].set_index("node_code")
+        rows = rows.reindex([n for n in nodes["node_code"] if n in rows.index])
+        if rows.empty:
+            continue
+        name = str(rows["region_name"].iloc[0])
+        fig.add_trace(go.Bar(
+            y=[labels[n] for n in rows.index], x=rows["score"], name=name, orientation="h",
+            customdata=rows[["peer_rank", "peer_count"]].to_numpy(),
+            text=[f"{v:.1f}" for v in rows["score"]], textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"<b>{name}</b><br>%{{y}}: %{{x:.1f}} — rank %{{customdata[0]}} / "
+                          "%{customdata[1]}<extra></extra>"))
+    fig.update_xaxes(range=[0, 108], tickvals=SCORE_TICKS, title="得分 score (0–100)")
+    fig.update_yaxes(automargin=True)
+    _layout(fig, title, height or 120 + len(nodes) * (18 * len(order) + 14))
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05,
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left", "xref": "container", "traceorder": "reversed"},
+                      margin={"t": 60 if not title else 90, "r": 20})
     return fig
 
 
@@ -170,7 +215,7 @@ def distribution(scores: pd.DataFrame, summary: pd.DataFrame, title: str | None 
             marker={"symbol": "diamond", "size": 12, "color": STATED_COLOR,
                     "line": {"width": 1, "color": "white"}},
             hovertemplate="stated average %{y:.1f}<extra></extra>"))
-    fig.update_yaxes(title="得分 score")
+    fig.update_yaxes(title="得分 score (0–100)", range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS)
     fig.update_xaxes(tickangle=0)
     _layout(fig, title, height)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "x": 1,
@@ -192,7 +237,8 @@ def histogram(values: Sequence[float], stated: float | None, computed: float | N
         fig.add_vline(x=computed, line={"color": PEER_COLOR, "width": 2},
                       annotation_text=f"计算均值 computed {computed:.2f}",
                       annotation_position="top right")
-    fig.update_xaxes(title="综合得分 composite score")
+    fig.update_xaxes(title="综合得分 composite score (0–100)", range=SCORE_AXIS_RANGE,
+                     tickvals=SCORE_TICKS)
     fig.update_yaxes(title="地区数 regions")
     return _layout(fig, title, height)
 
@@ -215,17 +261,22 @@ def placements(regions: pd.DataFrame) -> pd.DataFrame:
 
 def choropleth_map(placed: pd.DataFrame, title: str | None = None, height: int = 620,
                    provinces: Sequence[str] | None = None,
-                   zrange: tuple[float, float] | None = None) -> go.Figure:
-    """Districts and counties coloured by composite score; zones (and regions without a
-    polygon) as diamonds at their host area. Provinces are the grey background.
+                   zrange: tuple[float, float] | None = None, value: str = "composite_score",
+                   rank: str = "rank", value_label: str = "综合得分<br>composite") -> go.Figure:
+    """Districts and counties coloured by a score; zones (and regions without a polygon) as
+    diamonds at their host area. Provinces are the grey background.
 
-    `placed`: placements() rows. `provinces`: names of provinces to draw in the background
-    (default: every one). The view fits the drawn locations (``fitbounds``).
+    `placed`: placements() rows, with the `value` to colour by and its `rank` (and
+    peer_count) among the peer group. The colour range is `zrange`, by default the range of
+    the regions drawn: draw one peer group at a time, so colours compare like with like.
+    `provinces`: names of provinces to draw in the background (default: every one). The
+    view fits the drawn locations (``fitbounds``).
     """
     polys = placed[placed["map_kind"] == "polygon"]
     points = placed[placed["map_kind"] == "point"]
-    low, high = zrange or (float(placed["composite_score"].min()),
-                           float(placed["composite_score"].max()))
+    low, high = zrange or (float(placed[value].min()), float(placed[value].max()))
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
     outline = geo.province_outlines()
     base_features = [f for f in outline["features"]
                      if provinces is None or f["properties"]["name"] in set(provinces)]
@@ -238,37 +289,34 @@ def choropleth_map(placed: pd.DataFrame, title: str | None = None, height: int =
         showscale=False, marker={"line": {"color": "#9aa4b1", "width": 0.6}},
         text=[f["properties"]["name"] for f in base_features],
         hovertemplate="%{text}<extra></extra>", name="省界 provinces", showlegend=False))
-    custom = ["region_name", "peer_group_zh", "rank", "peer_count", "province",
-              "composite_score"]
+    custom = ["region_name", "peer_group_zh", rank, "peer_count", "province", value,
+              "region_code"]
+    hover = ("<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
+             "<br>%{customdata[5]:.1f} — rank %{customdata[2]} / %{customdata[3]}"
+             "<extra></extra>")
+    colorbar = {"title": {"text": value_label}, "thickness": 14, "len": 0.7}
     if not polys.empty:
         fig.add_trace(go.Choropleth(
             geojson=geo.feature_collection(polys["map_code"]),
             featureidkey="properties.adcode", locations=polys["map_code"],
-            z=polys["composite_score"], zmin=low, zmax=high, colorscale=COLORSCALE,
+            z=polys[value], zmin=low, zmax=high, colorscale=COLORSCALE,
             marker={"line": {"color": "#333", "width": 0.4}},
-            customdata=polys[custom].to_numpy(),
-            colorbar={"title": {"text": "综合得分<br>composite"}, "thickness": 14, "len": 0.7},
-            hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
-                          "<br>rank %{customdata[2]} / %{customdata[3]} — "
-                          "%{customdata[5]:.1f}<extra></extra>",
+            customdata=polys[custom].to_numpy(), colorbar=colorbar, hovertemplate=hover,
             name="区县 districts & counties"))
     if not points.empty:
         fig.add_trace(go.Scattergeo(
             lon=points["lon"], lat=points["lat"], mode="markers",
-            marker={"symbol": "diamond", "size": 8, "color": points["composite_score"],
+            marker={"symbol": "diamond", "size": 9, "color": points[value],
                     "cmin": low, "cmax": high, "colorscale": COLORSCALE,
                     "line": {"color": "#222", "width": 0.8},
-                    "showscale": polys.empty},
-            customdata=points[custom].to_numpy(),
-            hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
-                          "<br>rank %{customdata[2]} / %{customdata[3]} — "
-                          "%{customdata[5]:.1f}<extra></extra>",
+                    "showscale": polys.empty, "colorbar": colorbar},
+            customdata=points[custom].to_numpy(), hovertemplate=hover,
             name="高新区/经开区 zones (at host area)"))
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
                     bgcolor="rgba(0,0,0,0)")
-    fig.update_layout(showlegend=bool(len(points)), legend={"x": 0, "y": 0})
     _layout(fig, title, height)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
+    fig.update_layout(showlegend=bool(len(points)),
+                      margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
                       legend={"orientation": "h", "x": 0.01, "y": 0.99, "xanchor": "left",
                               "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"})
     return fig

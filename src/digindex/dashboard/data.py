@@ -97,9 +97,8 @@ def frameworks(db: Path, edition: int) -> pd.DataFrame:
     """The peer groups of an edition: code, index name (zh, en), peer group, region count."""
     frame = query(db, """
         select k.framework_code, i.name_zh, i.name_en,
-               min(g.peer_group_zh) as peer_group_zh, count(*) as regions
+               min(k.peer_group_zh) as peer_group_zh, max(k.peer_count) as regions
         from published.rankings as k
-        join published.regions as g using (region_code)
         left join published.indicators as i
             on i.framework_code = k.framework_code and i.level = 0
         where k.edition = ?
@@ -118,20 +117,16 @@ def indicators(db: Path, framework: str, level: int | None = None) -> pd.DataFra
         order by sort_order""", [framework] if level is None else [framework, level])
 
 
-def rankings(db: Path, edition: int, framework: str) -> pd.DataFrame:
-    """A peer group's ranking: rank, region, flags, composite, one column per 1st-level node."""
-    base = query(db, f"""
-        select k.rank, k.region_code, k.region_name, g.full_name, g.province, g.prefecture,
-               g.region_type_zh, {", ".join(f"g.{f}" for f in FLAGS)},
-               k.composite_score, k.composite_score_1dp
-        from published.rankings as k
-        join published.regions as g using (region_code)
-        where k.edition = ? and k.framework_code = ?
-        order by k.rank, k.region_name""", [edition, framework])
+_REGION_COLUMNS = ("g.full_name, g.prefecture, g.region_type_zh, "
+                   + ", ".join(f"g.{f}" for f in FLAGS))
+
+
+def _with_level1(db: Path, edition: int, framework: str, base: pd.DataFrame) -> pd.DataFrame:
+    """`base` (one row per region_code) with one column per first-level indicator score."""
     level1 = query(db, """
-        select s.region_code, s.node_code, s.score
-        from published.indicator_scores as s
-        where s.edition = ? and s.framework_code = ? and s.level = 1""", [edition, framework])
+        select region_code, node_code, score
+        from published.indicator_scores
+        where edition = ? and framework_code = ? and level = 1""", [edition, framework])
     if level1.empty:
         return base
     order = indicators(db, framework, 1)["node_code"].tolist()
@@ -141,29 +136,61 @@ def rankings(db: Path, edition: int, framework: str) -> pd.DataFrame:
     return base.merge(wide, on="region_code", how="left")
 
 
+def rankings(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """A peer group's published ranking: rank, percentile, peer mean, province rank, region
+    details and flags, the composite, and one column per first-level indicator."""
+    base = query(db, f"""
+        select k.rank, k.region_code, k.region_name, k.province, {_REGION_COLUMNS},
+               k.composite_score, k.composite_score_1dp, k.peer_count, k.percentile,
+               k.peer_mean, k.vs_peer_mean, k.province_rank, k.province_count
+        from published.rankings as k
+        join published.regions as g using (region_code)
+        where k.edition = ? and k.framework_code = ?
+        order by k.rank, k.region_name""", [edition, framework])
+    return _with_level1(db, edition, framework, base)
+
+
+def indicator_ranking(db: Path, edition: int, framework: str, node_code: str) -> pd.DataFrame:
+    """A peer group ranked on one indicator (any level): its published score, peer rank,
+    percentile and peer mean, the region details and flags, the composite and the
+    first-level scores."""
+    base = query(db, f"""
+        select s.peer_rank as rank, s.region_code, s.region_name, g.province,
+               {_REGION_COLUMNS}, s.score, s.score_1dp, s.peer_count, s.percentile,
+               s.peer_mean, k.rank as composite_rank, k.composite_score,
+               k.composite_score_1dp
+        from published.indicator_scores as s
+        join published.regions as g using (region_code)
+        join published.rankings as k
+            on k.edition = s.edition and k.region_code = s.region_code
+        where s.edition = ? and s.framework_code = ? and s.node_code = ?
+        order by s.peer_rank, s.region_name""", [edition, framework, node_code])
+    return _with_level1(db, edition, framework, base)
+
+
 def scores(db: Path, edition: int, framework: str, levels: Sequence[int] = (0, 1)) -> pd.DataFrame:
-    """Long scores of a peer group on the given levels, with indicator names and order."""
+    """Long scores of a peer group on the given levels, with indicator names and order, and
+    each score's published peer rank and the published peer-group mean of its node."""
     marks = ", ".join("?" for _ in levels)
     return query(db, f"""
-        select s.region_code, k.region_name, s.node_code, s.level, i.name_zh, i.name_en,
-               i.parent_code, i.sort_order, s.score
+        select s.region_code, s.region_name, s.node_code, s.level, s.name_zh, s.name_en,
+               s.parent_code, s.sort_order, s.score, s.peer_rank, s.peer_count, s.peer_mean
         from published.indicator_scores as s
-        join published.indicators as i
-            on i.framework_code = s.framework_code and i.node_code = s.node_code
         join published.rankings as k
             on k.edition = s.edition and k.region_code = s.region_code
         where s.edition = ? and s.framework_code = ? and s.level in ({marks})
-        order by i.sort_order, k.rank""", [edition, framework, *levels])
+        order by s.sort_order, k.rank""", [edition, framework, *levels])
 
 
 def regions(db: Path, edition: int) -> pd.DataFrame:
-    """Every ranked region of an edition with its peer group, rank and composite."""
+    """Every ranked region of an edition with its peer group, published rank, percentile,
+    province rank and composite, and where it is (for the map)."""
     frame = query(db, """
         select k.framework_code, k.rank, k.region_code, k.region_name, g.full_name,
-               g.peer_group_zh, g.province, g.prefecture, g.region_type_zh, g.adcode,
+               k.peer_group_zh, k.province, g.prefecture, g.region_type_zh, g.adcode,
                g.host_adcode, g.host_prefecture, g.host_district, k.composite_score,
-               k.composite_score_1dp,
-               count(*) over (partition by k.framework_code) as peer_count
+               k.composite_score_1dp, k.peer_count, k.percentile, k.peer_mean,
+               k.province_rank, k.province_count
         from published.rankings as k
         join published.regions as g using (region_code)
         where k.edition = ?
@@ -179,57 +206,86 @@ def region_info(db: Path, region_code: str) -> dict[str, Any]:
             for k, v in frame.iloc[0].to_dict().items()}
 
 
-def node_ranks(db: Path, edition: int, region_code: str, level: int) -> pd.DataFrame:
-    """A region's score on every node of a level, the peer-group mean, its rank among peers.
-
-    Ranks are competition ranks within the peer group (1 = the highest score); ``percentile``
-    is the share of peers it scores at or above. Sorted by rank (strengths first).
-    """
+def node_scores(db: Path, edition: int, region_code: str, level: int) -> pd.DataFrame:
+    """A region's published score on every node of a level, with its peer rank, percentile
+    and the peer-group mean (all from ``published.indicator_scores``), in the report's
+    order."""
     return query(db, """
-        with peers as (
-            select s.region_code, s.node_code, s.score,
-                   rank() over (partition by s.node_code order by s.score desc) as peer_rank,
-                   count(*) over (partition by s.node_code) as peer_count,
-                   avg(s.score) over (partition by s.node_code) as peer_mean,
-                   percent_rank() over (partition by s.node_code order by s.score) as percentile
-            from published.indicator_scores as s
-            where s.edition = ? and s.level = ?
-              and s.framework_code = (select framework_code from published.regions
-                                      where region_code = ?)
-        )
-        select p.node_code, i.name_zh, i.name_en, i.parent_code, parent.name_zh as parent_zh,
-               i.sort_order, p.score, p.peer_mean, p.score - p.peer_mean as vs_mean,
-               p.peer_rank, p.peer_count, p.percentile
-        from peers as p
-        join published.regions as g on g.region_code = p.region_code
-        join published.indicators as i
-            on i.framework_code = g.framework_code and i.node_code = p.node_code
+        select s.node_code, s.name_zh, s.name_en, s.parent_code,
+               parent.name_zh as parent_zh, parent.name_en as parent_en, s.sort_order,
+               s.score, s.score_1dp, s.peer_mean, s.score - s.peer_mean as vs_mean,
+               s.peer_rank, s.peer_count, s.percentile
+        from published.indicator_scores as s
         left join published.indicators as parent
-            on parent.framework_code = i.framework_code and parent.node_code = i.parent_code
-        where p.region_code = ?
-        order by p.peer_rank, vs_mean desc, i.sort_order""",
-        [edition, level, region_code, region_code])
+            on parent.framework_code = s.framework_code and parent.node_code = s.parent_code
+        where s.edition = ? and s.region_code = ? and s.level = ?
+        order by s.sort_order""", [edition, region_code, level])
 
 
-def province_rank(db: Path, edition: int, region_code: str) -> dict[str, Any]:
-    """The region's rank among the regions of its peer group in the same province."""
-    frame = query(db, """
-        with mine as (select framework_code, province from published.regions
-                      where region_code = ?)
-        select k.region_code, k.region_name, k.rank as peer_rank, k.composite_score,
-               rank() over (order by k.composite_score desc) as province_rank,
-               count(*) over () as province_count, g.province
+def province_peers(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """The regions of the region's peer group in its province, by published province rank."""
+    return query(db, """
+        select k.province_rank, k.province_count, k.region_code, k.region_name, k.rank,
+               k.peer_count, k.composite_score, k.composite_score_1dp, k.province
         from published.rankings as k
-        join published.regions as g using (region_code)
-        join mine on mine.framework_code = g.framework_code and mine.province = g.province
-        where k.edition = ?
-        order by province_rank""", [region_code, edition])
-    mine = frame[frame["region_code"] == region_code]
-    if mine.empty:
-        return {"rank": None, "count": 0, "province": None, "peers": frame}
-    row = mine.iloc[0]
-    return {"rank": int(row["province_rank"]), "count": int(row["province_count"]),
-            "province": row["province"], "peers": frame}
+        join published.rankings as mine
+            on mine.edition = k.edition and mine.framework_code = k.framework_code
+            and mine.province = k.province
+        where k.edition = ? and mine.region_code = ?
+        order by k.province_rank, k.rank""", [edition, region_code])
+
+
+def metric_values(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """A region's raw metric values with their units, directions and source hints, under the
+    indicators they feed (third level, its second- and first-level ancestors)."""
+    return query(db, """
+        select l1.node_code as level1_code, l1.name_zh as level1_zh,
+               l1.name_en as level1_en, l2.node_code as level2_code,
+               l2.name_zh as level2_zh, l2.name_en as level2_en, i.node_code,
+               i.name_zh as node_zh, i.name_en as node_en, v.metric_code,
+               m.name_zh, m.name_en, v.raw_value, m.unit, m.value_type, m.direction,
+               m.weight, m.source_hint, v.score, v.peer_rank, k.peer_count
+        from published.metric_values as v
+        join published.metrics as m
+            on m.framework_code = v.framework_code and m.metric_code = v.metric_code
+        join published.indicators as i
+            on i.framework_code = v.framework_code and i.node_code = v.node_code
+        left join published.indicators as l2
+            on l2.framework_code = i.framework_code and l2.node_code = i.parent_code
+        left join published.indicators as l1
+            on l1.framework_code = l2.framework_code and l1.node_code = l2.parent_code
+        join published.rankings as k
+            on k.edition = v.edition and k.region_code = v.region_code
+        where v.edition = ? and v.region_code = ?
+        order by l1.sort_order, l2.sort_order, i.sort_order, m.weight desc,
+                 v.metric_code""", [edition, region_code])
+
+
+def compare(db: Path, edition: int, region_codes: Sequence[str],
+            levels: Sequence[int] = (0, 1, 2)) -> pd.DataFrame:
+    """Long published scores of a few regions on the given levels, in the report's order."""
+    if not region_codes:
+        return pd.DataFrame(columns=["region_code", "region_name", "node_code", "level",
+                                     "name_zh", "name_en", "parent_code", "sort_order",
+                                     "score", "score_1dp", "peer_rank", "peer_count",
+                                     "percentile", "peer_mean"])
+    codes = ", ".join("?" for _ in region_codes)
+    marks = ", ".join("?" for _ in levels)
+    return query(db, f"""
+        select region_code, region_name, node_code, level, name_zh, name_en, parent_code,
+               sort_order, score, score_1dp, peer_rank, peer_count, percentile, peer_mean
+        from published.indicator_scores
+        where edition = ? and region_code in ({codes}) and level in ({marks})
+        order by sort_order, region_code""", [edition, *region_codes, *levels])
+
+
+def map_scores(db: Path, edition: int, framework: str, node_code: str) -> pd.DataFrame:
+    """The published score, peer rank and percentile of a peer group on one indicator."""
+    return query(db, """
+        select region_code, score, score_1dp, peer_rank, peer_count, percentile, peer_mean
+        from published.indicator_scores
+        where edition = ? and framework_code = ? and node_code = ?""",
+        [edition, framework, node_code])
 
 
 def peer_summary(db: Path, edition: int, framework: str | None = None) -> pd.DataFrame:
@@ -249,6 +305,34 @@ def peer_summary(db: Path, edition: int, framework: str | None = None) -> pd.Dat
     return _framework_sort(frame) if framework is None else frame
 
 
+# status of published.reconciliation → (Chinese, English)
+STATUSES: dict[str, tuple[str, str]] = {
+    "match": ("一致", "reproduced"),
+    "rank_mismatch": ("排名不同", "rank differs"),
+    "score_mismatch": ("得分不同", "score differs"),
+    "not_in_reference": ("报告未列", "not in the printed report"),
+    "not_computed": ("未计算", "not computed"),
+}
+
+# kind of published.published_table_audit → (Chinese, English)
+AUDIT_KINDS: dict[str, tuple[str, str]] = {
+    "tied_scores": ("并列得分", "tied scores"),
+    "inverted_pair": ("顺序颠倒", "pair out of score order"),
+    "footnote_overlap": ("脚注重复", "region counted twice (footnote)"),
+    "stated_average_vs_table": ("均值不符", "stated average vs the table"),
+    "statement_mismatch": ("表述不符", "text contradicts the table"),
+    "indicator_name_mismatch": ("指标名不符", "indicator named differently"),
+}
+
+
+def human(mapping: dict[str, tuple[str, str]], code: Any) -> str:
+    """'排名不同 rank differs' for a status or kind code; the code itself when unknown."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return ""
+    zh, en = mapping.get(str(code), ("", str(code).replace("_", " ")))
+    return f"{zh} {en}".strip()
+
+
 def reconciliation(db: Path, edition: int) -> pd.DataFrame:
     frame = query(db, """
         select framework_code, region_code, region_name, printed_rank, computed_rank,
@@ -256,8 +340,30 @@ def reconciliation(db: Path, edition: int) -> pd.DataFrame:
                score_difference, status, reason
         from published.reconciliation
         where edition = ?
-        order by framework_code, printed_rank""", [edition])
+        order by framework_code, coalesce(printed_rank, computed_rank)""", [edition])
     return _framework_sort(frame)
+
+
+def reconciliation_summary(db: Path, edition: int) -> pd.DataFrame:
+    """Per peer group: the one published count of reproduced scores (and what has no
+    printed reference)."""
+    frame = query(db, """
+        select s.framework_code, f.peer_group_zh, s.computed_regions, s.reference_regions,
+               s.has_reference, s.scores_reproduced, s.score_mismatches, s.ranks_differ,
+               s.not_in_reference, s.not_computed
+        from published.reconciliation_summary as s
+        left join (select framework_code, min(peer_group_zh) as peer_group_zh
+                   from published.rankings where edition = ? group by 1) as f
+            using (framework_code)
+        where s.edition = ?""", [edition, edition])
+    return _framework_sort(frame)
+
+
+def reproduced_text(row: Any) -> str:
+    """'120 / 120' (reproduced of the printed reference), or 'no printed reference'."""
+    if not bool(row["has_reference"]):
+        return "无报告对照 no printed reference"
+    return f"{int(row['scores_reproduced'])} / {int(row['reference_regions'])}"
 
 
 def audit(db: Path, edition: int) -> pd.DataFrame:
