@@ -1,19 +1,23 @@
 # The two commands a fresh clone needs: `make run` and `make test`.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-spark bench lint seeds clean dashboard
+.PHONY: install run test test-slow test-spark bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
+	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
 	@test -x $(PY) || python3 -m venv $(VENV)
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PY) -m pip install --progress-bar off \
+		--disable-pip-version-check -e ".[dev]" | sed "/^Requirement already satisfied/d"
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
 		--target $(LTS_READER) "duckdb==1.4.0"
 	@touch $(STAMP)
+	@echo "==> installed"
 
 install: $(STAMP)
 
@@ -27,6 +31,10 @@ run: install
 ## everything CI runs: lint, then pytest (which drives dbt build with every data and unit test)
 test: install lint
 	$(PY) -m pytest
+
+## the slow suites: every README command run verbatim on a fresh copy of the project
+test-slow: install
+	$(PY) -m pytest -m slow
 
 ## the shipped index built on Apache Spark (dbt-spark, in-process) with every data test,
 ## compared with the DuckDB build (scores within 1e-9, identical ranks)
@@ -42,8 +50,11 @@ bench: install
 dashboard: install
 	$(PY) -m digindex.dashboard
 
+## style: ruff (lint and format) on the Python, sqlfluff on the SQL models and tests
 lint: install
 	$(VENV)/bin/ruff check src scripts tests bench
+	$(VENV)/bin/ruff format --check src scripts tests bench
+	$(VENV)/bin/sqlfluff lint models tests/dbt --processes 2
 
 ## regenerate the committed seeds from their sources (report text, division codes, generator)
 seeds: install

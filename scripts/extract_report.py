@@ -37,8 +37,11 @@ STATEMENTS_SEED = REPO_ROOT / "seeds" / "reference" / "published_statements.csv"
 FRAMEWORKS: dict[str, tuple[str, str, str]] = {
     "district": ("城区指标体系", "城区数字化指数", "District digitalisation index"),
     "county": ("县市指标体系", "县市数字化指数", "County digitalisation index"),
-    "zone": ("高新区/经开区指标体系", "高新区/经开区数字化指数",
-             "High-tech and economic-development zone digitalisation index"),
+    "zone": (
+        "高新区/经开区指标体系",
+        "高新区/经开区数字化指数",
+        "High-tech and economic-development zone digitalisation index",
+    ),
 }
 
 # section-2 heading that opens each peer group's ranking table
@@ -105,8 +108,10 @@ NODE_NAMES: dict[str, tuple[str, str]] = {
     "数字化普惠应用": ("inclusive_digital_applications", "Inclusive digital applications"),
     "公共资源数字化": ("public_resources_digitalisation", "Digitalisation of public resources"),
     "互联网 + 公共服务": ("internet_plus_public_services", "Internet + public services"),
-    "公共基础设施数字化": ("public_infrastructure_digitalisation",
-                           "Digitalisation of public infrastructure"),
+    "公共基础设施数字化": (
+        "public_infrastructure_digitalisation",
+        "Digitalisation of public infrastructure",
+    ),
     "城市大脑": ("city_brain", "City brain"),
     "数字孪生": ("digital_twin", "Digital twin"),
     "治理模式创新": ("governance_model_innovation", "Governance model innovation"),
@@ -132,17 +137,27 @@ NODE_NAMES: dict[str, tuple[str, str]] = {
     "乡村数字化治理": ("rural_digital_governance", "Rural digital governance"),
     "乡村数字服务": ("rural_digital_services", "Rural digital services"),
     "乡村绿色生活": ("rural_green_living", "Rural green living"),
-    "覆盖发展环境政策数量": ("environment_policy_count",
-                             "Policies covering the development environment"),
-    "发展环境领域的数字化政策项目": ("environment_digital_policy_projects",
-                                     "Digital policy projects for the development environment"),
-    "经济治理数字化": ("economic_governance_digitalisation",
-                       "Digitalisation of economic governance"),
+    "覆盖发展环境政策数量": (
+        "environment_policy_count",
+        "Policies covering the development environment",
+    ),
+    "发展环境领域的数字化政策项目": (
+        "environment_digital_policy_projects",
+        "Digital policy projects for the development environment",
+    ),
+    "经济治理数字化": (
+        "economic_governance_digitalisation",
+        "Digitalisation of economic governance",
+    ),
     "园区管理数字化": ("park_management_digitalisation", "Digitalisation of park management"),
-    "社区治理数字化": ("community_governance_digitalisation",
-                       "Digitalisation of community governance"),
-    "生态治理数字化": ("ecological_governance_digitalisation",
-                       "Digitalisation of ecological governance"),
+    "社区治理数字化": (
+        "community_governance_digitalisation",
+        "Digitalisation of community governance",
+    ),
+    "生态治理数字化": (
+        "ecological_governance_digitalisation",
+        "Digitalisation of ecological governance",
+    ),
     "智能化": ("intelligent_manufacturing", "Intelligent production"),
     "高端化": ("high_end_upgrading", "Upgrading to the high end"),
     "绿色化": ("green_transition", "Green transition"),
@@ -205,8 +220,12 @@ def parse_frameworks(lines: list[str]) -> list[Node]:
     name and weight per line. Levels are recovered from the weights: the children of a
     node are read until their weights add up to 100%.
     """
-    headings = {i: fw for i, line in enumerate(lines)
-                for fw, (heading, _, _) in FRAMEWORKS.items() if line.strip() == heading}
+    headings = {
+        i: fw
+        for i, line in enumerate(lines)
+        for fw, (heading, _, _) in FRAMEWORKS.items()
+        if line.strip() == heading
+    }
     appendix = next((i for i, line in enumerate(lines) if line.strip() == "附录"), None)
     if appendix is None:
         raise ReportFormatError(f"{REPORT_TEXT}: no 附录 heading found")
@@ -217,8 +236,11 @@ def parse_frameworks(lines: list[str]) -> list[Node]:
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         fw = headings[start]
-        rows = [(i + 1, m) for i, line in enumerate(lines[start:end], start)
-                if (m := WEIGHTED_LINE.match(line))]
+        rows = [
+            (i + 1, m)
+            for i, line in enumerate(lines[start:end], start)
+            if (m := WEIGHTED_LINE.match(line))
+        ]
         nodes.extend(_build_tree(fw, rows))
     return nodes
 
@@ -236,20 +258,21 @@ def _build_tree(fw: str, rows: list[tuple[int, re.Match[str]]]) -> list[Node]:
             if pos >= len(rows):
                 raise ReportFormatError(
                     f"{REPORT_TEXT}: {fw} framework: weights under {parent!r} add up to "
-                    f"{total}% at the end of the table, not 100%")
+                    f"{total}% at the end of the table, not 100%"
+                )
             line_no, m = rows[pos]
             pos += 1
             name, weight = m["name"], float(m["weight"])
             code, name_en = _code_for(name, line_no)
             order += 1
-            out.append(Node(fw, code, parent, level, name, name_en, weight,
-                            "arithmetic", order))
+            out.append(Node(fw, code, parent, level, name, name_en, weight, "arithmetic", order))
             total += weight
             if level < 3:
                 read_children(code, level + 1)
         if total > 100.0 + 1e-9:
             raise ReportFormatError(
-                f"{REPORT_TEXT}: {fw} framework: weights under {parent!r} add up to {total}%")
+                f"{REPORT_TEXT}: {fw} framework: weights under {parent!r} add up to {total}%"
+            )
 
     read_children(ROOT_CODE, 1)
     if pos != len(rows):
@@ -263,8 +286,10 @@ def _build_tree(fw: str, rows: list[tuple[int, re.Match[str]]]) -> list[Node]:
 
 
 def _section_bounds(lines: list[str]) -> dict[str, tuple[int, int]]:
-    found = {fw: next((i for i, line in enumerate(lines) if line.strip() == heading), None)
-             for fw, heading in RANKING_SECTIONS.items()}
+    found = {
+        fw: next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+        for fw, heading in RANKING_SECTIONS.items()
+    }
     missing = [fw for fw, i in found.items() if i is None]
     if missing:
         raise ReportFormatError(f"{REPORT_TEXT}: section headings not found for {missing}")
@@ -280,18 +305,33 @@ def parse_rankings(lines: list[str]) -> list[dict[str, object]]:
     """The ranking rows of each section, in the order the text prints them."""
     rows: list[dict[str, object]] = []
     for fw, (start, end) in _section_bounds(lines).items():
-        found = [(i + 1, m) for i, line in enumerate(lines[start:end], start)
-                 if (m := RANKING_LINE.match(line))]
+        found = [
+            (i + 1, m)
+            for i, line in enumerate(lines[start:end], start)
+            if (m := RANKING_LINE.match(line))
+        ]
         ranks = sorted(int(m["rank"]) for _, m in found)
         if ranks != list(range(1, len(found) + 1)):
             raise ReportFormatError(
-                f"{REPORT_TEXT}: the {fw} table's ranks are not 1..{len(found)}: {ranks}")
+                f"{REPORT_TEXT}: the {fw} table's ranks are not 1..{len(found)}: {ranks}"
+            )
         for line_no, m in found:
-            rows.append({"edition": EDITION, "framework_code": fw, "printed_rank": int(m["rank"]),
-                         "region_name": m["name"], "printed_score": m["score"],
-                         "source_line": line_no})
-    rows.sort(key=lambda r: (list(FRAMEWORKS).index(str(r["framework_code"])),
-                             int(str(r["printed_rank"]))))
+            rows.append(
+                {
+                    "edition": EDITION,
+                    "framework_code": fw,
+                    "printed_rank": int(m["rank"]),
+                    "region_name": m["name"],
+                    "printed_score": m["score"],
+                    "source_line": line_no,
+                }
+            )
+    rows.sort(
+        key=lambda r: (
+            list(FRAMEWORKS).index(str(r["framework_code"])),
+            int(str(r["printed_rank"])),
+        )
+    )
     return rows
 
 
@@ -308,22 +348,37 @@ def parse_averages(lines: list[str], nodes: list[Node]) -> list[dict[str, object
         if change is not None:
             yoy = change[2] if change[1] == "提升" else f"-{change[2]}"
         _, root_zh, _ = FRAMEWORKS[fw]
-        out.append({"edition": EDITION, "framework_code": fw, "node_code": ROOT_CODE,
-                    "name_as_stated": root_zh,
-                    "stated_average": mean[1], "stated_yoy_change": yoy,
-                    "name_matches_appendix": True})
+        out.append(
+            {
+                "edition": EDITION,
+                "framework_code": fw,
+                "node_code": ROOT_CODE,
+                "name_as_stated": root_zh,
+                "stated_average": mean[1],
+                "stated_yoy_change": yoy,
+                "name_matches_appendix": True,
+            }
+        )
         firsts = [n for n in nodes if n.framework_code == fw and n.level == 1]
         stated = STATED_SCORE.findall(text)
         if len(stated) != len(firsts):
             raise ReportFormatError(
                 f"{REPORT_TEXT}: {fw}: {len(stated)} first-level averages stated, "
-                f"{len(firsts)} first-level indicators in the appendix")
+                f"{len(firsts)} first-level indicators in the appendix"
+            )
         # the text lists them in the appendix order; a name may differ from the appendix
         for node, (name, score) in zip(firsts, stated, strict=True):
-            out.append({"edition": EDITION, "framework_code": fw, "node_code": node.node_code,
-                        "name_as_stated": name, "stated_average": score,
-                        "stated_yoy_change": "",
-                        "name_matches_appendix": name == node.name_zh})
+            out.append(
+                {
+                    "edition": EDITION,
+                    "framework_code": fw,
+                    "node_code": node.node_code,
+                    "name_as_stated": name,
+                    "stated_average": score,
+                    "stated_yoy_change": "",
+                    "name_matches_appendix": name == node.name_zh,
+                }
+            )
     return out
 
 
@@ -333,9 +388,16 @@ def parse_statements(lines: list[str]) -> list[dict[str, object]]:
     for fw, (start, end) in _section_bounds(lines).items():
         text = "".join(line.strip() for line in lines[start:end])
         for m in STATED_TOP.finditer(text):
-            out.append({"edition": EDITION, "framework_code": fw, "statement_kind": "top_region",
-                        "subject_as_stated": m[1], "stated_value": m[2],
-                        "quote": m[0]})
+            out.append(
+                {
+                    "edition": EDITION,
+                    "framework_code": fw,
+                    "statement_kind": "top_region",
+                    "subject_as_stated": m[1],
+                    "stated_value": m[2],
+                    "quote": m[0],
+                }
+            )
     return out
 
 
@@ -344,8 +406,9 @@ def _csv_text(header: list[str], rows: list[dict[str, object]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("true" if v is True else "false" if v is False else v)
-                         for k, v in row.items()})
+        writer.writerow(
+            {k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()}
+        )
     return buf.getvalue()
 
 
@@ -353,33 +416,68 @@ def render(report: Path = REPORT_TEXT) -> dict[Path, str]:
     lines = _read_lines(report)
     nodes = parse_frameworks(lines)
     node_rows: list[dict[str, object]] = [
-        {"framework_code": n.framework_code, "node_code": n.node_code,
-         "parent_code": n.parent_code, "level": n.level, "name_zh": n.name_zh,
-         "name_en": n.name_en, "local_weight_pct": f"{n.local_weight_pct:g}",
-         "aggregation": n.aggregation, "sort_order": n.sort_order,
-         "min_availability": "1" if n.level == 0 else ""} for n in nodes]
+        {
+            "framework_code": n.framework_code,
+            "node_code": n.node_code,
+            "parent_code": n.parent_code,
+            "level": n.level,
+            "name_zh": n.name_zh,
+            "name_en": n.name_en,
+            "local_weight_pct": f"{n.local_weight_pct:g}",
+            "aggregation": n.aggregation,
+            "sort_order": n.sort_order,
+            "min_availability": "1" if n.level == 0 else "",
+        }
+        for n in nodes
+    ]
     return {
         FRAMEWORK_SEED: _csv_text(list(node_rows[0]), node_rows),
         RANKINGS_SEED: _csv_text(
-            ["edition", "framework_code", "printed_rank", "region_name", "printed_score",
-             "source_line"],
-            parse_rankings(lines)),
+            [
+                "edition",
+                "framework_code",
+                "printed_rank",
+                "region_name",
+                "printed_score",
+                "source_line",
+            ],
+            parse_rankings(lines),
+        ),
         AVERAGES_SEED: _csv_text(
-            ["edition", "framework_code", "node_code", "name_as_stated", "stated_average",
-             "stated_yoy_change", "name_matches_appendix"],
-            parse_averages(lines, nodes)),
+            [
+                "edition",
+                "framework_code",
+                "node_code",
+                "name_as_stated",
+                "stated_average",
+                "stated_yoy_change",
+                "name_matches_appendix",
+            ],
+            parse_averages(lines, nodes),
+        ),
         STATEMENTS_SEED: _csv_text(
-            ["edition", "framework_code", "statement_kind", "subject_as_stated", "stated_value",
-             "quote"],
-            parse_statements(lines)),
+            [
+                "edition",
+                "framework_code",
+                "statement_kind",
+                "subject_as_stated",
+                "stated_value",
+                "quote",
+            ],
+            parse_statements(lines),
+        ),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed seeds differ from a fresh extraction")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed seeds differ from a fresh extraction",
+    )
     args = parser.parse_args(argv)
     stale = []
     for path, text in render().items():
@@ -391,8 +489,10 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(REPO_ROOT)}")
     if stale:
-        print("stale seeds: " + ", ".join(str(p.relative_to(REPO_ROOT)) for p in stale),
-              file=sys.stderr)
+        print(
+            "stale seeds: " + ", ".join(str(p.relative_to(REPO_ROOT)) for p in stale),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

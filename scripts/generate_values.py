@@ -37,10 +37,10 @@ from _repo import REPO_ROOT, SEEDS
 SEED = 2022
 EDITION = 2022
 VALUES_SEED = SEEDS / "values" / "metric_values.csv"
-MARGIN = 0.5            # designed scores stay within [MARGIN, 100 - MARGIN]: no truncation
-L1_NOISE_SD = 5.0       # spread of first-level scores around the composite
-CHILD_NOISE_SD = 9.0    # spread of children around their parent
-TIE_SPREAD = 0.02       # ± offset keeping the printed order among tied printed scores
+MARGIN = 0.5  # designed scores stay within [MARGIN, 100 - MARGIN]: no truncation
+L1_NOISE_SD = 5.0  # spread of first-level scores around the composite
+CHILD_NOISE_SD = 9.0  # spread of children around their parent
+TIE_SPREAD = 0.02  # ± offset keeping the printed order among tied printed scores
 
 
 @dataclass
@@ -55,9 +55,10 @@ class Inputs:
 @dataclass
 class Design:
     """Designed (target) scores per framework, before raw values exist."""
+
     composite: dict[str, float] = field(default_factory=dict)
-    node: dict[tuple[str, str], float] = field(default_factory=dict)     # (region, node)
-    metric: dict[tuple[str, str], float] = field(default_factory=dict)   # (region, metric)
+    node: dict[tuple[str, str], float] = field(default_factory=dict)  # (region, node)
+    metric: dict[tuple[str, str], float] = field(default_factory=dict)  # (region, metric)
 
 
 def load_inputs(seeds: Path = SEEDS) -> Inputs:
@@ -81,24 +82,30 @@ def load_inputs(seeds: Path = SEEDS) -> Inputs:
 
 def composite_targets(inp: Inputs) -> pd.DataFrame:
     """Per region: the printed score, nudged within ±TIE_SPREAD to keep tied rows' order."""
-    t = inp.rankings.merge(inp.regions[["region_code", "region_name", "framework_code"]],
-                           on=["framework_code", "region_name"], how="left")
+    t = inp.rankings.merge(
+        inp.regions[["region_code", "region_name", "framework_code"]],
+        on=["framework_code", "region_name"],
+        how="left",
+    )
     missing = t[t["region_code"].isna()]
     if not missing.empty:
-        raise ValueError("published_rankings.csv: no region in regions.csv for "
-                         + ", ".join(missing["region_name"]))
+        raise ValueError(
+            "published_rankings.csv: no region in regions.csv for "
+            + ", ".join(missing["region_name"])
+        )
     t = t.sort_values(["framework_code", "printed_rank"])
     t["tie_pos"] = t.groupby(["framework_code", "printed_score"]).cumcount()
     t["tie_n"] = t.groupby(["framework_code", "printed_score"])["region_code"].transform("size")
-    spread = np.where(t["tie_n"] > 1,
-                      TIE_SPREAD * ((t["tie_n"] - 1) / 2 - t["tie_pos"])
-                      / np.maximum(t["tie_n"] - 1, 1) * 2, 0.0)
+    spread = np.where(
+        t["tie_n"] > 1,
+        TIE_SPREAD * ((t["tie_n"] - 1) / 2 - t["tie_pos"]) / np.maximum(t["tie_n"] - 1, 1) * 2,
+        0.0,
+    )
     t["target"] = t["printed_score"] + spread
     return t[["framework_code", "region_code", "printed_rank", "printed_score", "target"]]
 
 
-def _bounded_children(rng: np.random.Generator, parent: float, weights: np.ndarray
-                      ) -> np.ndarray:
+def _bounded_children(rng: np.random.Generator, parent: float, weights: np.ndarray) -> np.ndarray:
     """Children scores whose weighted mean is `parent`, each within the margins."""
     w = weights / weights.sum()
     u = rng.normal(0.0, CHILD_NOISE_SD, size=len(w))
@@ -109,8 +116,9 @@ def _bounded_children(rng: np.random.Generator, parent: float, weights: np.ndarr
     return parent + u * min(1.0, t)
 
 
-def first_level_design(rng: np.random.Generator, comp: np.ndarray, offsets: np.ndarray,
-                       weights: np.ndarray) -> np.ndarray:
+def first_level_design(
+    rng: np.random.Generator, comp: np.ndarray, offsets: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """L1 scores: comp + offset + noise with weighted row sums 0 and column means 0."""
     w = weights / weights.sum()
     noise = rng.normal(0.0, L1_NOISE_SD, size=(len(comp), len(w)))
@@ -136,15 +144,25 @@ def design_scores(inp: Inputs, rng: np.random.Generator) -> tuple[Design, pd.Dat
         firsts = nodes_fw[nodes_fw["depth"] == 1].sort_values("sort_order")
         w1 = firsts["local_weight"].to_numpy()
         stated = inp.averages[inp.averages["framework_code"] == fw].set_index("node_code")
-        d = np.array([stated.loc[c, "stated_average"] - stated.loc["composite", "stated_average"]
-                      for c in firsts["node_code"]])
+        d = np.array(
+            [
+                stated.loc[c, "stated_average"] - stated.loc["composite", "stated_average"]
+                for c in firsts["node_code"]
+            ]
+        )
         offsets = d - (w1 @ d)  # the common shift that makes Σ w·offset = 0
         comp = regions_fw["target"].to_numpy()
         l1 = first_level_design(rng, comp, offsets, w1)
-        children = {p: g.sort_values("sort_order") for p, g in
-                    nodes_fw.dropna(subset=["parent_code"]).groupby("parent_code")}
-        leaf_metrics = {n: g for n, g in inp.metrics[inp.metrics["framework_code"] == fw]
-                        .groupby("node_code", sort=False)}
+        children = {
+            p: g.sort_values("sort_order")
+            for p, g in nodes_fw.dropna(subset=["parent_code"]).groupby("parent_code")
+        }
+        leaf_metrics = {
+            n: g
+            for n, g in inp.metrics[inp.metrics["framework_code"] == fw].groupby(
+                "node_code", sort=False
+            )
+        }
         for i, region in enumerate(regions_fw["region_code"]):
             design.composite[region] = comp[i]
             stack = list(zip(firsts["node_code"], l1[i], strict=True))
@@ -163,8 +181,13 @@ def design_scores(inp: Inputs, rng: np.random.Generator) -> tuple[Design, pd.Dat
     return design, targets
 
 
-def invert(score: np.ndarray, lower: np.ndarray, upper: np.ndarray, direction: np.ndarray,
-           transform: np.ndarray) -> np.ndarray:
+def invert(
+    score: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    direction: np.ndarray,
+    transform: np.ndarray,
+) -> np.ndarray:
     """Raw values whose goalpost score is `score` (the inverse of the normalisation)."""
     is_log = transform == "log"
     with np.errstate(divide="ignore", over="ignore"):
@@ -176,26 +199,42 @@ def invert(score: np.ndarray, lower: np.ndarray, upper: np.ndarray, direction: n
 
 
 def _values_frame(inp: Inputs, design: Design) -> pd.DataFrame:
-    rows = pd.DataFrame([(r, m, s) for (r, m), s in design.metric.items()],
-                        columns=["region_code", "metric_code", "target_score"])
+    rows = pd.DataFrame(
+        [(r, m, s) for (r, m), s in design.metric.items()],
+        columns=["region_code", "metric_code", "target_score"],
+    )
     rows = rows.merge(inp.regions[["region_code", "framework_code"]], on="region_code")
     rows = rows.merge(inp.metrics, on=["framework_code", "metric_code"])
     rows["edition"] = EDITION
-    rows["value"] = invert(rows["target_score"].to_numpy(), rows["lower"].to_numpy(),
-                           rows["upper"].to_numpy(), rows["direction"].to_numpy(),
-                           rows["transform"].to_numpy())
+    rows["value"] = invert(
+        rows["target_score"].to_numpy(),
+        rows["lower"].to_numpy(),
+        rows["upper"].to_numpy(),
+        rows["direction"].to_numpy(),
+        rows["transform"].to_numpy(),
+    )
     rows["value"] = [round(v, d) for v, d in zip(rows["value"], rows["decimals"], strict=True)]
     return rows
 
 
 def _first_level_of(tree: pd.DataFrame) -> dict[tuple[str, str], tuple[str, float]]:
     """(framework, node) → (its first-level ancestor, product of local weights below it)."""
-    parent = {(f, n): p for f, n, p in zip(tree["framework_code"], tree["node_code"],
-                                           tree["parent_code"], strict=True)}
-    weight = {(f, n): w for f, n, w in zip(tree["framework_code"], tree["node_code"],
-                                           tree["local_weight"], strict=True)}
-    depth = {(f, n): d for f, n, d in zip(tree["framework_code"], tree["node_code"],
-                                          tree["depth"], strict=True)}
+    parent = {
+        (f, n): p
+        for f, n, p in zip(
+            tree["framework_code"], tree["node_code"], tree["parent_code"], strict=True
+        )
+    }
+    weight = {
+        (f, n): w
+        for f, n, w in zip(
+            tree["framework_code"], tree["node_code"], tree["local_weight"], strict=True
+        )
+    }
+    depth = {
+        (f, n): d
+        for f, n, d in zip(tree["framework_code"], tree["node_code"], tree["depth"], strict=True)
+    }
     out = {}
     for key in parent:
         if depth[key] < 1:
@@ -208,29 +247,38 @@ def _first_level_of(tree: pd.DataFrame) -> dict[tuple[str, str], tuple[str, floa
     return out
 
 
-def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3
-              ) -> pd.DataFrame:
+def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3) -> pd.DataFrame:
     """Move one fine-grained metric per region × first-level node to absorb rounding."""
     tree = oracle.weighted_nodes(inp.nodes)
     first_of = _first_level_of(tree)
     rows = rows.copy()
-    rows["first_level"] = [first_of[(f, n)][0] for f, n in
-                           zip(rows["framework_code"], rows["node_code"], strict=True)]
-    rows["w_in_first"] = [first_of[(f, n)][1] * w for f, n, w in
-                          zip(rows["framework_code"], rows["node_code"], rows["weight"],
-                              strict=True)]
+    rows["first_level"] = [
+        first_of[(f, n)][0] for f, n in zip(rows["framework_code"], rows["node_code"], strict=True)
+    ]
+    rows["w_in_first"] = [
+        first_of[(f, n)][1] * w
+        for f, n, w in zip(rows["framework_code"], rows["node_code"], rows["weight"], strict=True)
+    ]
     # calibrators: untransformed metrics recorded with ≥ 2 decimals, largest weight first
     eligible = rows[(rows["transform"] == "none") & (rows["decimals"] >= 2)]
-    candidates = {key: g.sort_values("w_in_first", ascending=False)
-                  for key, g in eligible.groupby(["region_code", "first_level"])}
+    candidates = {
+        key: g.sort_values("w_in_first", ascending=False)
+        for key, g in eligible.groupby(["region_code", "first_level"])
+    }
     for _ in range(passes):
-        scores = oracle.node_scores(rows[["edition", "region_code", "metric_code", "value"]],
-                                    inp.regions, _oracle_nodes(inp), _oracle_metrics(inp))
+        scores = oracle.node_scores(
+            rows[["edition", "region_code", "metric_code", "value"]],
+            inp.regions,
+            _oracle_nodes(inp),
+            _oracle_metrics(inp),
+        )
         first = scores[scores["level"] == 1].set_index(["region_code", "node_code"])["score"]
         residual = {k: design.node[k] - v for k, v in first.items()}
-        ms = oracle.metric_scores(rows[["edition", "region_code", "metric_code", "value"]],
-                                  inp.regions, _oracle_metrics(inp)).set_index(
-            ["region_code", "metric_code"])["score"]
+        ms = oracle.metric_scores(
+            rows[["edition", "region_code", "metric_code", "value"]],
+            inp.regions,
+            _oracle_metrics(inp),
+        ).set_index(["region_code", "metric_code"])["score"]
         for (region, first_code), delta in residual.items():
             if abs(delta) < 1e-10:
                 continue
@@ -238,9 +286,13 @@ def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3
             for idx, c in cands.iterrows():
                 new_score = ms[(region, c["metric_code"])] + delta / c["w_in_first"]
                 if MARGIN / 2 <= new_score <= 100 - MARGIN / 2:
-                    x = invert(np.array([new_score]), np.array([c["lower"]]),
-                               np.array([c["upper"]]), np.array([c["direction"]]),
-                               np.array([c["transform"]]))[0]
+                    x = invert(
+                        np.array([new_score]),
+                        np.array([c["lower"]]),
+                        np.array([c["upper"]]),
+                        np.array([c["direction"]]),
+                        np.array([c["transform"]]),
+                    )[0]
                     rows.at[idx, "value"] = round(float(x), int(c["decimals"]))
                     break
             else:
@@ -249,13 +301,25 @@ def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3
 
 
 def _oracle_nodes(inp: Inputs) -> pd.DataFrame:
-    return inp.nodes[["framework_code", "node_code", "parent_code", "local_weight",
-                      "aggregation", "sort_order"]]
+    return inp.nodes[
+        ["framework_code", "node_code", "parent_code", "local_weight", "aggregation", "sort_order"]
+    ]
 
 
 def _oracle_metrics(inp: Inputs) -> pd.DataFrame:
-    return inp.metrics[["framework_code", "metric_code", "node_code", "weight", "direction",
-                        "transform", "normalization", "lower", "upper"]]
+    return inp.metrics[
+        [
+            "framework_code",
+            "metric_code",
+            "node_code",
+            "weight",
+            "direction",
+            "transform",
+            "normalization",
+            "lower",
+            "upper",
+        ]
+    ]
 
 
 def _format(value: float, decimals: int) -> str:
@@ -269,17 +333,25 @@ def render(inp: Inputs | None = None) -> tuple[str, pd.DataFrame]:
     design, targets = design_scores(inp, rng)
     rows = calibrate(inp, design, _values_frame(inp, design))
     region_order = {r: i for i, r in enumerate(targets["region_code"])}
-    metric_order = {(f, m): i for i, (f, m) in
-                    enumerate(zip(inp.metrics["framework_code"], inp.metrics["metric_code"],
-                                  strict=True))}
+    metric_order = {
+        (f, m): i
+        for i, (f, m) in enumerate(
+            zip(inp.metrics["framework_code"], inp.metrics["metric_code"], strict=True)
+        )
+    }
     rows["_r"] = rows["region_code"].map(region_order)
-    rows["_m"] = [metric_order[(f, m)] for f, m in
-                  zip(rows["framework_code"], rows["metric_code"], strict=True)]
+    rows["_m"] = [
+        metric_order[(f, m)]
+        for f, m in zip(rows["framework_code"], rows["metric_code"], strict=True)
+    ]
     rows = rows.sort_values(["_r", "_m"])
     lines = ["edition,region_code,metric_code,value"]
-    lines += [f"{EDITION},{r},{m},{_format(v, d)}" for r, m, v, d in
-              zip(rows["region_code"], rows["metric_code"], rows["value"], rows["decimals"],
-                  strict=True)]
+    lines += [
+        f"{EDITION},{r},{m},{_format(v, d)}"
+        for r, m, v, d in zip(
+            rows["region_code"], rows["metric_code"], rows["value"], rows["decimals"], strict=True
+        )
+    ]
     return "\n".join(lines) + "\n", targets
 
 
@@ -292,8 +364,10 @@ def verify(inp: Inputs, text_path: Path = VALUES_SEED) -> list[str]:
     merged = targets.merge(ranks, on=["framework_code", "region_code"])
     problems = []
     off = merged[np.round(merged["composite_score"] + 1e-9, 1) != merged["printed_score"]]
-    problems += [f"{r.region_code}: composite {r.composite_score:.4f} vs printed "
-                 f"{r.printed_score}" for r in off.itertuples()]
+    problems += [
+        f"{r.region_code}: composite {r.composite_score:.4f} vs printed {r.printed_score}"
+        for r in off.itertuples()
+    ]
     for fw, g in scores.groupby("framework_code"):
         comp = g[g["level"] == 0]["score"].mean()
         stated = inp.averages[inp.averages["framework_code"] == fw].set_index("node_code")
@@ -306,10 +380,14 @@ def verify(inp: Inputs, text_path: Path = VALUES_SEED) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed values differ from a fresh generation")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed values differ from a fresh generation",
+    )
     args = parser.parse_args(argv)
     inp = load_inputs()
     text, _ = render(inp)

@@ -41,14 +41,23 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def generate(out_dir: Path, n_regions: int, n_editions: int = 1, framework: str = "district",
-             seed: int = SEED, first_edition: int = 2022) -> dict[str, int]:
+def generate(
+    out_dir: Path,
+    n_regions: int,
+    n_editions: int = 1,
+    framework: str = "district",
+    seed: int = SEED,
+    first_edition: int = 2022,
+) -> dict[str, int]:
     """Write the staged index; return its row counts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     # the shipped framework's shape under its own code, so no published table applies to it
     code = f"synthetic_{framework}"
-    nodes = [{**n, "framework_code": code} for n in _read("framework/framework_nodes.csv")
-             if n["framework_code"] == framework]
+    nodes = [
+        {**n, "framework_code": code}
+        for n in _read("framework/framework_nodes.csv")
+        if n["framework_code"] == framework
+    ]
     if not nodes:
         raise ValueError(f"no shipped framework {framework!r}")
     _write(out_dir / "framework_nodes.csv", SEED_COLUMNS["framework_nodes"], nodes)
@@ -62,24 +71,40 @@ def generate(out_dir: Path, n_regions: int, n_editions: int = 1, framework: str 
     _write(out_dir / "region_attributes.csv", ["region_code", "attribute", "value"], [])
     con = duckdb.connect()
     try:
-        given = {"region_code": "'r' || lpad(cast(i as varchar), 8, '0')",
-                 "region_name": "'Region ' || cast(i as varchar)",
-                 "full_name": "'Synthetic region ' || cast(i as varchar)",
-                 "framework_code": f"'{code}'"}
-        columns = ", ".join(f"{given.get(c, 'cast(null as varchar)')} as {c}"
-                            for c in SEED_COLUMNS["regions"])
+        given = {
+            "region_code": "'r' || lpad(cast(i as varchar), 8, '0')",
+            "region_name": "'Region ' || cast(i as varchar)",
+            "full_name": "'Synthetic region ' || cast(i as varchar)",
+            "framework_code": f"'{code}'",
+        }
+        columns = ", ".join(
+            f"{given.get(c, 'cast(null as varchar)')} as {c}" for c in SEED_COLUMNS["regions"]
+        )
         con.execute(f"""copy (select {columns} from range({int(n_regions)}) as t(i))
                        to '{out_dir / "regions.csv"}' (header true)""")
         con.execute(f"""copy (select * from read_csv('{out_dir / "regions.csv"}',
                                                      all_varchar = true))
                        to '{out_dir / "regions.parquet"}' (format parquet)""")
-        con.execute("create temp table metrics (metric_index integer, metric_code varchar, "
-                    "lower_bound double, upper_bound double, transform varchar, "
-                    "plausible_min double, plausible_max double)")
-        con.executemany("insert into metrics values (?, ?, ?, ?, ?, ?, ?)",
-                        [(i, m["metric_code"], float(m["lower"]), float(m["upper"]),
-                          m["transform"], float(m["plausible_min"] or "-inf"),
-                          float(m["plausible_max"] or "inf")) for i, m in enumerate(metrics)])
+        con.execute(
+            "create temp table metrics (metric_index integer, metric_code varchar, "
+            "lower_bound double, upper_bound double, transform varchar, "
+            "plausible_min double, plausible_max double)"
+        )
+        con.executemany(
+            "insert into metrics values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    i,
+                    m["metric_code"],
+                    float(m["lower"]),
+                    float(m["upper"]),
+                    m["transform"],
+                    float(m["plausible_min"] or "-inf"),
+                    float(m["plausible_max"] or "inf"),
+                )
+                for i, m in enumerate(metrics)
+            ],
+        )
         # u in [0, 1): a multiplicative hash of (seed, edition, region, metric); values run a
         # little past both goalposts (within the plausible range) so truncation is exercised
         con.execute(f"""copy (
@@ -108,13 +133,18 @@ def generate(out_dir: Path, n_regions: int, n_editions: int = 1, framework: str 
                            to '{out_dir / (name + ".parquet")}' (format parquet)""")
     finally:
         con.close()
-    return {"regions": n_regions, "metrics": len(metrics), "editions": n_editions,
-            "values": n_regions * len(metrics) * n_editions}
+    return {
+        "regions": n_regions,
+        "metrics": len(metrics),
+        "editions": n_editions,
+        "values": n_regions * len(metrics) * n_editions,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--regions", type=int, required=True)
     parser.add_argument("--editions", type=int, default=1)

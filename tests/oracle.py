@@ -43,21 +43,23 @@ def normalise(frame: pd.DataFrame) -> np.ndarray:
     return np.clip(raw, 0.0, 100.0)
 
 
-def weighted_mean(frame: pd.DataFrame, by: list[str], method_col: str = "aggregation"
-                  ) -> pd.DataFrame:
+def weighted_mean(
+    frame: pd.DataFrame, by: list[str], method_col: str = "aggregation"
+) -> pd.DataFrame:
     """Weighted mean of `score` by `weight` within groups, by each group's method."""
     f = frame.copy()
     method = f[method_col].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         f["_num"] = np.select(
             [method == "arithmetic", method == "geometric", method == "harmonic"],
-            [f["weight"] * f["score"], f["weight"] * np.log(f["score"]),
-             f["weight"] / f["score"]],
+            [f["weight"] * f["score"], f["weight"] * np.log(f["score"]), f["weight"] / f["score"]],
             default=np.nan,
         )
-    g = f.groupby([*by, method_col], sort=False).agg(
-        num=("_num", "sum"), den=("weight", "sum"), n_children=("score", "size")
-    ).reset_index()
+    g = (
+        f.groupby([*by, method_col], sort=False)
+        .agg(num=("_num", "sum"), den=("weight", "sum"), n_children=("score", "size"))
+        .reset_index()
+    )
     m = g[method_col].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         g["score"] = np.select(
@@ -75,10 +77,12 @@ def weighted_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
     is_root = n["parent_code"].isna()
     sibling_total = n.groupby(["framework_code", "parent_code"])["local_weight"].transform("sum")
     n["local_weight"] = np.where(is_root, 1.0, n["local_weight"] / sibling_total)
-    parent = dict(zip(zip(n["framework_code"], n["node_code"], strict=True),
-                      n["parent_code"], strict=True))
-    weight = dict(zip(zip(n["framework_code"], n["node_code"], strict=True),
-                      n["local_weight"], strict=True))
+    parent = dict(
+        zip(zip(n["framework_code"], n["node_code"], strict=True), n["parent_code"], strict=True)
+    )
+    weight = dict(
+        zip(zip(n["framework_code"], n["node_code"], strict=True), n["local_weight"], strict=True)
+    )
     depths, effective = [], []
     for fw, code in zip(n["framework_code"], n["node_code"], strict=True):
         d, w, cur = 0, weight[(fw, code)], parent[(fw, code)]
@@ -91,59 +95,87 @@ def weighted_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
     n["depth"] = depths
     n["effective_weight"] = effective
     children = n.dropna(subset=["parent_code"]).groupby(["framework_code", "parent_code"]).size()
-    n["is_leaf"] = [(fw, c) not in children.index
-                    for fw, c in zip(n["framework_code"], n["node_code"], strict=True)]
+    n["is_leaf"] = [
+        (fw, c) not in children.index
+        for fw, c in zip(n["framework_code"], n["node_code"], strict=True)
+    ]
     return n
 
 
-def metric_scores(values: pd.DataFrame, regions: pd.DataFrame, metrics: pd.DataFrame
-                  ) -> pd.DataFrame:
+def metric_scores(
+    values: pd.DataFrame, regions: pd.DataFrame, metrics: pd.DataFrame
+) -> pd.DataFrame:
     v = values.merge(regions[["region_code", "framework_code"]], on="region_code")
     v = v.merge(metrics, on=["framework_code", "metric_code"])
     v["score"] = normalise(v)
     return v
 
 
-def node_scores(values: pd.DataFrame, regions: pd.DataFrame, nodes: pd.DataFrame,
-                metrics: pd.DataFrame) -> pd.DataFrame:
+def node_scores(
+    values: pd.DataFrame, regions: pd.DataFrame, nodes: pd.DataFrame, metrics: pd.DataFrame
+) -> pd.DataFrame:
     """Scores of every node (root included) for every edition × region."""
     tree = weighted_nodes(nodes)
     ms = metric_scores(values, regions, metrics)
-    children = pd.DataFrame({
-        **{k: ms[k] for k in KEYS},
-        "parent_code": ms["node_code"], "weight": ms["weight"], "score": ms["score"],
-    })
+    children = pd.DataFrame(
+        {
+            **{k: ms[k] for k in KEYS},
+            "parent_code": ms["node_code"],
+            "weight": ms["weight"],
+            "score": ms["score"],
+        }
+    )
     out = []
     for depth in range(int(tree["depth"].max()), -1, -1):
-        level_nodes = tree.loc[tree["depth"] == depth,
-                               ["framework_code", "node_code", "parent_code", "local_weight",
-                                "aggregation", "depth"]]
+        level_nodes = tree.loc[
+            tree["depth"] == depth,
+            ["framework_code", "node_code", "parent_code", "local_weight", "aggregation", "depth"],
+        ]
         kids = children.merge(
-            level_nodes[["framework_code", "node_code", "aggregation"]]
-            .rename(columns={"node_code": "parent_code"}),
-            on=["framework_code", "parent_code"])
+            level_nodes[["framework_code", "node_code", "aggregation"]].rename(
+                columns={"node_code": "parent_code"}
+            ),
+            on=["framework_code", "parent_code"],
+        )
         scored = weighted_mean(kids, [*KEYS, "parent_code"]).rename(
-            columns={"parent_code": "node_code"})
+            columns={"parent_code": "node_code"}
+        )
         scored["level"] = depth
         out.append(scored)
         # these nodes become the children of the next level up
-        up = scored.merge(level_nodes[["framework_code", "node_code", "parent_code",
-                                       "local_weight"]], on=["framework_code", "node_code"])
+        up = scored.merge(
+            level_nodes[["framework_code", "node_code", "parent_code", "local_weight"]],
+            on=["framework_code", "node_code"],
+        )
         up = up.dropna(subset=["parent_code"])
-        children = pd.concat([
-            children,
-            pd.DataFrame({**{k: up[k] for k in KEYS}, "parent_code": up["parent_code"],
-                          "weight": up["local_weight"], "score": up["score"]}),
-        ], ignore_index=True)
-    return pd.concat(out, ignore_index=True)[[*KEYS, "node_code", "level", "score",
-                                              "n_children"]]
+        children = pd.concat(
+            [
+                children,
+                pd.DataFrame(
+                    {
+                        **{k: up[k] for k in KEYS},
+                        "parent_code": up["parent_code"],
+                        "weight": up["local_weight"],
+                        "score": up["score"],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return pd.concat(out, ignore_index=True)[[*KEYS, "node_code", "level", "score", "n_children"]]
 
 
 def rankings(scores: pd.DataFrame, root_code: str | None = None) -> pd.DataFrame:
     """Competition ranks of the root scores within framework and edition."""
-    roots = scores[scores["level"] == 0] if root_code is None else \
-        scores[scores["node_code"] == root_code]
+    roots = (
+        scores[scores["level"] == 0]
+        if root_code is None
+        else scores[scores["node_code"] == root_code]
+    )
     r = roots[[*KEYS, "score"]].rename(columns={"score": "composite_score"}).copy()
-    r["rank"] = r.groupby(["edition", "framework_code"])["composite_score"].rank(
-        method="min", ascending=False).astype(int)
+    r["rank"] = (
+        r.groupby(["edition", "framework_code"])["composite_score"]
+        .rank(method="min", ascending=False)
+        .astype(int)
+    )
     return r.sort_values(["edition", "framework_code", "rank"]).reset_index(drop=True)

@@ -5,39 +5,39 @@
 #}
 {% macro index_source(name) -%}
     {%- if var('index_dir', none) and var('index_format', 'csv') == 'parquet' -%}
-        {{ return(read_index_parquet(var('index_dir') ~ '/' ~ name ~ '.parquet')) }}
+        {{ return(read_index_parquet(name)) }}
     {%- elif var('index_dir', none) -%}
-        {{ return(read_index_csv(var('index_dir') ~ '/' ~ name ~ '.csv')) }}
+        {{ return(read_index_csv(name)) }}
     {%- else -%}
         {{ return(ref(name)) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro read_index_csv(path) -%}
-    {{ return(adapter.dispatch('read_index_csv', 'digindex')(path)) }}
+{% macro read_index_csv(name) -%}
+    {{ return(adapter.dispatch('read_index_csv', 'digindex')(name)) }}
 {%- endmacro %}
 
-{% macro read_index_parquet(path) -%}
-    {{ return(adapter.dispatch('read_index_parquet', 'digindex')(path)) }}
+{% macro read_index_parquet(name) -%}
+    {{ return(adapter.dispatch('read_index_parquet', 'digindex')(name)) }}
 {%- endmacro %}
 
-{% macro default__read_index_csv(path) -%}
+{% macro default__read_index_csv(name) -%}
     {{ exceptions.raise_compiler_error(
         "index folders are read with DuckDB's read_csv; on " ~ target.type
         ~ " load the index as seeds instead (see README, 'Bring your own index')") }}
 {%- endmacro %}
 
-{% macro default__read_index_parquet(path) -%}
+{% macro default__read_index_parquet(name) -%}
     {{ exceptions.raise_compiler_error(
         "staged Parquet index files are read with DuckDB; on " ~ target.type ~ " use seeds") }}
 {%- endmacro %}
 
-{% macro duckdb__read_index_parquet(path) -%}
-    read_parquet('{{ path }}')
+{% macro duckdb__read_index_parquet(name) -%}
+    {{ return(source('index_parquet', name)) }}
 {%- endmacro %}
 
-{% macro duckdb__read_index_csv(path) -%}
-    read_csv('{{ path }}', header = true, all_varchar = true, quote = '"', escape = '"')
+{% macro duckdb__read_index_csv(name) -%}
+    {{ return(source('index_csv', name)) }}
 {%- endmacro %}
 
 

@@ -37,13 +37,19 @@ ranked as (
         avg(composite.score) over (
             partition by composite.edition, composite.framework_code
         ) as peer_mean,
-        case when regions.province is not null then cast(rank() over (
-            partition by composite.edition, composite.framework_code, regions.province
-            order by composite.score desc
-        ) as integer) end as province_rank,
-        case when regions.province is not null then cast(count(*) over (
-            partition by composite.edition, composite.framework_code, regions.province
-        ) as integer) end as province_count
+        case
+            when regions.province is not null
+                then cast(rank() over (
+                        partition by composite.edition, composite.framework_code, regions.province
+                        order by composite.score desc
+                    ) as integer)
+        end as province_rank,
+        case
+            when regions.province is not null
+                then cast(count(*) over (
+                        partition by composite.edition, composite.framework_code, regions.province
+                    ) as integer)
+        end as province_count
     from composite
     inner join regions on composite.region_code = regions.region_code
 ),

@@ -18,8 +18,9 @@ rankings as (
 counts as (
     select
         {%- for name in counted %}
-        (select count(*) from {{ ref('pub_' ~ name) }}) as n_{{ name }}{{ ',' if not loop.last }}
+            (select count(*) from {{ ref('pub_' ~ name) }}) as n_{{ name }},
         {%- endfor %}
+        (select max(edition) from rankings) as latest_edition
 ),
 
 final as (
@@ -27,7 +28,7 @@ final as (
         cast('{{ var("run_id", invocation_id) }}' as string) as run_id,
         cast(
             {{ var('publish_edition', none) if var('publish_edition', none) is not none
-               else '(select max(edition) from rankings)' }}
+               else 'latest_edition' }}
             as integer
         ) as edition,
         cast({{ dbt.current_timestamp() }} as timestamp) as published_at,
@@ -39,7 +40,7 @@ final as (
             as suite_results,
         '{'
         {%- for name in counted %}
-        || '"{{ name }}": ' || cast(n_{{ name }} as string){{ " || ', '" if not loop.last }}
+            || '"{{ name }}": ' || cast(n_{{ name }} as string){{ " || ', '" if not loop.last }}
         {%- endfor %}
         || '}' as row_counts
     from counts

@@ -69,8 +69,14 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     failures: list[str] = []
     verbose = getattr(args, "verbose", False)
     try:
-        run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=args.project_dir,
-                dbt_vars=_dbt_vars(args), quiet=not verbose, progress=not verbose)
+        run_dbt(
+            ["build", "--exclude", "tag:published"],
+            db=db,
+            project_dir=args.project_dir,
+            dbt_vars=_dbt_vars(args),
+            quiet=not verbose,
+            progress=not verbose,
+        )
     except DbtError as err:
         failures = err.failures
     # the publication's own dbt run overwrites run_results.json: keep the build's beside it
@@ -85,24 +91,28 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     return True
 
 
-def do_check(args: argparse.Namespace, run_id: str, build_ok: bool,
-             db: Path) -> gate.GateResult:
+def do_check(args: argparse.Namespace, run_id: str, build_ok: bool, db: Path) -> gate.GateResult:
     t0 = _step("check: Great Expectations suites " + ", ".join(gate.SUITE_ORDER))
     result = gate.run_gate(db, run_id, args.project_dir / "expectations", build_ok=build_ok)
     gate.record_gate(db, result)
     report = args.publish_dir / "runs" / f"{run_id}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2),
-                      encoding="utf-8")
+    report.write_text(
+        json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     for s in result.suites:
         status = "skipped" if s.skipped_reason else ("passed" if s.success else "FAILED")
         failed = sum(not e.success for e in s.expectations)
-        print(f"    {s.name:<10} {status:<8} {len(s.expectations) - failed}/"
-              f"{len(s.expectations)} expectations, {s.n_rows} rows sent to GX")
+        print(
+            f"    {s.name:<10} {status:<8} {len(s.expectations) - failed}/"
+            f"{len(s.expectations)} expectations, {s.n_rows} rows sent to GX"
+        )
     if not result.success:
         print("    the gate FAILED:\n" + gate.format_failures(result), file=sys.stderr)
-        print(f"    full report: {report} and audit.expectation_results "
-              f"(run_id = '{run_id}')", file=sys.stderr)
+        print(
+            f"    full report: {report} and audit.expectation_results (run_id = '{run_id}')",
+            file=sys.stderr,
+        )
     else:
         _done(t0, "all suites passed")
     return result
@@ -122,31 +132,46 @@ def _edition(args: argparse.Namespace, db: Path) -> int | None:
     if args.edition is None:
         return found[-1] if found else None
     if args.edition not in found:
-        print(f"digindex: edition {args.edition} is not in the data (editions: "
-              f"{', '.join(map(str, found)) or 'none'})", file=sys.stderr)
+        print(
+            f"digindex: edition {args.edition} is not in the data (editions: "
+            f"{', '.join(map(str, found)) or 'none'})",
+            file=sys.stderr,
+        )
         return None
     return args.edition
 
 
-def do_publish(args: argparse.Namespace, run_id: str, result: gate.GateResult,
-               shadow: publish_mod.Shadow) -> int:
+def do_publish(
+    args: argparse.Namespace, run_id: str, result: gate.GateResult, shadow: publish_mod.Shadow
+) -> int:
     """Build the published layer in the shadow, write the exports, switch both in."""
     edition = _edition(args, shadow.path)
     if edition is None:
         return EXIT_USAGE
     t0 = _step(f"publish: edition {edition} → schema published and {args.publish_dir}/{edition}")
     try:
-        publish_mod.build_published(shadow.path, args.project_dir, run_id, edition,
-                                    result.summary(), _inputs(args), _dbt_vars(args))
+        publish_mod.build_published(
+            shadow.path,
+            args.project_dir,
+            run_id,
+            edition,
+            result.summary(),
+            _inputs(args),
+            _dbt_vars(args),
+        )
         publish_mod.checkpoint("tables_replaced")
-        pub = publish_mod.write_exports(shadow.path, edition, run_id, result.to_json_dict(),
-                                        result.summary(), args.publish_dir)
+        pub = publish_mod.write_exports(
+            shadow.path, edition, run_id, result.to_json_dict(), result.summary(), args.publish_dir
+        )
         publish_mod.checkpoint("exports_written")
         shadow.commit()
     except Exception as err:  # any failure means: not published
         publish_mod.discard_exports(args.publish_dir, edition, run_id)
-        print(f"    publication FAILED ({type(err).__name__}: {err}); the previous "
-              "publication is unchanged", file=sys.stderr)
+        print(
+            f"    publication FAILED ({type(err).__name__}: {err}); the previous "
+            "publication is unchanged",
+            file=sys.stderr,
+        )
         return EXIT_PUBLISH
     publish_mod.switch_exports(pub, args.publish_dir)
     counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
@@ -177,8 +202,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     last = gate.last_build(args.db) if args.db.exists() else None
     if last is None or not last[1]:
-        print("refused: the latest dbt build did not succeed (or there is none); run "
-              "`digindex build` first", file=sys.stderr)
+        print(
+            "refused: the latest dbt build did not succeed (or there is none); run "
+            "`digindex build` first",
+            file=sys.stderr,
+        )
         return EXIT_BUILD
     run_id = new_run_id()
     with publish_mod.Shadow(args.db, run_id) as shadow:
@@ -225,41 +253,62 @@ def province_key(name: str) -> str:
     return name
 
 
-def _resolve_filters(con: duckdb.DuckDBPyConnection, edition: int, groups: list[str],
-                     province: str | None, region: str | None
-                     ) -> tuple[list[str], str | None, str | None]:
+def _resolve_filters(
+    con: duckdb.DuckDBPyConnection,
+    edition: int,
+    groups: list[str],
+    province: str | None,
+    region: str | None,
+) -> tuple[list[str], str | None, str | None]:
     """Peer groups (code or Chinese name), province (with or without 省/市/自治区) and region
     (code or printed name) resolved against the published data, or UsageError."""
-    found = con.execute("""select distinct framework_code, peer_group_zh from published.rankings
-                           where edition = ?""", [edition]).fetchall()
+    found = con.execute(
+        """select distinct framework_code, peer_group_zh from published.rankings
+                           where edition = ?""",
+        [edition],
+    ).fetchall()
     by_name = {code: code for code, _ in found} | {zh: code for code, zh in found if zh}
     frameworks = []
     for g in groups:
         if g not in by_name:
-            valid = ", ".join(f"{code} ({zh})" if zh else code for code, zh in sorted(
-                found, key=lambda f: FRAMEWORK_ORDER.index(f[0])
-                if f[0] in FRAMEWORK_ORDER else 99))
+            valid = ", ".join(
+                f"{code} ({zh})" if zh else code
+                for code, zh in sorted(
+                    found,
+                    key=lambda f: FRAMEWORK_ORDER.index(f[0]) if f[0] in FRAMEWORK_ORDER else 99,
+                )
+            )
             is_province = con.execute(
                 "select count(*) from published.regions where province is not null "
                 "and (province = ? or province = ? || '省' or province = ? || '市')",
-                [g, g, g]).fetchone()[0]
+                [g, g, g],
+            ).fetchone()[0]
             hint = f" (for a province: --province {g})" if is_province else ""
             raise UsageError(f"no peer group {g!r} in edition {edition}; valid: {valid}{hint}")
         frameworks.append(by_name[g])
     resolved_province = None
     if province is not None:
-        provinces = [r[0] for r in con.execute(
-            """select distinct province from published.rankings
-               where edition = ? and province is not null order by 1""", [edition]).fetchall()]
+        provinces = [
+            r[0]
+            for r in con.execute(
+                """select distinct province from published.rankings
+               where edition = ? and province is not null order by 1""",
+                [edition],
+            ).fetchall()
+        ]
         matches = [p for p in provinces if province_key(p) == province_key(province)]
         if not matches:
-            raise UsageError(f"no province {province!r} in edition {edition}; valid: "
-                             + ", ".join(provinces))
+            raise UsageError(
+                f"no province {province!r} in edition {edition}; valid: " + ", ".join(provinces)
+            )
         resolved_province = matches[0]
     resolved_region = None
     if region is not None:
-        rows = con.execute("""select region_code, region_name from published.rankings
-                              where edition = ?""", [edition]).fetchall()
+        rows = con.execute(
+            """select region_code, region_name from published.rankings
+                              where edition = ?""",
+            [edition],
+        ).fetchall()
         hits = [code for code, name in rows if region in (code, name)]
         if not hits:
             import difflib
@@ -267,35 +316,54 @@ def _resolve_filters(con: duckdb.DuckDBPyConnection, edition: int, groups: list[
             names = [name for _, name in rows] + [code for code, _ in rows]
             close = difflib.get_close_matches(region, names, n=8, cutoff=0.3)
             hint = ("; did you mean: " + ", ".join(close)) if close else ""
-            raise UsageError(f"no region {region!r} in edition {edition}{hint} (region codes "
-                             "or names as printed: `digindex query -n 1000` lists them all)")
+            raise UsageError(
+                f"no region {region!r} in edition {edition}{hint} (region codes "
+                "or names as printed: `digindex query -n 1000` lists them all)"
+            )
         resolved_region = hits[0]
     return frameworks, resolved_province, resolved_region
 
 
-def ranking_tables(db: Path, n: int, edition: int | None = None, groups: list[str] | None = None,
-                   province: str | None = None, region: str | None = None) -> str:
+def ranking_tables(
+    db: Path,
+    n: int,
+    edition: int | None = None,
+    groups: list[str] | None = None,
+    province: str | None = None,
+    region: str | None = None,
+) -> str:
     """The top `n` of each peer group's published ranking as printable tables (optionally
     one province's regions, or the rows around one region). Reads only `published`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         if edition is None:
             edition = con.execute("select max(edition) from published.rankings").fetchone()[0]
-        frameworks, province, region = _resolve_filters(con, edition, groups or [], province,
-                                                         region)
-        found = [r[0] for r in con.execute(
-            "select distinct framework_code from published.rankings where edition = ?",
-            [edition]).fetchall()]
-        order = sorted(found, key=lambda f: (FRAMEWORK_ORDER.index(f)
-                                             if f in FRAMEWORK_ORDER else 99, f))
+        frameworks, province, region = _resolve_filters(
+            con, edition, groups or [], province, region
+        )
+        found = [
+            r[0]
+            for r in con.execute(
+                "select distinct framework_code from published.rankings where edition = ?",
+                [edition],
+            ).fetchall()
+        ]
+        order = sorted(
+            found, key=lambda f: (FRAMEWORK_ORDER.index(f) if f in FRAMEWORK_ORDER else 99, f)
+        )
         if region is not None:
-            frameworks = [con.execute("select framework_code from published.regions "
-                                      "where region_code = ?", [region]).fetchone()[0]]
+            frameworks = [
+                con.execute(
+                    "select framework_code from published.regions where region_code = ?", [region]
+                ).fetchone()[0]
+            ]
         out = []
         for fw in frameworks or order:
             title = con.execute(
                 """select name_zh || ' / ' || name_en from published.indicators
-                   where framework_code = ? and parent_code is null""", [fw]).fetchone()
+                   where framework_code = ? and parent_code is null""",
+                [fw],
+            ).fetchone()
             where, params = "edition = ? and framework_code = ?", [edition, fw]
             scope = ""
             if province is not None:
@@ -308,18 +376,33 @@ def ranking_tables(db: Path, n: int, edition: int | None = None, groups: list[st
                     and (select rank + 2 from published.rankings
                          where edition = ? and region_code = ?)"""
                 params += [edition, region, edition, region]
-            count = con.execute(f"select count(*) from published.rankings where {where}",
-                                params).fetchone()[0]
+            count = con.execute(
+                f"select count(*) from published.rankings where {where}", params
+            ).fetchone()[0]
             rows = con.execute(
                 f"""select rank, region_name, province, province_rank, composite_score_1dp,
                            round(percentile, 1), round(composite_score, 4)
                     from published.rankings where {where}
-                    order by rank, region_name limit ?""", [*params, n]).fetchall()
+                    order by rank, region_name limit ?""",
+                [*params, n],
+            ).fetchall()
             heading = title[0] if title else fw
-            out.append(f"{heading} — {edition}{scope}, top {min(n, count)} of {count}\n"
-                       + format_table(["rank", "region", "province", "in province", "score",
-                                       "percentile", "unrounded"], rows,
-                                      [True, False, False, True, True, True, True]))
+            out.append(
+                f"{heading} — {edition}{scope}, top {min(n, count)} of {count}\n"
+                + format_table(
+                    [
+                        "rank",
+                        "region",
+                        "province",
+                        "in province",
+                        "score",
+                        "percentile",
+                        "unrounded",
+                    ],
+                    rows,
+                    [True, False, False, True, True, True, True],
+                )
+            )
         return "\n\n".join(out)
     finally:
         con.close()
@@ -327,14 +410,15 @@ def ranking_tables(db: Path, n: int, edition: int | None = None, groups: list[st
 
 def cmd_query(args: argparse.Namespace) -> int:
     try:
-        print(ranking_tables(args.db, args.n, args.edition, args.group, args.province,
-                             args.region))
+        print(ranking_tables(args.db, args.n, args.edition, args.group, args.province, args.region))
     except UsageError as err:
         print(f"digindex query: {err}", file=sys.stderr)
         return EXIT_USAGE
     except duckdb.Error as err:
-        print(f"cannot read the published rankings from {args.db}: {err}\n"
-              "run `digindex run` first", file=sys.stderr)
+        print(
+            f"cannot read the published rankings from {args.db}: {err}\nrun `digindex run` first",
+            file=sys.stderr,
+        )
         return EXIT_BUILD
     return EXIT_OK
 
@@ -347,58 +431,102 @@ def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> st
     try:
         if edition is None:
             edition = con.execute(
-                "select max(edition) from published.reconciliation_summary").fetchone()[0]
-        out = [f"Reconciliation with the published report, edition {edition}",
-               "(published.reconciliation_summary, reconciliation, published_table_audit, "
-               "peer_group_summary)", ""]
+                "select max(edition) from published.reconciliation_summary"
+            ).fetchone()[0]
+        out = [
+            f"Reconciliation with the published report, edition {edition}",
+            "(published.reconciliation_summary, reconciliation, published_table_audit, "
+            "peer_group_summary)",
+            "",
+        ]
         rows = con.execute(
             """select framework_code, computed_regions, has_reference, reference_regions,
                       scores_reproduced, score_mismatches, ranks_differ,
                       not_in_reference + not_computed
                from published.reconciliation_summary where edition = ?
-               order by framework_code""", [edition]).fetchall()
+               order by framework_code""",
+            [edition],
+        ).fetchall()
         if rows and not any(r[2] for r in rows):
-            out.append(f"This index has no printed reference to reconcile with "
-                       f"({sum(r[1] for r in rows)} regions computed).")
+            out.append(
+                f"This index has no printed reference to reconcile with "
+                f"({sum(r[1] for r in rows)} regions computed)."
+            )
             return "\n".join(out)
-        out.append(format_table(
-            ["peer group", "computed", "printed", "scores reproduced at 1 dp",
-             "score mismatches", "rank differs", "unmatched"],
-            [(fw, n, ref if has else "no reference", rep, mis, rk, un)
-             for fw, n, has, ref, rep, mis, rk, un in rows],
-            [False, True, True, True, True, True, True]))
+        out.append(
+            format_table(
+                [
+                    "peer group",
+                    "computed",
+                    "printed",
+                    "scores reproduced at 1 dp",
+                    "score mismatches",
+                    "rank differs",
+                    "unmatched",
+                ],
+                [
+                    (fw, n, ref if has else "no reference", rep, mis, rk, un)
+                    for fw, n, has, ref, rep, mis, rk, un in rows
+                ],
+                [False, True, True, True, True, True, True],
+            )
+        )
         diffs = con.execute(
             """select framework_code, printed_rank, region_name, computed_rank, printed_score,
                       reason
                from published.reconciliation
                where edition = ? and status != 'match'
-               order by framework_code, printed_rank""", [edition]).fetchall()
+               order by framework_code, printed_rank""",
+            [edition],
+        ).fetchall()
         if diffs:
             out += ["", "Why ranks or scores differ:"]
-            for fw, pr, name, cr, ps, reason in diffs[:limit * 3]:
+            for fw, pr, name, cr, ps, reason in diffs[: limit * 3]:
                 out.append(f"  {fw} printed {pr} → computed {cr}  {name} ({ps}): {reason}")
             if len(diffs) > limit * 3:
-                out.append(f"  … {len(diffs) - limit * 3} more: select * from "
-                           "published.reconciliation where status != 'match'")
+                out.append(
+                    f"  … {len(diffs) - limit * 3} more: select * from "
+                    "published.reconciliation where status != 'match'"
+                )
         findings = con.execute(
             """select kind, framework_code, count(*), min(evidence)
                from published.published_table_audit where edition = ?
-               group by 1, 2 order by 1, 2""", [edition]).fetchall()
+               group by 1, 2 order by 1, 2""",
+            [edition],
+        ).fetchall()
         out += ["", f"Audit of the printed tables: {sum(f[2] for f in findings)} findings"]
-        out.append(format_table(["kind", "peer group", "findings", "first example"],
-                                [(k, fw, n, (ev[:90] + "…") if len(ev) > 90 else ev)
-                                 for k, fw, n, ev in findings],
-                                [False, False, True, False]))
+        out.append(
+            format_table(
+                ["kind", "peer group", "findings", "first example"],
+                [(k, fw, n, (ev[:90] + "…") if len(ev) > 90 else ev) for k, fw, n, ev in findings],
+                [False, False, True, False],
+            )
+        )
         summary = con.execute(
             """select framework_code, name_zh, region_count, round(computed_mean, 2),
                       stated_average, round(printed_table_mean, 2),
                       round(computed_minus_stated, 2), round(offset_difference, 3)
                from published.peer_group_summary where edition = ?
-               order by framework_code, level, node_code""", [edition]).fetchall()
+               order by framework_code, level, node_code""",
+            [edition],
+        ).fetchall()
         out += ["", "Peer-group means (computed vs stated in the text vs printed table):"]
-        out.append(format_table(["peer group", "indicator", "n", "computed", "stated",
-                                 "printed table", "computed−stated", "offset diff"], summary,
-                                [False, False, True, True, True, True, True, True]))
+        out.append(
+            format_table(
+                [
+                    "peer group",
+                    "indicator",
+                    "n",
+                    "computed",
+                    "stated",
+                    "printed table",
+                    "computed−stated",
+                    "offset diff",
+                ],
+                summary,
+                [False, False, True, True, True, True, True, True],
+            )
+        )
         return "\n".join(out)
     finally:
         con.close()
@@ -408,8 +536,11 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     try:
         print(reconcile_report(args.db, args.edition))
     except duckdb.Error as err:
-        print(f"cannot read the published reconciliation from {args.db}: {err}\n"
-              "run `digindex run` first", file=sys.stderr)
+        print(
+            f"cannot read the published reconciliation from {args.db}: {err}\n"
+            "run `digindex run` first",
+            file=sys.stderr,
+        )
         return EXIT_BUILD
     return EXIT_OK
 
@@ -418,8 +549,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from digindex import report
     from digindex.dashboard.data import WarehouseError
 
-    t0 = _step(f"report: static HTML of edition {args.edition or '(latest published)'} "
-               f"→ {args.publish_dir}/<edition>/report.html")
+    t0 = _step(
+        f"report: the static HTML report of edition {args.edition or '(the latest published)'}"
+    )
     try:
         path = report.write_report(args.db, args.edition, args.publish_dir)
     except WarehouseError as err:
@@ -448,26 +580,39 @@ def _prepare_index(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
     args.canonical_dir = write_canonical(data, args.db.parent / f"{args.db.stem}.index")
-    counts = ", ".join(f"{len(rows)} {name.removesuffix('.csv')}" for name, rows
-                       in data.tables.items())
+    counts = ", ".join(
+        f"{len(rows)} {name.removesuffix('.csv')}" for name, rows in data.tables.items()
+    )
     _done(t0, f"valid ({counts}); staged in {args.canonical_dir}")
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="digindex", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="digindex", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
-                        help="warehouse file (default: <project>/build/warehouse.duckdb; "
-                             "env DIGINDEX_DB)")
-    common.add_argument("--publish-dir", type=Path, default=argparse.SUPPRESS,
-                        help="where exports and gate reports go (default: <project>/publish; "
-                             "env DIGINDEX_PUBLISH_DIR)")
-    common.add_argument("--project-dir", type=Path, default=argparse.SUPPRESS,
-                        help="the dbt project (seeds, models, expectations); default: the working "
-                             "directory or its nearest parent with a dbt_project.yml "
-                             "(env DIGINDEX_PROJECT_DIR)")
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="warehouse file (default: <project>/build/warehouse.duckdb; env DIGINDEX_DB)",
+    )
+    common.add_argument(
+        "--publish-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where exports and gate reports go (default: <project>/publish; "
+        "env DIGINDEX_PUBLISH_DIR)",
+    )
+    common.add_argument(
+        "--project-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the dbt project (seeds, models, expectations); default: the working "
+        "directory or its nearest parent with a dbt_project.yml "
+        "(env DIGINDEX_PROJECT_DIR)",
+    )
     for action in common._actions:
         parser._add_action(action)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -477,9 +622,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    index_help = ("compute the index in this folder (framework.csv, metrics.csv, regions.csv, "
-                  "values.csv) instead of the shipped seeds; default warehouse "
-                  "build/<folder>.duckdb, exports publish/<folder>/")
+    index_help = (
+        "compute the index in this folder (framework.csv, metrics.csv, regions.csv, "
+        "values.csv) instead of the shipped seeds; default warehouse "
+        "build/<folder>.duckdb, exports publish/<folder>/"
+    )
     for name, func, helptext in [
         ("run", cmd_run, "build, check and publish; print the top 10 of each peer group"),
         ("build", cmd_build, "dbt build: seeds, models, every data test and unit test"),
@@ -492,19 +639,36 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
-    p = add("report", cmd_report, "write the self-contained HTML report of a publication "
-            "(publish/<edition>/report.html; opens with no network)")
+    p = add(
+        "report",
+        cmd_report,
+        "write the self-contained HTML report of a publication "
+        "(publish/<edition>/report.html; opens with no network)",
+    )
     p.add_argument("--edition", type=int, help="edition (default: the latest published)")
-    p = add("export-index", cmd_export_index,
-            "write the shipped (H3C) index as an index folder, the open input format")
+    p = add(
+        "export-index",
+        cmd_export_index,
+        "write the shipped (H3C) index as an index folder, the open input format",
+    )
     p.add_argument("directory", type=Path, help="folder to write")
-    p = add("reconcile", cmd_reconcile,
-            "compare computed results with the published report; audit the printed tables")
+    p = add(
+        "reconcile",
+        cmd_reconcile,
+        "compare computed results with the published report; audit the printed tables",
+    )
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
-    p = add("query", cmd_query, "print the published ranking of a peer group (or a province, "
-            "or around a region) as a table")
-    p.add_argument("group", nargs="*", help="peer group(s): code or name, e.g. district 城区, "
-                                            "county 县市, zone (default: all)")
+    p = add(
+        "query",
+        cmd_query,
+        "print the published ranking of a peer group (or a province, "
+        "or around a region) as a table",
+    )
+    p.add_argument(
+        "group",
+        nargs="*",
+        help="peer group(s): code or name, e.g. district 城区, county 县市, zone (default: all)",
+    )
     p.add_argument("-n", type=int, default=10, help="rows per peer group (default 10)")
     p.add_argument("--province", help="only this province (浙江 or 浙江省)")
     p.add_argument("--region", help="the rows around this region (code or printed name)")

@@ -65,8 +65,10 @@ class Progress:
         if name not in self.RESULT_EVENTS:
             return
         data = event.data
-        index, total = getattr(data, "index", 0), getattr(data, "total", 0) or getattr(
-            data, "num_models", 0)
+        index, total = (
+            getattr(data, "index", 0),
+            getattr(data, "total", 0) or getattr(data, "num_models", 0),
+        )
         status = str(getattr(data, "status", "")).lower()
         seconds = getattr(data, "execution_time", 0.0)
         if name == "LogTestResult":
@@ -75,18 +77,30 @@ class Progress:
                 self.tests_failed += 1
                 print(f"    [{index:>3}/{total}] FAILED test {data.name}", flush=True)
             elif self.tests % self.every == 0 or index == total:
-                print(f"    [{index:>3}/{total}] {self.tests} tests run, "
-                      f"{self.tests_failed} failed", flush=True)
+                print(
+                    f"    [{index:>3}/{total}] {self.tests} tests run, {self.tests_failed} failed",
+                    flush=True,
+                )
         else:
-            what = (getattr(data, "description", "")
-                    or f"seed file {getattr(data, 'schema', '')}.{getattr(data, 'relation', '')}")
-            print(f"    [{index:>3}/{total}] {status.upper() if status == 'error' else 'ok'} "
-                  f"{what} ({seconds:.2f} s)", flush=True)
+            what = (
+                getattr(data, "description", "")
+                or f"seed file {getattr(data, 'schema', '')}.{getattr(data, 'relation', '')}"
+            )
+            print(
+                f"    [{index:>3}/{total}] {status.upper() if status == 'error' else 'ok'} "
+                f"{what} ({seconds:.2f} s)",
+                flush=True,
+            )
 
 
-def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | None = None,
-            dbt_vars: dict[str, Any] | None = None, quiet: bool = False,
-            progress: bool = False) -> Any:
+def run_dbt(
+    args: Sequence[str],
+    db: Path | None = None,
+    project_dir: Path | None = None,
+    dbt_vars: dict[str, Any] | None = None,
+    quiet: bool = False,
+    progress: bool = False,
+) -> Any:
     """Invoke `dbt <args>` on `db` (default: the project's warehouse or $DIGINDEX_DB).
 
     quiet: no dbt log lines on the console; progress: our own one line per node instead.
@@ -98,9 +112,19 @@ def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | Non
     project_dir = find_project(project_dir)
     path = Path(db or default_db(project_dir)).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["DIGINDEX_DB"] = str(path)
-    full = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-            "--target-path", str(project_dir / "target"), "--log-path", str(project_dir / "logs")]
+    previous = os.environ.get("DIGINDEX_DB")
+    os.environ["DIGINDEX_DB"] = str(path)  # what profiles.yml reads
+    full = [
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(project_dir / "target"),
+        "--log-path",
+        str(project_dir / "logs"),
+    ]
     if dbt_vars:
         full += ["--vars", json.dumps(dbt_vars)]
     if quiet or progress:
@@ -109,6 +133,10 @@ def run_dbt(args: Sequence[str], db: Path | None = None, project_dir: Path | Non
         res = dbtRunner(callbacks=[Progress()] if progress else None).invoke(full)
     finally:
         _release_duckdb()
+        if previous is None:
+            os.environ.pop("DIGINDEX_DB", None)
+        else:
+            os.environ["DIGINDEX_DB"] = previous
     if not res.success:
         failures = _failures(res.result)
         if res.exception is not None:

@@ -62,24 +62,44 @@ class GateResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "started_at": self.started_at,
-            "finished_at": self.finished_at, "success": self.success,
-            "suites": [{
-                "name": s.name, "success": s.success, "skipped_reason": s.skipped_reason,
-                "n_rows": s.n_rows,
-                "expectations": [{
-                    "type": e.expectation_type, "column": e.column,
-                    "description": e.description, "kwargs": e.kwargs, "success": e.success,
-                    "unexpected_count": e.unexpected_count,
-                    "observed_value": e.observed_value, "unexpected_examples": e.examples,
-                } for e in s.expectations],
-            } for s in self.suites],
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "success": self.success,
+            "suites": [
+                {
+                    "name": s.name,
+                    "success": s.success,
+                    "skipped_reason": s.skipped_reason,
+                    "n_rows": s.n_rows,
+                    "expectations": [
+                        {
+                            "type": e.expectation_type,
+                            "column": e.column,
+                            "description": e.description,
+                            "kwargs": e.kwargs,
+                            "success": e.success,
+                            "unexpected_count": e.unexpected_count,
+                            "observed_value": e.observed_value,
+                            "unexpected_examples": e.examples,
+                        }
+                        for e in s.expectations
+                    ],
+                }
+                for s in self.suites
+            ],
         }
 
     def summary(self) -> dict[str, Any]:
-        return {s.name: {"success": s.success, "skipped": s.skipped_reason is not None,
-                         "failed": sum(not e.success for e in s.expectations),
-                         "evaluated": len(s.expectations)} for s in self.suites}
+        return {
+            s.name: {
+                "success": s.success,
+                "skipped": s.skipped_reason is not None,
+                "failed": sum(not e.success for e in s.expectations),
+                "evaluated": len(s.expectations),
+            }
+            for s in self.suites
+        }
 
 
 def _plain(value: Any) -> Any:
@@ -107,8 +127,9 @@ def load_suite(name: str, directory: Path) -> tuple[dict[str, Any], str]:
     sql = (directory / spec["meta"]["frame_sql"]).read_text(encoding="utf-8")
     for e in spec["expectations"]:
         if "regex" in e["kwargs"]:
-            sql = sql.replace("{{ " + e["kwargs"]["column"] + "_regex }}",
-                              e["kwargs"]["regex"].replace("'", "''"))
+            sql = sql.replace(
+                "{{ " + e["kwargs"]["column"] + "_regex }}", e["kwargs"]["regex"].replace("'", "''")
+            )
     return spec, sql
 
 
@@ -123,16 +144,24 @@ def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOu
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (context.data_sources.add_pandas(f"frames_{name}")
-             .add_dataframe_asset(name)
-             .add_batch_definition_whole_dataframe("whole")
-             .get_batch(batch_parameters={"dataframe": frame}))
-    suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"],
-                                meta=spec.get("meta", {}))
+    batch = (
+        context.data_sources.add_pandas(f"frames_{name}")
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = gx.ExpectationSuite(
+        name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {})
+    )
     index_columns = [c for c in spec["meta"].get("index_columns", []) if c in frame.columns]
-    result = batch.validate(suite, result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-        "partial_unexpected_count": MAX_EXAMPLES})
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": index_columns,
+            "partial_unexpected_count": MAX_EXAMPLES,
+        },
+    )
     outcomes = []
     for i, (declared, r) in enumerate(zip(spec["expectations"], result.results, strict=True)):
         res = r.result or {}
@@ -142,14 +171,20 @@ def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOu
         exc = (r.exception_info or {}).get("exception_message") if r.exception_info else None
         if exc:
             examples = [{"error": exc}]
-        outcomes.append(ExpectationOutcome(
-            suite=name, index=i, expectation_type=declared["type"],
-            column=declared["kwargs"].get("column"),
-            description=declared.get("meta", {}).get("description", declared["type"]),
-            kwargs=_plain(declared["kwargs"]), success=bool(r.success),
-            unexpected_count=int(res.get("unexpected_count") or (0 if r.success else 1)),
-            observed_value=_plain(res.get("observed_value")),
-            examples=_plain(examples[:MAX_EXAMPLES])))
+        outcomes.append(
+            ExpectationOutcome(
+                suite=name,
+                index=i,
+                expectation_type=declared["type"],
+                column=declared["kwargs"].get("column"),
+                description=declared.get("meta", {}).get("description", declared["type"]),
+                kwargs=_plain(declared["kwargs"]),
+                success=bool(r.success),
+                unexpected_count=int(res.get("unexpected_count") or (0 if r.success else 1)),
+                observed_value=_plain(res.get("observed_value")),
+                examples=_plain(examples[:MAX_EXAMPLES]),
+            )
+        )
     return outcomes
 
 
@@ -161,8 +196,13 @@ def run_gate(db: Path, run_id: str, directory: Path, build_ok: bool = True) -> G
     try:
         for name in SUITE_ORDER:
             if not build_ok and name not in INPUT_SUITES:
-                suites.append(SuiteOutcome(name, False, "skipped: the dbt build failed, "
-                                           "so the marts may be stale or missing"))
+                suites.append(
+                    SuiteOutcome(
+                        name,
+                        False,
+                        "skipped: the dbt build failed, so the marts may be stale or missing",
+                    )
+                )
                 continue
             spec, sql = load_suite(name, directory)
             try:
@@ -171,8 +211,9 @@ def run_gate(db: Path, run_id: str, directory: Path, build_ok: bool = True) -> G
                 suites.append(SuiteOutcome(name, False, f"frame query failed: {err}"))
                 continue
             outcomes = _validate(name, spec, frame)
-            suites.append(SuiteOutcome(name, all(o.success for o in outcomes), None,
-                                       len(frame), outcomes))
+            suites.append(
+                SuiteOutcome(name, all(o.success for o in outcomes), None, len(frame), outcomes)
+            )
     finally:
         con.close()
     finished = datetime.now(UTC).isoformat(timespec="seconds")
@@ -204,8 +245,10 @@ def record_build(db: Path, run_id: str, success: bool, failures: list[str]) -> N
     con = duckdb.connect(str(db))
     try:
         ensure_audit(con)
-        con.execute("insert into audit.build_runs values (?, now(), ?, ?)",
-                    [run_id, success, json.dumps(failures, ensure_ascii=False)])
+        con.execute(
+            "insert into audit.build_runs values (?, now(), ?, ?)",
+            [run_id, success, json.dumps(failures, ensure_ascii=False)],
+        )
     finally:
         con.close()
 
@@ -218,9 +261,12 @@ def copy_audit(source: Path, target: Path) -> None:
         ensure_audit(con)
         con.execute(f"attach '{source}' as shadow (read_only)")
         for table in ("build_runs", "gate_runs", "expectation_results"):
-            found = con.execute("""select count(*) from duckdb_tables()
+            found = con.execute(
+                """select count(*) from duckdb_tables()
                                    where database_name = 'shadow' and schema_name = 'audit'
-                                   and table_name = ?""", [table]).fetchone()[0]
+                                   and table_name = ?""",
+                [table],
+            ).fetchone()[0]
             if found:
                 con.execute(f"""insert into audit.{table} select * from shadow.audit.{table}
                                 where run_id not in (select run_id from audit.{table})""")
@@ -249,22 +295,42 @@ def record_gate(db: Path, result: GateResult) -> None:
     try:
         ensure_audit(con)
         con.execute("begin")
-        con.execute("insert into audit.gate_runs values (?, ?, ?, ?, ?)",
-                    [result.run_id, result.started_at, result.finished_at, result.success,
-                     json.dumps(result.summary())])
+        con.execute(
+            "insert into audit.gate_runs values (?, ?, ?, ?, ?)",
+            [
+                result.run_id,
+                result.started_at,
+                result.finished_at,
+                result.success,
+                json.dumps(result.summary()),
+            ],
+        )
         for s in result.suites:
             if s.skipped_reason:
-                con.execute("""insert into audit.expectation_results
+                con.execute(
+                    """insert into audit.expectation_results
                                (run_id, suite, success, skipped_reason)
                                values (?, ?, false, ?)""",
-                            [result.run_id, s.name, s.skipped_reason])
+                    [result.run_id, s.name, s.skipped_reason],
+                )
             for e in s.expectations:
                 con.execute(
                     "insert into audit.expectation_results values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [result.run_id, s.name, e.index, e.expectation_type, e.column,
-                     e.description, json.dumps(e.kwargs, ensure_ascii=False), e.success,
-                     e.unexpected_count, json.dumps(e.observed_value, ensure_ascii=False),
-                     json.dumps(e.examples, ensure_ascii=False), None])
+                    [
+                        result.run_id,
+                        s.name,
+                        e.index,
+                        e.expectation_type,
+                        e.column,
+                        e.description,
+                        json.dumps(e.kwargs, ensure_ascii=False),
+                        e.success,
+                        e.unexpected_count,
+                        json.dumps(e.observed_value, ensure_ascii=False),
+                        json.dumps(e.examples, ensure_ascii=False),
+                        None,
+                    ],
+                )
         con.execute("commit")
     finally:
         con.close()
@@ -280,8 +346,11 @@ def _describe_expected(e: ExpectationOutcome) -> str:
         lo, hi = k.get("min_value"), k.get("max_value")
         if lo == hi and lo is not None:
             return f"= {lo}"
-        return " and ".join(p for p in [f">= {lo}" if lo is not None else "",
-                                        f"<= {hi}" if hi is not None else ""] if p)
+        return " and ".join(
+            p
+            for p in [f">= {lo}" if lo is not None else "", f"<= {hi}" if hi is not None else ""]
+            if p
+        )
     if e.expectation_type.endswith("not_be_null"):
         return "not null"
     return e.expectation_type
@@ -297,15 +366,21 @@ def format_failures(result: GateResult, limit: int = 10) -> str:
         for e in s.expectations:
             if e.success:
                 continue
-            lines.append(f"- {s.name}: {e.description} — {e.unexpected_count} row(s) fail "
-                         f"[{e.expectation_type}({e.column})]")
+            lines.append(
+                f"- {s.name}: {e.description} — {e.unexpected_count} row(s) fail "
+                f"[{e.expectation_type}({e.column})]"
+            )
             for ex in e.examples[:limit]:
                 observed = ex.get(e.column, ex.get("value", ex.get("error")))
-                where = ", ".join(f"{k}={v}" for k, v in ex.items()
-                                  if k != e.column and v is not None)
-                lines.append(f"    {where}: {e.column} = {observed!r}, expected "
-                             f"{_describe_expected(e)}")
+                where = ", ".join(
+                    f"{k}={v}" for k, v in ex.items() if k != e.column and v is not None
+                )
+                lines.append(
+                    f"    {where}: {e.column} = {observed!r}, expected {_describe_expected(e)}"
+                )
             if e.unexpected_count > limit:
-                lines.append(f"    … and {e.unexpected_count - limit} more "
-                             "(see the JSON report / audit.expectation_results)")
+                lines.append(
+                    f"    … and {e.unexpected_count - limit} more "
+                    "(see the JSON report / audit.expectation_results)"
+                )
     return "\n".join(lines)

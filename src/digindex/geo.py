@@ -89,8 +89,12 @@ def boundary(adcode: str, level: Level | None = None) -> BaseGeometry | None:
             return shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
     if level is None and len(adcode) == 6 and adcode.endswith("00"):
         prefix = adcode[:2] if adcode.endswith("0000") else adcode[:4]
-        parts = [shape(g) for code, gs in _raw_features("district").items()
-                 if code.startswith(prefix) for g in gs]
+        parts = [
+            shape(g)
+            for code, gs in _raw_features("district").items()
+            if code.startswith(prefix)
+            for g in gs
+        ]
         if parts:
             return shapely.union_all(parts)
     return None
@@ -112,12 +116,12 @@ def locate(adcode: str | None, host_adcode: str | None = None) -> Placement | No
             return Placement("polygon", adcode, *anchor(geometry))
         successor = SUCCESSORS.get(adcode)
         if successor and (geometry := boundary(successor)) is not None:
-            return Placement("point", successor, *anchor(geometry),
-                             note=f"{adcode} → {successor}")
+            return Placement("point", successor, *anchor(geometry), note=f"{adcode} → {successor}")
         prefecture = adcode[:4] + "00"
         if (geometry := boundary(prefecture)) is not None:
-            return Placement("point", prefecture, *anchor(geometry),
-                             note=f"{adcode} not in the boundary data")
+            return Placement(
+                "point", prefecture, *anchor(geometry), note=f"{adcode} not in the boundary data"
+            )
     if host_adcode and (geometry := boundary(host_adcode)) is not None:
         return Placement("point", host_adcode, *anchor(geometry))
     return None
@@ -129,19 +133,24 @@ def _rounded(coords: Any, digits: int) -> Any:
     return [_rounded(c, digits) for c in coords]
 
 
-def _feature(code: str, name: str, geometry: BaseGeometry, tolerance: float,
-             digits: int) -> dict[str, Any]:
+def _feature(
+    code: str, name: str, geometry: BaseGeometry, tolerance: float, digits: int
+) -> dict[str, Any]:
     simple = geometry.simplify(tolerance, preserve_topology=True) if tolerance else geometry
     if simple.is_empty:
         simple = geometry
     geo = mapping(simple)
-    return {"type": "Feature", "id": code, "properties": {"adcode": code, "name": name},
-            "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"],
-                                                                        digits)}}
+    return {
+        "type": "Feature",
+        "id": code,
+        "properties": {"adcode": code, "name": name},
+        "geometry": {"type": geo["type"], "coordinates": _rounded(geo["coordinates"], digits)},
+    }
 
 
-def feature_collection(codes: Iterable[str], tolerance: float = 0.002,
-                       digits: int = 4) -> dict[str, Any]:
+def feature_collection(
+    codes: Iterable[str], tolerance: float = 0.002, digits: int = 4
+) -> dict[str, Any]:
     """GeoJSON of the given adcodes' polygons (those the boundary data has)."""
     return _feature_collection(tuple(sorted(set(codes))), tolerance, digits)
 
@@ -163,6 +172,7 @@ def province_outlines(tolerance: float = 0.03, digits: int = 3) -> dict[str, Any
     features = []
     for code, geometries in sorted(_raw_features("province").items()):
         geometry = shapely.union_all([shape(g) for g in geometries])
-        features.append(_feature(code, names("province").get(code, code), geometry,
-                                 tolerance, digits))
+        features.append(
+            _feature(code, names("province").get(code, code), geometry, tolerance, digits)
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -20,18 +20,44 @@ from pathlib import Path
 
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
 REQUIRED = {
-    "framework.csv": ["framework_code", "node_code", "parent_code", "name", "weight",
-                      "aggregation"],
-    "metrics.csv": ["framework_code", "metric_code", "node_code", "name", "unit", "weight",
-                    "direction", "transform", "normalization", "lower", "upper"],
+    "framework.csv": [
+        "framework_code",
+        "node_code",
+        "parent_code",
+        "name",
+        "weight",
+        "aggregation",
+    ],
+    "metrics.csv": [
+        "framework_code",
+        "metric_code",
+        "node_code",
+        "name",
+        "unit",
+        "weight",
+        "direction",
+        "transform",
+        "normalization",
+        "lower",
+        "upper",
+    ],
     "regions.csv": ["region_code", "region_name", "framework_code"],
     "values.csv": ["edition", "region_code", "metric_code", "value"],
 }
 OPTIONAL = {
     "framework.csv": ["name_en", "min_availability"],
-    "metrics.csv": ["name_en", "denominator", "imputation", "impute_group", "treatment",
-                    "winsor_max_points", "skew_threshold", "kurtosis_threshold",
-                    "plausible_min", "plausible_max"],
+    "metrics.csv": [
+        "name_en",
+        "denominator",
+        "imputation",
+        "impute_group",
+        "treatment",
+        "winsor_max_points",
+        "skew_threshold",
+        "kurtosis_threshold",
+        "plausible_min",
+        "plausible_max",
+    ],
 }
 AGGREGATIONS = {"arithmetic", "geometric", "harmonic"}
 NORMALIZATIONS = {"goalpost", "minmax", "zscore", "rank", "target", "efficacy"}
@@ -43,20 +69,65 @@ CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 # the shipped seeds' layouts (what the staging models read)
 SEED_COLUMNS = {
-    "framework_nodes": ["framework_code", "node_code", "parent_code", "level", "name_zh",
-                        "name_en", "local_weight_pct", "aggregation", "sort_order",
-                        "min_availability"],
-    "metric_catalog": ["framework_code", "metric_code", "node_code", "name_zh", "name_en",
-                       "unit", "value_type", "decimals", "weight", "direction", "transform",
-                       "normalization", "lower", "upper", "plausible_min", "plausible_max",
-                       "source_hint", "denominator", "imputation", "impute_group",
-                       "treatment", "winsor_max_points", "skew_threshold",
-                       "kurtosis_threshold"],
-    "regions": ["region_code", "region_name", "full_name", "framework_code", "peer_group_zh",
-                "province", "prefecture", "adcode", "adcode_year", "host_prefecture",
-                "host_district", "host_adcode", "is_municipality", "is_provincial_capital",
-                "is_sub_provincial_city", "is_county_level_city", "is_directly_administered",
-                "region_type_zh", "note"],
+    "framework_nodes": [
+        "framework_code",
+        "node_code",
+        "parent_code",
+        "level",
+        "name_zh",
+        "name_en",
+        "local_weight_pct",
+        "aggregation",
+        "sort_order",
+        "min_availability",
+    ],
+    "metric_catalog": [
+        "framework_code",
+        "metric_code",
+        "node_code",
+        "name_zh",
+        "name_en",
+        "unit",
+        "value_type",
+        "decimals",
+        "weight",
+        "direction",
+        "transform",
+        "normalization",
+        "lower",
+        "upper",
+        "plausible_min",
+        "plausible_max",
+        "source_hint",
+        "denominator",
+        "imputation",
+        "impute_group",
+        "treatment",
+        "winsor_max_points",
+        "skew_threshold",
+        "kurtosis_threshold",
+    ],
+    "regions": [
+        "region_code",
+        "region_name",
+        "full_name",
+        "framework_code",
+        "peer_group_zh",
+        "province",
+        "prefecture",
+        "adcode",
+        "adcode_year",
+        "host_prefecture",
+        "host_district",
+        "host_adcode",
+        "is_municipality",
+        "is_provincial_capital",
+        "is_sub_provincial_city",
+        "is_county_level_city",
+        "is_directly_administered",
+        "region_type_zh",
+        "note",
+    ],
     "metric_values": ["edition", "region_code", "metric_code", "value"],
 }
 
@@ -128,16 +199,26 @@ def _read(folder: Path, name: str, problems: _Problems) -> tuple[list[str], list
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            problems.add(name, Row(line, {}), None,
-                         f"has {len(cells)} fields, the header has {len(header)}")
+            problems.add(
+                name, Row(line, {}), None, f"has {len(cells)} fields, the header has {len(header)}"
+            )
             continue
         rows.append(Row(line, dict(zip(header, cells, strict=True))))
     return header, rows
 
 
-def _number(problems: _Problems, file: str, row: Row, column: str, *, required: bool,
-            positive: bool = False, integer: bool = False, low: float | None = None,
-            high: float | None = None) -> float | None:
+def _number(
+    problems: _Problems,
+    file: str,
+    row: Row,
+    column: str,
+    *,
+    required: bool,
+    positive: bool = False,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> float | None:
     text = row.get(column)
     if not text:
         if required:
@@ -159,8 +240,14 @@ def _number(problems: _Problems, file: str, row: Row, column: str, *, required: 
     return value
 
 
-def _choice(problems: _Problems, file: str, row: Row, column: str, allowed: set[str],
-            default: str | None = None) -> str:
+def _choice(
+    problems: _Problems,
+    file: str,
+    row: Row,
+    column: str,
+    allowed: set[str],
+    default: str | None = None,
+) -> str:
     text = row.get(column).lower()
     if not text and default is not None:
         return default
@@ -174,8 +261,7 @@ def _code(problems: _Problems, file: str, row: Row, column: str) -> str:
     if not text:
         problems.add(file, row, column, "is empty")
     elif not CODE.match(text):
-        problems.add(file, row, column,
-                     f"{text!r} is not an ASCII code (letters, digits, _ . -)")
+        problems.add(file, row, column, f"{text!r} is not an ASCII code (letters, digits, _ . -)")
     return text
 
 
@@ -190,8 +276,9 @@ def load_index(folder: Path) -> IndexData:
         headers[name], tables[name] = _read(folder, name, problems)
     if problems.items:
         raise IndexFolderError(folder, problems.items)
-    data = IndexData(folder, tables, [c for c in headers["regions.csv"]
-                                      if c not in REQUIRED["regions.csv"]])
+    data = IndexData(
+        folder, tables, [c for c in headers["regions.csv"] if c not in REQUIRED["regions.csv"]]
+    )
     _check_framework(data, problems)
     _check_regions(data, problems)
     _check_metrics(data, problems)
@@ -207,8 +294,12 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
     for row in data.tables[f]:
         key = (_code(problems, f, row, "framework_code"), _code(problems, f, row, "node_code"))
         if key in nodes:
-            problems.add(f, row, "node_code",
-                         f"{key[1]!r} repeats line {nodes[key].line} in framework {key[0]!r}")
+            problems.add(
+                f,
+                row,
+                "node_code",
+                f"{key[1]!r} repeats line {nodes[key].line} in framework {key[0]!r}",
+            )
             continue
         nodes[key] = row
         parent = row.get("parent_code")
@@ -224,15 +315,17 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
         if not parent:
             roots.setdefault(fw, []).append(row)
         elif (fw, parent) not in nodes:
-            problems.add(f, row, "parent_code",
-                         f"{parent!r} is not a node of framework {fw!r}")
+            problems.add(f, row, "parent_code", f"{parent!r} is not a node of framework {fw!r}")
     for fw in {k[0] for k in nodes}:
         found = roots.get(fw, [])
         if len(found) != 1:
             lines = ", ".join(str(r.line) for r in found) or "none"
-            problems.add(f, None, "parent_code",
-                         f"framework {fw!r} needs exactly one root (empty parent_code); "
-                         f"found lines {lines}")
+            problems.add(
+                f,
+                None,
+                "parent_code",
+                f"framework {fw!r} needs exactly one root (empty parent_code); found lines {lines}",
+            )
     for (fw, code), row in nodes.items():
         depth, seen, cur = 0, {code}, row.get("parent_code")
         while cur:
@@ -241,8 +334,9 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
                 if cur in seen:
                     problems.add(f, row, "parent_code", f"node {code!r} is its own ancestor")
                 elif depth > MAX_DEPTH:
-                    problems.add(f, row, "parent_code",
-                                 f"node {code!r} is deeper than {MAX_DEPTH} levels")
+                    problems.add(
+                        f, row, "parent_code", f"node {code!r} is deeper than {MAX_DEPTH} levels"
+                    )
                 depth = -1
                 break
             seen.add(cur)
@@ -268,8 +362,12 @@ def _check_regions(data: IndexData, problems: _Problems) -> None:
         if not row.get("region_name"):
             problems.add(f, row, "region_name", "is empty")
         if row.get("framework_code") not in frameworks:
-            problems.add(f, row, "framework_code",
-                         f"{row.get('framework_code')!r} is not a framework of framework.csv")
+            problems.add(
+                f,
+                row,
+                "framework_code",
+                f"{row.get('framework_code')!r} is not a framework of framework.csv",
+            )
 
 
 def _check_metrics(data: IndexData, problems: _Problems) -> None:
@@ -283,16 +381,22 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
         fw = row.get("framework_code")
         key = (fw, _code(problems, f, row, "metric_code"))
         if key in seen:
-            problems.add(f, row, "metric_code",
-                         f"{key[1]!r} repeats line {seen[key]} in framework {fw!r}")
+            problems.add(
+                f, row, "metric_code", f"{key[1]!r} repeats line {seen[key]} in framework {fw!r}"
+            )
         seen[key] = row.line
         node = (fw, row.get("node_code"))
         if node not in nodes:
-            problems.add(f, row, "node_code",
-                         f"{node[1]!r} is not a node of framework {fw!r} in framework.csv")
+            problems.add(
+                f,
+                row,
+                "node_code",
+                f"{node[1]!r} is not a node of framework {fw!r} in framework.csv",
+            )
         elif node not in leaves:
-            problems.add(f, row, "node_code",
-                         f"{node[1]!r} has child nodes; metrics feed leaf nodes only")
+            problems.add(
+                f, row, "node_code", f"{node[1]!r} has child nodes; metrics feed leaf nodes only"
+            )
         fed.add(node)
         _number(problems, f, row, "weight", required=True, positive=True)
         if row.get("direction").replace("−", "-") not in {"1", "-1", "+1"}:
@@ -301,24 +405,39 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
         method = _choice(problems, f, row, "normalization", NORMALIZATIONS)
         needs_lower = method == "goalpost"
         needs_upper = method in {"goalpost", "target"}
-        lower = _number(problems, f, row, "lower", required=needs_lower,
-                        positive=transform == "log" and needs_lower)
-        upper = _number(problems, f, row, "upper", required=needs_upper,
-                        positive=transform == "log" and needs_upper)
+        lower = _number(
+            problems,
+            f,
+            row,
+            "lower",
+            required=needs_lower,
+            positive=transform == "log" and needs_lower,
+        )
+        upper = _number(
+            problems,
+            f,
+            row,
+            "upper",
+            required=needs_upper,
+            positive=transform == "log" and needs_upper,
+        )
         if needs_lower and lower is not None and upper is not None and lower >= upper:
             problems.add(f, row, "upper", f"{upper:g} must be greater than lower ({lower:g})")
         for column in ("denominator", "impute_group"):
             name = row.get(column)
             if name and name not in region_columns:
-                problems.add(f, row, column,
-                             f"{name!r} is not a column of regions.csv "
-                             f"(extra columns: {sorted(region_columns) or 'none'})")
+                problems.add(
+                    f,
+                    row,
+                    column,
+                    f"{name!r} is not a column of regions.csv "
+                    f"(extra columns: {sorted(region_columns) or 'none'})",
+                )
         imputation = _choice(problems, f, row, "imputation", IMPUTATIONS, default="none")
         if imputation.startswith("group_") and not row.get("impute_group"):
             problems.add(f, row, "impute_group", f"imputation {imputation!r} needs a group column")
         _choice(problems, f, row, "treatment", TREATMENTS, default="none")
-        _number(problems, f, row, "winsor_max_points", required=False, integer=True, low=0,
-                high=10)
+        _number(problems, f, row, "winsor_max_points", required=False, integer=True, low=0, high=10)
         _number(problems, f, row, "skew_threshold", required=False, positive=True)
         _number(problems, f, row, "kurtosis_threshold", required=False)
         _number(problems, f, row, "plausible_min", required=False)
@@ -327,8 +446,12 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
         for region in data.tables["regions.csv"]:
             _number(problems, "regions.csv", region, column, required=False)
     for fw, node in sorted(leaves - fed):
-        problems.add("metrics.csv", None, "node_code",
-                     f"leaf node {node!r} of framework {fw!r} has no metric")
+        problems.add(
+            "metrics.csv",
+            None,
+            "node_code",
+            f"leaf node {node!r} of framework {fw!r} has no metric",
+        )
 
 
 def _check_values(data: IndexData, problems: _Problems) -> None:
@@ -342,13 +465,21 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
         if region not in region_fw:
             problems.add(f, row, "region_code", f"{region!r} is not a region of regions.csv")
         elif (region_fw[region], metric) not in metrics:
-            problems.add(f, row, "metric_code",
-                         f"{metric!r} is not a metric of framework {region_fw[region]!r}")
+            problems.add(
+                f,
+                row,
+                "metric_code",
+                f"{metric!r} is not a metric of framework {region_fw[region]!r}",
+            )
         _number(problems, f, row, "value", required=False)
         key = (row.get("edition"), region, metric)
         if key in seen:
-            problems.add(f, row, "region_code",
-                         f"{region} × {metric} (edition {key[0]}) repeats line {seen[key]}")
+            problems.add(
+                f,
+                row,
+                "region_code",
+                f"{region} × {metric} (edition {key[0]}) repeats line {seen[key]}",
+            )
         seen[key] = row.line
 
 
@@ -376,13 +507,20 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
     for order, r in enumerate(fw_rows):
         fw, parent = r.get("framework_code"), r.get("parent_code")
         pct = 100.0 if not parent else 100.0 * float(r.get("weight")) / sibling_total[(fw, parent)]
-        nodes.append({
-            "framework_code": fw, "node_code": r.get("node_code"), "parent_code": parent,
-            "level": str(data.depth[(fw, r.get("node_code"))]), "name_zh": r.get("name"),
-            "name_en": r.get("name_en") or r.get("name"), "local_weight_pct": _fmt(pct),
-            "aggregation": r.get("aggregation").lower() or "arithmetic",
-            "sort_order": str(order), "min_availability": r.get("min_availability"),
-        })
+        nodes.append(
+            {
+                "framework_code": fw,
+                "node_code": r.get("node_code"),
+                "parent_code": parent,
+                "level": str(data.depth[(fw, r.get("node_code"))]),
+                "name_zh": r.get("name"),
+                "name_en": r.get("name_en") or r.get("name"),
+                "local_weight_pct": _fmt(pct),
+                "aggregation": r.get("aggregation").lower() or "arithmetic",
+                "sort_order": str(order),
+                "min_availability": r.get("min_availability"),
+            }
+        )
     m_rows = data.tables["metrics.csv"]
     node_total: dict[tuple[str, str], float] = {}
     for r in m_rows:
@@ -391,35 +529,48 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
     metrics = []
     for r in m_rows:
         key = (r.get("framework_code"), r.get("node_code"))
-        metrics.append({
-            "framework_code": key[0], "metric_code": r.get("metric_code"), "node_code": key[1],
-            "name_zh": r.get("name"), "name_en": r.get("name_en") or r.get("name"),
-            "unit": r.get("unit"), "value_type": "number", "decimals": "",
-            "weight": _fmt(float(r.get("weight")) / node_total[key]),
-            "direction": "-1" if r.get("direction").replace("−", "-") == "-1" else "1",
-            "transform": r.get("transform").lower() or "none",
-            "normalization": r.get("normalization").lower(), "lower": r.get("lower"),
-            "upper": r.get("upper"), "plausible_min": r.get("plausible_min"),
-            "plausible_max": r.get("plausible_max"), "source_hint": "",
-            "denominator": r.get("denominator"),
-            "imputation": r.get("imputation").lower() or "none",
-            "impute_group": r.get("impute_group"),
-            "treatment": r.get("treatment").lower() or "none",
-            "winsor_max_points": r.get("winsor_max_points"),
-            "skew_threshold": r.get("skew_threshold"),
-            "kurtosis_threshold": r.get("kurtosis_threshold"),
-        })
+        metrics.append(
+            {
+                "framework_code": key[0],
+                "metric_code": r.get("metric_code"),
+                "node_code": key[1],
+                "name_zh": r.get("name"),
+                "name_en": r.get("name_en") or r.get("name"),
+                "unit": r.get("unit"),
+                "value_type": "number",
+                "decimals": "",
+                "weight": _fmt(float(r.get("weight")) / node_total[key]),
+                "direction": "-1" if r.get("direction").replace("−", "-") == "-1" else "1",
+                "transform": r.get("transform").lower() or "none",
+                "normalization": r.get("normalization").lower(),
+                "lower": r.get("lower"),
+                "upper": r.get("upper"),
+                "plausible_min": r.get("plausible_min"),
+                "plausible_max": r.get("plausible_max"),
+                "source_hint": "",
+                "denominator": r.get("denominator"),
+                "imputation": r.get("imputation").lower() or "none",
+                "impute_group": r.get("impute_group"),
+                "treatment": r.get("treatment").lower() or "none",
+                "winsor_max_points": r.get("winsor_max_points"),
+                "skew_threshold": r.get("skew_threshold"),
+                "kurtosis_threshold": r.get("kurtosis_threshold"),
+            }
+        )
     regions, attributes = [], []
     for r in data.tables["regions.csv"]:
         row = {c: r.get(c) for c in SEED_COLUMNS["regions"] if c in r.cells}
         row.setdefault("full_name", r.get("region_name"))
         regions.append(row)
         for column in data.region_extra_columns:
-            attributes.append({"region_code": r.get("region_code"), "attribute": column,
-                               "value": r.get(column)})
+            attributes.append(
+                {"region_code": r.get("region_code"), "attribute": column, "value": r.get(column)}
+            )
     # complete the edition × region × metric grid: an absent row is a missing value
-    given = {(int(float(r.get("edition"))), r.get("region_code"), r.get("metric_code")):
-             r.get("value") for r in data.tables["values.csv"]}
+    given = {
+        (int(float(r.get("edition"))), r.get("region_code"), r.get("metric_code")): r.get("value")
+        for r in data.tables["values.csv"]
+    }
     editions = sorted({e for e, _, _ in given})
     metrics_of: dict[str, list[str]] = {}
     for m in metrics:
@@ -430,8 +581,14 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
             code = region.get("region_code")
             for metric in metrics_of.get(region.get("framework_code"), []):
                 text = given.get((edition, code, metric), "")
-                values.append({"edition": str(edition), "region_code": code,
-                               "metric_code": metric, "value": text.replace("−", "-")})
+                values.append(
+                    {
+                        "edition": str(edition),
+                        "region_code": code,
+                        "metric_code": metric,
+                        "value": text.replace("−", "-"),
+                    }
+                )
     return {
         "framework_nodes.csv": _csv(SEED_COLUMNS["framework_nodes"], nodes),
         "metric_catalog.csv": _csv(SEED_COLUMNS["metric_catalog"], metrics),
@@ -450,25 +607,42 @@ def write_canonical(data: IndexData, out_dir: Path) -> Path:
 
 def export_seeds(out_dir: Path, seeds: Path) -> Path:
     """Write the shipped seeds as an index folder (the H3C index in the open format)."""
+
     def read(rel: str) -> list[dict[str, str]]:
         with (seeds / rel).open(encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
 
     out_dir.mkdir(parents=True, exist_ok=True)
     nodes = read("framework/framework_nodes.csv")
-    (out_dir / "framework.csv").write_text(_csv(
-        ["framework_code", "node_code", "parent_code", "name", "weight", "aggregation",
-         "name_en", "min_availability"],
-        [{**n, "name": n["name_zh"], "weight": n["local_weight_pct"]} for n in nodes]),
-        encoding="utf-8")
+    (out_dir / "framework.csv").write_text(
+        _csv(
+            [
+                "framework_code",
+                "node_code",
+                "parent_code",
+                "name",
+                "weight",
+                "aggregation",
+                "name_en",
+                "min_availability",
+            ],
+            [{**n, "name": n["name_zh"], "weight": n["local_weight_pct"]} for n in nodes],
+        ),
+        encoding="utf-8",
+    )
     metrics = read("metrics/metric_catalog.csv")
-    (out_dir / "metrics.csv").write_text(_csv(
-        REQUIRED["metrics.csv"] + OPTIONAL["metrics.csv"],
-        [{**m, "name": m["name_zh"]} for m in metrics]), encoding="utf-8")
+    (out_dir / "metrics.csv").write_text(
+        _csv(
+            REQUIRED["metrics.csv"] + OPTIONAL["metrics.csv"],
+            [{**m, "name": m["name_zh"]} for m in metrics],
+        ),
+        encoding="utf-8",
+    )
     regions = read("regions/regions.csv")
     extra = [c for c in SEED_COLUMNS["regions"] if c not in REQUIRED["regions.csv"]]
-    (out_dir / "regions.csv").write_text(_csv(REQUIRED["regions.csv"] + extra, regions),
-                                         encoding="utf-8")
+    (out_dir / "regions.csv").write_text(
+        _csv(REQUIRED["regions.csv"] + extra, regions), encoding="utf-8"
+    )
     values = read("values/metric_values.csv")
     (out_dir / "values.csv").write_text(_csv(REQUIRED["values.csv"], values), encoding="utf-8")
     return out_dir

@@ -21,8 +21,9 @@ class ProjectNotFound(RuntimeError):
 
 def find_project(project_dir: Path | str | None = None, cwd: Path | None = None) -> Path:
     """The project directory: explicit, from the environment, or found upwards from `cwd`."""
-    given = project_dir or os.environ.get("DIGINDEX_PROJECT_DIR") or os.environ.get(
-        "DBT_PROJECT_DIR")
+    given = (
+        project_dir or os.environ.get("DIGINDEX_PROJECT_DIR") or os.environ.get("DBT_PROJECT_DIR")
+    )
     if given:
         path = Path(given).expanduser().resolve()
         if not (path / PROJECT_FILE).is_file():
@@ -34,7 +35,8 @@ def find_project(project_dir: Path | str | None = None, cwd: Path | None = None)
             return folder
     raise ProjectNotFound(
         f"no {PROJECT_FILE} in {start} or any parent folder: run from inside the project, or "
-        "pass --project-dir (or set DIGINDEX_PROJECT_DIR)")
+        "pass --project-dir (or set DIGINDEX_PROJECT_DIR)"
+    )
 
 
 def default_db(project: Path) -> Path:

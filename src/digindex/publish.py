@@ -27,9 +27,19 @@ import duckdb
 from digindex.dbt_runner import run_dbt
 
 # the tables and views of the `published` schema written as export files
-EXPORTS = ["rankings", "indicator_scores", "metric_values", "region_scores_wide", "regions",
-           "indicators", "metrics", "reconciliation", "reconciliation_summary",
-           "peer_group_summary", "published_table_audit"]
+EXPORTS = [
+    "rankings",
+    "indicator_scores",
+    "metric_values",
+    "region_scores_wide",
+    "regions",
+    "indicators",
+    "metrics",
+    "reconciliation",
+    "reconciliation_summary",
+    "peer_group_summary",
+    "published_table_audit",
+]
 BOM = "\ufeff".encode()
 
 
@@ -52,10 +62,16 @@ def checkpoint(stage: str) -> None:
 
 def git_commit(repo: Path) -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=repo, capture_output=True, text=True, check=True).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return head + ("-dirty" if dirty.strip() else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -111,8 +127,12 @@ class Shadow:
         os.replace(self.path, self.live)
         self.committed = True
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if not self.committed:
             for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
@@ -121,8 +141,12 @@ class Shadow:
 def editions(db: Path) -> list[int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return [int(r[0]) for r in con.execute(
-            "select distinct edition from marts.fct_rankings order by 1").fetchall()]
+        return [
+            int(r[0])
+            for r in con.execute(
+                "select distinct edition from marts.fct_rankings order by 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
 
@@ -136,20 +160,40 @@ def _write_csv_with_bom(con: duckdb.DuckDBPyConnection, query: str, target: Path
     raw.unlink()
 
 
-def build_published(db: Path, project_dir: Path, run_id: str, edition: int,
-                    gate_summary: dict[str, Any], inputs: list[Path],
-                    dbt_vars: dict[str, Any] | None = None) -> None:
+def build_published(
+    db: Path,
+    project_dir: Path,
+    run_id: str,
+    edition: int,
+    gate_summary: dict[str, Any],
+    inputs: list[Path],
+    dbt_vars: dict[str, Any] | None = None,
+) -> None:
     """dbt builds the published models (and their tests) into `db` — the run's shadow."""
-    run_dbt(["build", "--select", "tag:published"], db=db, project_dir=project_dir,
-            dbt_vars={**(dbt_vars or {}), "run_id": run_id, "publish_edition": edition,
-                      "git_commit": git_commit(project_dir),
-                      "inputs_sha256": inputs_hash(inputs),
-                      "gate_summary": json.dumps(gate_summary)},
-            quiet=True)
+    run_dbt(
+        ["build", "--select", "tag:published"],
+        db=db,
+        project_dir=project_dir,
+        dbt_vars={
+            **(dbt_vars or {}),
+            "run_id": run_id,
+            "publish_edition": edition,
+            "git_commit": git_commit(project_dir),
+            "inputs_sha256": inputs_hash(inputs),
+            "gate_summary": json.dumps(gate_summary),
+        },
+        quiet=True,
+    )
 
 
-def write_exports(db: Path, edition: int, run_id: str, gate_report: dict[str, Any],
-                  gate_summary: dict[str, Any], publish_dir: Path) -> Publication:
+def write_exports(
+    db: Path,
+    edition: int,
+    run_id: str,
+    gate_report: dict[str, Any],
+    gate_summary: dict[str, Any],
+    publish_dir: Path,
+) -> Publication:
     """The edition's published rows as CSV (UTF-8 with BOM) and Parquet in a temporary
     folder, with the gate's report and a manifest (row counts, sha256 of every file)."""
     staging = publish_dir / f".{edition}.{run_id}.tmp"
@@ -159,9 +203,14 @@ def write_exports(db: Path, edition: int, run_id: str, gate_report: dict[str, An
         files: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
         for table in EXPORTS:
-            columns = {r[0] for r in con.execute(
-                "select column_name from duckdb_columns() where schema_name = 'published' "
-                "and table_name = ?", [table]).fetchall()}
+            columns = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from duckdb_columns() where schema_name = 'published' "
+                    "and table_name = ?",
+                    [table],
+                ).fetchall()
+            }
             where = f" where edition = {int(edition)}" if "edition" in columns else ""
             query = f"select * from published.{table}{where}"
             counts[table] = int(con.execute(f"select count(*) from ({query})").fetchone()[0])
@@ -169,11 +218,16 @@ def write_exports(db: Path, edition: int, run_id: str, gate_report: dict[str, An
             _write_csv_with_bom(con, query, csv_path)
             con.execute(f"copy ({query}) to '{parquet_path}' (format parquet)")
             for path in (csv_path, parquet_path):
-                files[path.name] = {"rows": counts[table], "sha256": _sha256(path),
-                                    "bytes": path.stat().st_size}
-        log = con.execute("""select published_at, git_commit, inputs_sha256
+                files[path.name] = {
+                    "rows": counts[table],
+                    "sha256": _sha256(path),
+                    "bytes": path.stat().st_size,
+                }
+        log = con.execute(
+            """select published_at, git_commit, inputs_sha256
                              from published.publication_log where run_id = ?""",
-                          [run_id]).fetchone()
+            [run_id],
+        ).fetchone()
     finally:
         con.close()
     if log is None:
@@ -181,12 +235,19 @@ def write_exports(db: Path, edition: int, run_id: str, gate_report: dict[str, An
     report = staging / "validation.json"
     report.write_text(json.dumps(gate_report, ensure_ascii=False, indent=2), encoding="utf-8")
     files[report.name] = {"sha256": _sha256(report), "bytes": report.stat().st_size}
-    manifest = {"run_id": run_id, "edition": edition,
-                "published_at": log[0].replace(tzinfo=UTC).isoformat(timespec="seconds"),
-                "git_commit": log[1], "inputs_sha256": log[2], "row_counts": counts,
-                "suite_results": gate_summary, "files": files}
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
+    manifest = {
+        "run_id": run_id,
+        "edition": edition,
+        "published_at": log[0].replace(tzinfo=UTC).isoformat(timespec="seconds"),
+        "git_commit": log[1],
+        "inputs_sha256": log[2],
+        "row_counts": counts,
+        "suite_results": gate_summary,
+        "files": files,
+    }
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return Publication(run_id, edition, staging, counts, manifest)
 
 

@@ -10,8 +10,11 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
-                 align_right: Sequence[bool] | None = None) -> str:
+def format_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    align_right: Sequence[bool] | None = None,
+) -> str:
     cells = [[str(h) for h in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
     right = align_right or [False] * len(headers)

@@ -57,8 +57,10 @@ final as (
             and direct.region_code = rankings.region_code
     where
         direct.n_missing = 0
-        and (rankings.composite_score is null
-        or abs(direct.composite_direct - rankings.composite_score) > {{ var('score_tolerance') }})
+        and (
+            rankings.composite_score is null
+            or abs(direct.composite_direct - rankings.composite_score) > {{ var('score_tolerance') }}
+        )
 )
 
 select * from final

@@ -45,7 +45,8 @@ bad_levels as (
 final as (
     select * from bad_roots
     union all
-    select * from bad_levels where problem is not null
+    select * from bad_levels
+    where problem is not null
 )
 
 select * from final

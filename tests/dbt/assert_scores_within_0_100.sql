@@ -15,14 +15,25 @@ node_scores as (
 ),
 
 unbounded_frameworks as (
-    select distinct framework_code from metrics where normalization = 'zscore'
+    select distinct framework_code from metrics
+    where normalization = 'zscore'
 ),
 
 scores as (
-    select edition, framework_code, region_code, metric_code as code, score
+    select
+        edition,
+        framework_code,
+        region_code,
+        metric_code as code,
+        score
     from metric_scores
     union all
-    select edition, framework_code, region_code, node_code as code, score
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code as code,
+        score
     from node_scores
 ),
 

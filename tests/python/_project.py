@@ -11,8 +11,16 @@ import duckdb
 from _repo import REPO_ROOT
 from digindex import cli
 
-PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt",
-                 "expectations"]
+WAREHOUSE = Path("build") / "warehouse.duckdb"  # the default, relative to the project
+PROJECT_PARTS = [
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+    "expectations",
+]
 
 
 def copy_project(dest: Path) -> Path:
@@ -28,19 +36,23 @@ def copy_project(dest: Path) -> Path:
 
 
 def digindex(project: Path, *args: str) -> int:
-    """The CLI on a project copy, with its own warehouse and publish directory."""
-    return cli.main(["--project-dir", str(project), "--db", str(project / "wh.duckdb"),
-                     "--publish-dir", str(project / "publish"), *args])
+    """The CLI on a project copy: its warehouse and exports are the copy's own defaults
+    (build/warehouse.duckdb, publish/), as for a user working in that folder."""
+    return cli.main(["--project-dir", str(project), *args])
 
 
 def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
     """A fingerprint of everything published: every published table and export file."""
     state = {}
-    con = duckdb.connect(str(project / "wh.duckdb"), read_only=True)
+    con = duckdb.connect(str(project / WAREHOUSE), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            """select table_name from information_schema.tables
-               where table_schema = 'published' order by 1""").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                """select table_name from information_schema.tables
+               where table_schema = 'published' order by 1"""
+            ).fetchall()
+        ]
         for t in tables:
             rows = con.execute(f"select * from published.{t} order by all").fetchall()
             state[f"table:{t}"] = hashlib.sha256(repr(rows).encode()).hexdigest()

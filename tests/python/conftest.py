@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from _project import copy_project, digindex
+from _project import WAREHOUSE, copy_project, digindex
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +41,7 @@ def build_results(baseline_run: tuple[Path, int]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def warehouse(baseline: Path) -> Path:
-    return baseline / "wh.duckdb"
+    return baseline / WAREHOUSE
 
 
 @pytest.fixture()

@@ -40,8 +40,19 @@ def asem(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`digindex run --index tests/data/asem`: build, gate and publish, like any index."""
     project = copy_project(tmp_path_factory.mktemp("asem"))
     db = project / "asem.duckdb"
-    code = cli.main(["run", "--index", str(FOLDER), "--project-dir", str(project), "--db",
-                     str(db), "--publish-dir", str(project / "publish")])
+    code = cli.main(
+        [
+            "run",
+            "--index",
+            str(FOLDER),
+            "--project-dir",
+            str(project),
+            "--db",
+            str(db),
+            "--publish-dir",
+            str(project / "publish"),
+        ]
+    )
     assert code == 0
     return db
 
@@ -54,8 +65,11 @@ def test_the_committed_folder_is_the_conversion_of_the_reference() -> None:
 def test_dataset_equals_coinr(asem: Path, dataset: str) -> None:
     con = duckdb.connect(str(asem), read_only=True)
     try:
-        ours = con.execute(DATASETS[dataset]).df().pivot(
-            index="region_code", columns="code", values="value")
+        ours = (
+            con.execute(DATASETS[dataset])
+            .df()
+            .pivot(index="region_code", columns="code", values="value")
+        )
     finally:
         con.close()
     theirs = pd.read_csv(REFERENCE / f"ASEM_dset_{dataset}.csv").set_index("uCode")
@@ -82,10 +96,15 @@ def test_index_ranking_is_identical(asem: Path) -> None:
 def test_treatment_decisions_match_coinr(asem: Path) -> None:
     con = duckdb.connect(str(asem), read_only=True)
     try:
-        ours = con.execute(
-            """select distinct metric_code, skew_before, kurtosis_before, n_winsorised,
+        ours = (
+            con.execute(
+                """select distinct metric_code, skew_before, kurtosis_before, n_winsorised,
                       log_transformed
-               from intermediate.int_metric_values_treated""").df().set_index("metric_code")
+               from intermediate.int_metric_values_treated"""
+            )
+            .df()
+            .set_index("metric_code")
+        )
     finally:
         con.close()
     theirs = pd.read_csv(REFERENCE / "ASEM_treat_details.csv").set_index("iCode")

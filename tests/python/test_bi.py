@@ -11,9 +11,19 @@ import pytest
 sqlalchemy = pytest.importorskip("sqlalchemy")
 
 # the one-table entry point and the tables BI users join
-EXPECTED_TABLES = {"rankings", "indicator_scores", "metric_values", "regions", "indicators",
-                   "metrics", "reconciliation", "reconciliation_summary", "peer_group_summary",
-                   "published_table_audit", "publication_log"}
+EXPECTED_TABLES = {
+    "rankings",
+    "indicator_scores",
+    "metric_values",
+    "regions",
+    "indicators",
+    "metrics",
+    "reconciliation",
+    "reconciliation_summary",
+    "peer_group_summary",
+    "published_table_audit",
+    "publication_log",
+}
 
 
 def test_every_published_column_has_a_comment(con: duckdb.DuckDBPyConnection) -> None:
@@ -44,8 +54,7 @@ def test_sqlalchemy_and_duckdb_engine_inspect_and_query(warehouse: Path) -> None
     """What Superset does when a dataset is added: list schemas and tables, inspect columns
     (with their comments) and foreign keys, then query."""
     assert sqlalchemy.__version__ == "2.0.44"  # the README's pin
-    engine = sqlalchemy.create_engine(f"duckdb:///{warehouse}",
-                                      connect_args={"read_only": True})
+    engine = sqlalchemy.create_engine(f"duckdb:///{warehouse}", connect_args={"read_only": True})
     try:
         inspector = sqlalchemy.inspect(engine)
         # duckdb-engine names schemas <catalog>.<schema>, the catalog being the file's stem
@@ -58,9 +67,12 @@ def test_sqlalchemy_and_duckdb_engine_inspect_and_query(warehouse: Path) -> None
         fks = inspector.get_foreign_keys("indicator_scores", schema="published")
         assert {fk["referred_table"] for fk in fks} == {"regions", "indicators"}
         with engine.connect() as connection:
-            top = connection.execute(sqlalchemy.text(
-                """select region_name from published.region_scores_wide
-                   where framework_code = 'district' order by rank limit 1""")).scalar_one()
+            top = connection.execute(
+                sqlalchemy.text(
+                    """select region_name from published.region_scores_wide
+                   where framework_code = 'district' order by rank limit 1"""
+                )
+            ).scalar_one()
         assert top == "北京海淀区"
     finally:
         engine.dispose()

@@ -31,18 +31,32 @@ AGGREGATIONS = ["arithmetic", "geometric", "harmonic"]
 @st.composite
 def frameworks(draw: st.DrawFn, code: str) -> dict[str, list[dict[str, str]]]:
     depth = draw(st.integers(1, 4))
-    nodes = [{"framework_code": code, "node_code": f"{code}_root", "parent_code": "",
-              "name": "root", "weight": "",
-              "aggregation": draw(st.sampled_from(AGGREGATIONS))}]
+    nodes = [
+        {
+            "framework_code": code,
+            "node_code": f"{code}_root",
+            "parent_code": "",
+            "name": "root",
+            "weight": "",
+            "aggregation": draw(st.sampled_from(AGGREGATIONS)),
+        }
+    ]
     leaves: list[str] = []
 
     def grow(parent: str, level: int) -> None:
         for i in range(draw(st.integers(1, 3))):
             node = f"{parent}_{i}"
             is_leaf = level == depth or (level > 1 and draw(st.booleans()))
-            nodes.append({"framework_code": code, "node_code": node, "parent_code": parent,
-                          "name": node, "weight": str(draw(st.integers(1, 9))),
-                          "aggregation": draw(st.sampled_from(AGGREGATIONS))})
+            nodes.append(
+                {
+                    "framework_code": code,
+                    "node_code": node,
+                    "parent_code": parent,
+                    "name": node,
+                    "weight": str(draw(st.integers(1, 9))),
+                    "aggregation": draw(st.sampled_from(AGGREGATIONS)),
+                }
+            )
             if is_leaf:
                 leaves.append(node)
             else:
@@ -55,13 +69,21 @@ def frameworks(draw: st.DrawFn, code: str) -> dict[str, list[dict[str, str]]]:
             log = draw(st.booleans())
             lower = draw(st.floats(1, 50)) if log else draw(st.floats(-20, 50))
             upper = lower + draw(st.floats(1, 100))
-            metrics.append({"framework_code": code, "metric_code": f"{leaf}_m{j}",
-                            "node_code": leaf, "name": "m", "unit": "u",
-                            "weight": str(draw(st.integers(1, 5))),
-                            "direction": draw(st.sampled_from(["1", "-1"])),
-                            "transform": "log" if log else "none",
-                            "normalization": "goalpost", "lower": repr(lower),
-                            "upper": repr(upper)})
+            metrics.append(
+                {
+                    "framework_code": code,
+                    "metric_code": f"{leaf}_m{j}",
+                    "node_code": leaf,
+                    "name": "m",
+                    "unit": "u",
+                    "weight": str(draw(st.integers(1, 5))),
+                    "direction": draw(st.sampled_from(["1", "-1"])),
+                    "transform": "log" if log else "none",
+                    "normalization": "goalpost",
+                    "lower": repr(lower),
+                    "upper": repr(upper),
+                }
+            )
     n_regions = draw(st.integers(2, 5))
     for r in range(n_regions):
         region = f"{code}_r{r}"
@@ -71,10 +93,20 @@ def frameworks(draw: st.DrawFn, code: str) -> dict[str, list[dict[str, str]]]:
             span = hi - lo
             low_bound = lo * 0.8 if m["transform"] == "log" else lo - 0.2 * span
             value = draw(st.floats(low_bound, hi + 0.2 * span))
-            values.append({"edition": "2030", "region_code": region,
-                           "metric_code": m["metric_code"], "value": repr(value)})
-    return {"framework.csv": nodes, "metrics.csv": metrics, "regions.csv": regions,
-            "values.csv": values}
+            values.append(
+                {
+                    "edition": "2030",
+                    "region_code": region,
+                    "metric_code": m["metric_code"],
+                    "value": repr(value),
+                }
+            )
+    return {
+        "framework.csv": nodes,
+        "metrics.csv": metrics,
+        "regions.csv": regions,
+        "values.csv": values,
+    }
 
 
 @st.composite
@@ -116,19 +148,33 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_project(tmp_path_factory.mktemp("differential"))
 
 
-@settings(max_examples=4, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(index=indices())
-def test_dbt_equals_the_oracle(project: Path, index: dict[str, list[dict[str, str]]],
-                               tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_dbt_equals_the_oracle(
+    project: Path, index: dict[str, list[dict[str, str]]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     root = tmp_path_factory.mktemp("example")
     folder = root / "index"
     _write(folder, index)
     canonical = write_canonical(load_index(folder), root / "canonical")
     db = root / "wh.duckdb"
-    run_dbt(["run", "--select", "+fct_indicator_scores", "+fct_rankings"], db=db,
-            project_dir=project, dbt_vars={"index_dir": str(canonical)}, quiet=True)
+    run_dbt(
+        ["run", "--select", "+fct_indicator_scores", "+fct_rankings"],
+        db=db,
+        project_dir=project,
+        dbt_vars={"index_dir": str(canonical)},
+        quiet=True,
+    )
     con = duckdb.connect(str(db), read_only=True)
     try:
         ours = con.execute("""select framework_code, region_code, node_code, score
@@ -137,16 +183,26 @@ def test_dbt_equals_the_oracle(project: Path, index: dict[str, list[dict[str, st
     finally:
         con.close()
     scores, ranks = _oracle_scores(folder)
-    merged = scores.merge(ours, on=["framework_code", "region_code", "node_code"],
-                          how="outer", suffixes=("_oracle", "_dbt"), indicator=True)
+    merged = scores.merge(
+        ours,
+        on=["framework_code", "region_code", "node_code"],
+        how="outer",
+        suffixes=("_oracle", "_dbt"),
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
     diff = (merged["score_oracle"] - merged["score_dbt"]).abs().max()
-    assert diff <= TOLERANCE, merged.assign(d=(merged["score_oracle"] - merged["score_dbt"])
-                                            .abs()).sort_values("d").tail()
+    assert diff <= TOLERANCE, (
+        merged.assign(d=(merged["score_oracle"] - merged["score_dbt"]).abs())
+        .sort_values("d")
+        .tail()
+    )
     both = ranks.merge(our_ranks, on="region_code", suffixes=("_oracle", "_dbt"))
     assert len(both) == len(ranks)
     for _, row in both[both["rank_oracle"] != both["rank_dbt"]].iterrows():
         # only exact ties may be broken differently by floating-point noise
-        same = ranks[(ranks["framework_code"] == row["framework_code"])
-                     & ((ranks["composite_score"] - row["composite_score"]).abs() <= TOLERANCE)]
+        same = ranks[
+            (ranks["framework_code"] == row["framework_code"])
+            & ((ranks["composite_score"] - row["composite_score"]).abs() <= TOLERANCE)
+        ]
         assert len(same) > 1, row.to_dict()

@@ -23,8 +23,12 @@ print(json.dumps({"version": duckdb.__version__, "rankings": n}))
 
 def test_warehouse_opens_in_duckdb_1_4_lts(warehouse: Path) -> None:
     assert (LTS_READER / "duckdb").is_dir(), "run `make install`: it installs the 1.4.0 reader"
-    out = subprocess.run([sys.executable, "-c", READ, str(LTS_READER), str(warehouse)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", READ, str(LTS_READER), str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen == {"version": "1.4.0", "rankings": 250}

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from _project import digindex, published_state
+from _project import WAREHOUSE, digindex, published_state
 from _repo import REPO_ROOT
 from digindex import cli, publish
 
@@ -30,10 +30,12 @@ def project(baseline: Path, tmp_path: Path) -> Path:
 
 
 def test_a_complete_run_publishes_every_peer_group(baseline: Path) -> None:
-    con = duckdb.connect(str(baseline / "wh.duckdb"), read_only=True)
+    con = duckdb.connect(str(baseline / WAREHOUSE), read_only=True)
     try:
-        counts = dict(con.execute("""select framework_code, count(*) from published.rankings
-                                     where edition = 2022 group by 1""").fetchall())
+        counts = dict(
+            con.execute("""select framework_code, count(*) from published.rankings
+                                     where edition = 2022 group by 1""").fetchall()
+        )
         log = con.execute("""select edition, git_commit, inputs_sha256, suite_results
                              from published.publication_log""").fetchall()
         audit = con.execute("""select count(*), count(*) filter (where success)
@@ -82,34 +84,58 @@ def _non_numeric(lines: list[str]) -> list[str]:
 
 def _bump_weight(lines: list[str]) -> list[str]:
     # district connectivity_infrastructure: 40% → 45%, so its siblings sum to 105%
-    return [line.replace("connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
-                         "Connectivity infrastructure,40,",
-                         "connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
-                         "Connectivity infrastructure,45,") if line.startswith("district,")
-            else line for line in lines]
+    return [
+        line.replace(
+            "connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
+            "Connectivity infrastructure,40,",
+            "connectivity_infrastructure,information_infrastructure,3,连接基础设施,"
+            "Connectivity infrastructure,45,",
+        )
+        if line.startswith("district,")
+        else line
+        for line in lines
+    ]
 
 
 _first = (REPO_ROOT / VALUES).read_text(encoding="utf-8").splitlines()[1].split(",")
 FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how the gate names it
 
 
-@pytest.mark.parametrize(("path", "change", "expected"), [
-    (VALUES, _drop_first_value,
-     ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 0"]),
-    (VALUES, _duplicate_first_value,
-     ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 2"]),
-    (VALUES, _unknown_metric,
-     ["belongs to a metric of its region's framework", "metric_code=not_a_metric",
-      "exactly one value", FIRST_VALUE]),
-    (VALUES, _non_numeric,
-     ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"]),
-    (NODES, _bump_weight,
-     ["children sum to 1", "framework_code=district, node_code=connectivity_infrastructure",
-      "sibling_weight_sum = 1.05"]),
-], ids=["missing_value", "duplicate_row", "unknown_metric", "non_numeric", "weights_105pct"])
+@pytest.mark.parametrize(
+    ("path", "change", "expected"),
+    [
+        (VALUES, _drop_first_value, ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 0"]),
+        (VALUES, _duplicate_first_value, ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 2"]),
+        (
+            VALUES,
+            _unknown_metric,
+            [
+                "belongs to a metric of its region's framework",
+                "metric_code=not_a_metric",
+                "exactly one value",
+                FIRST_VALUE,
+            ],
+        ),
+        (VALUES, _non_numeric, ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"]),
+        (
+            NODES,
+            _bump_weight,
+            [
+                "children sum to 1",
+                "framework_code=district, node_code=connectivity_infrastructure",
+                "sibling_weight_sum = 1.05",
+            ],
+        ),
+    ],
+    ids=["missing_value", "duplicate_row", "unknown_metric", "non_numeric", "weights_105pct"],
+)
 def test_bad_input_is_refused_named_and_leaves_the_publication(
-        project: Path, path: Path, change: Callable[[list[str]], list[str]],
-        expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path,
+    path: Path,
+    change: Callable[[list[str]], list[str]],
+    expected: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     before = published_state(project)
     _edit(project / path, change)
     code = digindex(project, "run")
@@ -123,8 +149,8 @@ def test_bad_input_is_refused_named_and_leaves_the_publication(
 
 @pytest.mark.parametrize("stage", ["tables_replaced", "exports_written"])
 def test_an_interrupted_publish_leaves_the_previous_publication(
-        project: Path, stage: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, stage: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = published_state(project)
 
     def fail(at: str) -> None:

@@ -70,18 +70,21 @@ def _replace(name: str, old: str, new: str) -> Callable[[dict[str, str]], None]:
     def change(files: dict[str, str]) -> None:
         assert old in files[name], old
         files[name] = files[name].replace(old, new, 1)
+
     return change
 
 
 def _append(name: str, text: str) -> Callable[[dict[str, str]], None]:
     def change(files: dict[str, str]) -> None:
         files[name] += text
+
     return change
 
 
 def _drop(name: str) -> Callable[[dict[str, str]], None]:
     def change(files: dict[str, str]) -> None:
         del files[name]
+
     return change
 
 
@@ -89,67 +92,146 @@ CHAIN = "".join(f"t,c{i},{'c' + str(i - 1) if i else 'a2x'},C{i},1,,\n" for i in
 
 MALFORMED = [
     ("missing_file", _drop("values.csv"), "values.csv: missing"),
-    ("missing_column", _replace("framework.csv", ",weight,", ",wt,"),
-     "framework.csv, line 1: header lacks required column(s) ['weight']"),
-    ("field_count", _append("values.csv", "2024,r1,m1\n"),
-     "values.csv, line 18: has 3 fields, the header has 4"),
-    ("weight_not_a_number", _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,abc,"),
-     "framework.csv, line 3, column weight: 'abc' is not a number"),
-    ("weight_not_positive", _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,-1,"),
-     "framework.csv, line 4, column weight: '-1' must be > 0"),
-    ("unknown_parent", _replace("framework.csv", "t,a1,a,", "t,a1,zz,"),
-     "framework.csv, line 5, column parent_code: 'zz' is not a node of framework 't'"),
-    ("two_roots", _replace("framework.csv", "t,b,root,B,1,", "t,b,,B,1,"),
-     "framework.csv, column parent_code: framework 't' needs exactly one root"),
-    ("cycle", _replace("framework.csv", "t,a,root,A,2,", "t,a,a2x,A,2,"),
-     "node 'a' is its own ancestor"),
+    (
+        "missing_column",
+        _replace("framework.csv", ",weight,", ",wt,"),
+        "framework.csv, line 1: header lacks required column(s) ['weight']",
+    ),
+    (
+        "field_count",
+        _append("values.csv", "2024,r1,m1\n"),
+        "values.csv, line 18: has 3 fields, the header has 4",
+    ),
+    (
+        "weight_not_a_number",
+        _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,abc,"),
+        "framework.csv, line 3, column weight: 'abc' is not a number",
+    ),
+    (
+        "weight_not_positive",
+        _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,-1,"),
+        "framework.csv, line 4, column weight: '-1' must be > 0",
+    ),
+    (
+        "unknown_parent",
+        _replace("framework.csv", "t,a1,a,", "t,a1,zz,"),
+        "framework.csv, line 5, column parent_code: 'zz' is not a node of framework 't'",
+    ),
+    (
+        "two_roots",
+        _replace("framework.csv", "t,b,root,B,1,", "t,b,,B,1,"),
+        "framework.csv, column parent_code: framework 't' needs exactly one root",
+    ),
+    (
+        "cycle",
+        _replace("framework.csv", "t,a,root,A,2,", "t,a,a2x,A,2,"),
+        "node 'a' is its own ancestor",
+    ),
     ("too_deep", _append("framework.csv", CHAIN), "is deeper than 6 levels"),
-    ("duplicate_node", _append("framework.csv", "t,b,root,B again,1,,\n"),
-     "framework.csv, line 8, column node_code: 'b' repeats line 4 in framework 't'"),
-    ("aggregation", _replace("framework.csv", ",geometric,", ",median,"),
-     "framework.csv, line 3, column aggregation: 'median' is not one of"),
-    ("availability_range", _replace("framework.csv", ",0.9\n", ",90\n"),
-     "framework.csv, line 4, column min_availability: '90' must lie in [0, 1]"),
-    ("metric_on_inner_node", _replace("metrics.csv", "t,m3,a1,", "t,m3,a,"),
-     "metrics.csv, line 4, column node_code: 'a' has child nodes; metrics feed leaf nodes only"),
-    ("leaf_without_metric", _replace("metrics.csv", "t,m4,a2x,", "t,m4,a1,"),
-     "metrics.csv, column node_code: leaf node 'a2x' of framework 't' has no metric"),
-    ("unknown_node", _replace("metrics.csv", "t,m1,b,", "t,m1,q,"),
-     "metrics.csv, line 2, column node_code: 'q' is not a node of framework 't'"),
-    ("normalization", _replace("metrics.csv", ",minmax,", ",magic,"),
-     "metrics.csv, line 2, column normalization: 'magic' is not one of"),
-    ("goalpost_without_lower", _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,,10,"),
-     "metrics.csv, line 4, column lower: is empty; a number is required"),
-    ("lower_not_below_upper", _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,10,0,"),
-     "metrics.csv, line 4, column upper: 0 must be greater than lower (10)"),
-    ("log_with_zero_goalpost", _replace("metrics.csv", ",log,goalpost,1,", ",log,goalpost,0,"),
-     "metrics.csv, line 5, column lower: '0' must be > 0"),
-    ("direction", _replace("metrics.csv", "t,m1,b,M1,u,1,1,", "t,m1,b,M1,u,1,2,"),
-     "metrics.csv, line 2, column direction: '2' must be 1 or -1"),
-    ("unknown_group_column", _replace("metrics.csv", ",group_median,grp", ",group_median,region"),
-     "metrics.csv, line 4, column impute_group: 'region' is not a column of regions.csv"),
-    ("group_imputation_without_group", _replace("metrics.csv", ",group_median,grp",
-                                                ",group_median,"),
-     "metrics.csv, line 4, column impute_group: imputation 'group_median' needs a group column"),
-    ("duplicate_region", _append("regions.csv", "r1,Again,t,x\n"),
-     "regions.csv, line 6, column region_code: 'r1' repeats line 2"),
-    ("unknown_framework", _replace("regions.csv", "r4,Region 4,t,", "r4,Region 4,q,"),
-     "regions.csv, line 5, column framework_code: 'q' is not a framework of framework.csv"),
-    ("value_not_a_number", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty"),
-     "values.csv, line 4, column value: 'thirty' is not a number"),
-    ("unknown_region", _replace("values.csv", "2024,r3,m1,30", "2024,r9,m1,30"),
-     "values.csv, line 4, column region_code: 'r9' is not a region of regions.csv"),
-    ("unknown_metric", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m9,30"),
-     "values.csv, line 4, column metric_code: 'm9' is not a metric of framework 't'"),
-    ("duplicate_value", _append("values.csv", "2024,r1,m1,11\n"),
-     "values.csv, line 18, column region_code: r1 × m1 (edition 2024) repeats line 2"),
+    (
+        "duplicate_node",
+        _append("framework.csv", "t,b,root,B again,1,,\n"),
+        "framework.csv, line 8, column node_code: 'b' repeats line 4 in framework 't'",
+    ),
+    (
+        "aggregation",
+        _replace("framework.csv", ",geometric,", ",median,"),
+        "framework.csv, line 3, column aggregation: 'median' is not one of",
+    ),
+    (
+        "availability_range",
+        _replace("framework.csv", ",0.9\n", ",90\n"),
+        "framework.csv, line 4, column min_availability: '90' must lie in [0, 1]",
+    ),
+    (
+        "metric_on_inner_node",
+        _replace("metrics.csv", "t,m3,a1,", "t,m3,a,"),
+        "metrics.csv, line 4, column node_code: 'a' has child nodes; metrics feed leaf nodes only",
+    ),
+    (
+        "leaf_without_metric",
+        _replace("metrics.csv", "t,m4,a2x,", "t,m4,a1,"),
+        "metrics.csv, column node_code: leaf node 'a2x' of framework 't' has no metric",
+    ),
+    (
+        "unknown_node",
+        _replace("metrics.csv", "t,m1,b,", "t,m1,q,"),
+        "metrics.csv, line 2, column node_code: 'q' is not a node of framework 't'",
+    ),
+    (
+        "normalization",
+        _replace("metrics.csv", ",minmax,", ",magic,"),
+        "metrics.csv, line 2, column normalization: 'magic' is not one of",
+    ),
+    (
+        "goalpost_without_lower",
+        _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,,10,"),
+        "metrics.csv, line 4, column lower: is empty; a number is required",
+    ),
+    (
+        "lower_not_below_upper",
+        _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,10,0,"),
+        "metrics.csv, line 4, column upper: 0 must be greater than lower (10)",
+    ),
+    (
+        "log_with_zero_goalpost",
+        _replace("metrics.csv", ",log,goalpost,1,", ",log,goalpost,0,"),
+        "metrics.csv, line 5, column lower: '0' must be > 0",
+    ),
+    (
+        "direction",
+        _replace("metrics.csv", "t,m1,b,M1,u,1,1,", "t,m1,b,M1,u,1,2,"),
+        "metrics.csv, line 2, column direction: '2' must be 1 or -1",
+    ),
+    (
+        "unknown_group_column",
+        _replace("metrics.csv", ",group_median,grp", ",group_median,region"),
+        "metrics.csv, line 4, column impute_group: 'region' is not a column of regions.csv",
+    ),
+    (
+        "group_imputation_without_group",
+        _replace("metrics.csv", ",group_median,grp", ",group_median,"),
+        "metrics.csv, line 4, column impute_group: imputation 'group_median' needs a group column",
+    ),
+    (
+        "duplicate_region",
+        _append("regions.csv", "r1,Again,t,x\n"),
+        "regions.csv, line 6, column region_code: 'r1' repeats line 2",
+    ),
+    (
+        "unknown_framework",
+        _replace("regions.csv", "r4,Region 4,t,", "r4,Region 4,q,"),
+        "regions.csv, line 5, column framework_code: 'q' is not a framework of framework.csv",
+    ),
+    (
+        "value_not_a_number",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty"),
+        "values.csv, line 4, column value: 'thirty' is not a number",
+    ),
+    (
+        "unknown_region",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r9,m1,30"),
+        "values.csv, line 4, column region_code: 'r9' is not a region of regions.csv",
+    ),
+    (
+        "unknown_metric",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m9,30"),
+        "values.csv, line 4, column metric_code: 'm9' is not a metric of framework 't'",
+    ),
+    (
+        "duplicate_value",
+        _append("values.csv", "2024,r1,m1,11\n"),
+        "values.csv, line 18, column region_code: r1 × m1 (edition 2024) repeats line 2",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "message"), [(c, m) for _, c, m in MALFORMED],
-                         ids=[n for n, _, _ in MALFORMED])
-def test_malformed_folder_is_named(tmp_path: Path, change: Callable[[dict[str, str]], None],
-                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"), [(c, m) for _, c, m in MALFORMED], ids=[n for n, _, _ in MALFORMED]
+)
+def test_malformed_folder_is_named(
+    tmp_path: Path, change: Callable[[dict[str, str]], None], message: str
+) -> None:
     files = dict(TINY)
     change(files)
     with pytest.raises(IndexFolderError) as err:
@@ -162,8 +244,7 @@ def test_the_tiny_folder_is_valid(tmp_path: Path) -> None:
     assert data.depth[("t", "a2x")] == 3 and data.depth[("t", "b")] == 1
 
 
-def test_cli_refuses_a_malformed_folder(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_malformed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = dict(TINY)
     _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty")(files)
     folder = write_folder(tmp_path / "bad", files)
@@ -179,21 +260,44 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(root / "project")
     folder = write_folder(root / "tiny", TINY)
     db = root / "tiny.duckdb"
-    assert cli.main(["run", "--index", str(folder), "--project-dir", str(project), "--db",
-                     str(db), "--publish-dir", str(root / "publish")]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--index",
+                str(folder),
+                "--project-dir",
+                str(project),
+                "--db",
+                str(db),
+                "--publish-dir",
+                str(root / "publish"),
+            ]
+        )
+        == 0
+    )
     return db
 
 
 def test_methods_end_to_end(tiny: Path) -> None:
     con = duckdb.connect(str(tiny), read_only=True)
     try:
-        status = {r[0]: (r[1], r[2]) for r in con.execute(
-            "select region_code, is_ranked, reason from marts.fct_region_status").fetchall()}
+        status = {
+            r[0]: (r[1], r[2])
+            for r in con.execute(
+                "select region_code, is_ranked, reason from marts.fct_region_status"
+            ).fetchall()
+        }
         imputed = con.execute(
             """select value, is_imputed from intermediate.int_metric_values_imputed
-               where region_code = 'r2' and metric_code = 'm3'""").fetchone()
-        scores = {(r[0], r[1]): r[2] for r in con.execute(
-            "select region_code, node_code, score from marts.fct_indicator_scores").fetchall()}
+               where region_code = 'r2' and metric_code = 'm3'"""
+        ).fetchone()
+        scores = {
+            (r[0], r[1]): r[2]
+            for r in con.execute(
+                "select region_code, node_code, score from marts.fct_indicator_scores"
+            ).fetchall()
+        }
         ranks = dict(con.execute("select region_code, rank from marts.fct_rankings").fetchall())
     finally:
         con.close()
@@ -221,13 +325,28 @@ def test_methods_end_to_end(tiny: Path) -> None:
 
 
 def test_the_shipped_index_round_trips_through_the_folder_format(
-        tmp_path: Path, warehouse: Path) -> None:
+    tmp_path: Path, warehouse: Path
+) -> None:
     folder = tmp_path / "h3c"
     assert cli.main(["export-index", str(folder)]) == 0
     project = copy_project(tmp_path / "project")
     db = tmp_path / "h3c.duckdb"
-    assert cli.main(["run", "--index", str(folder), "--project-dir", str(project), "--db",
-                     str(db), "--publish-dir", str(tmp_path / "publish")]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--index",
+                str(folder),
+                "--project-dir",
+                str(project),
+                "--db",
+                str(db),
+                "--publish-dir",
+                str(tmp_path / "publish"),
+            ]
+        )
+        == 0
+    )
     con = duckdb.connect(str(db), read_only=True)
     try:
         con.execute(f"attach '{warehouse}' as seeds_build (read_only)")
@@ -235,14 +354,17 @@ def test_the_shipped_index_round_trips_through_the_folder_format(
             """select count(*), max(abs(a.score - b.score))
                from marts.fct_indicator_scores a
                join seeds_build.marts.fct_indicator_scores b
-                 using (edition, region_code, node_code)""").fetchone()
+                 using (edition, region_code, node_code)"""
+        ).fetchone()
         ranks = con.execute(
             """select count(*) filter (where a.rank = b.rank), count(*)
                from marts.fct_rankings a join seeds_build.marts.fct_rankings b
-                 using (edition, region_code)""").fetchone()
+                 using (edition, region_code)"""
+        ).fetchone()
         regions = con.execute(
             """select count(*) from (select * from marts.dim_regions
-                                     except select * from seeds_build.marts.dim_regions)""")
+                                     except select * from seeds_build.marts.dim_regions)"""
+        )
         n_region_diffs = regions.fetchone()[0]
     finally:
         con.close()

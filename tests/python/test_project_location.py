@@ -18,15 +18,18 @@ DIGINDEX = Path(sys.executable).with_name("digindex")  # the venv's entry point
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DIGINDEX_DB", "DIGINDEX_PUBLISH_DIR", "DIGINDEX_PROJECT_DIR",
-                        "DBT_PROJECT_DIR"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DIGINDEX_DB", "DIGINDEX_PUBLISH_DIR", "DIGINDEX_PROJECT_DIR", "DBT_PROJECT_DIR"}
+    }
     return {**env, **extra}
 
 
-def test_found_from_the_working_directory_and_its_parents(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_found_from_the_working_directory_and_its_parents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("DIGINDEX_PROJECT_DIR", "DBT_PROJECT_DIR", "DIGINDEX_DB"):
         monkeypatch.delenv(name, raising=False)
     project = tmp_path / "p"
@@ -48,24 +51,38 @@ def test_a_copy_run_with_the_originals_venv_works_on_the_copy(tmp_path: Path) ->
     writes the copy's warehouse, not this checkout's."""
     copy = copy_project(tmp_path / "copy")
     regions = copy / "seeds" / "regions" / "regions.csv"
-    regions.write_text(regions.read_text(encoding="utf-8").replace("北京海淀区", "海淀测试区"),
-                       encoding="utf-8")
-    out = subprocess.run([str(DIGINDEX), "export-index", "exported"], cwd=copy / "models",
-                         env=_env(), capture_output=True, text=True, timeout=120)
+    regions.write_text(
+        regions.read_text(encoding="utf-8").replace("北京海淀区", "海淀测试区"), encoding="utf-8"
+    )
+    out = subprocess.run(
+        [str(DIGINDEX), "export-index", "exported"],
+        cwd=copy / "models",
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     exported = (copy / "models" / "exported" / "regions.csv").read_text(encoding="utf-8")
     assert "海淀测试区" in exported
     # with no warehouse in the copy yet, `check` names the copy's warehouse and refuses
-    out = subprocess.run([str(DIGINDEX), "check"], cwd=copy, env=_env(), capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [str(DIGINDEX), "check"], cwd=copy, env=_env(), capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 1
     assert str(copy / "build" / "warehouse.duckdb") in out.stderr
     assert "Traceback" not in out.stderr
 
 
 def test_outside_any_project_is_a_clear_usage_error(tmp_path: Path) -> None:
-    out = subprocess.run([str(DIGINDEX), "check"], cwd=tmp_path, env=_env(),
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [str(DIGINDEX), "check"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2
     assert "no dbt_project.yml" in out.stderr and "--project-dir" in out.stderr
     assert "Traceback" not in out.stderr

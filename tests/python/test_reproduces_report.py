@@ -17,7 +17,8 @@ def test_every_published_score_is_reproduced_at_one_decimal(con) -> None:  # typ
            from staging.stg_reference__published_rankings p
            left join marts.fct_rankings r
              on r.framework_code = p.framework_code and r.region_name = p.region_name
-            and r.edition = p.edition""").fetchall()
+            and r.edition = p.edition"""
+    ).fetchall()
     assert len(rows) == 250
     wrong = [r for r in rows if r[3] is None or r[3] != r[2]]
     assert not wrong, wrong[:10]
@@ -33,7 +34,8 @@ def test_tied_printed_scores_keep_the_report_order(con) -> None:  # type: ignore
                  on r.framework_code = p.framework_code and r.region_name = p.region_name)
            select framework_code, printed_score, list(region_name order by printed_rank),
                   list(rank order by printed_rank)
-           from p where n_tied > 1 group by 1, 2""").fetchall()
+           from p where n_tied > 1 group by 1, 2"""
+    ).fetchall()
     assert ties, "the 2022 tables have tied printed scores"
     for fw, score, names, ranks in ties:
         assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks), (fw, score, names, ranks)
@@ -53,7 +55,8 @@ def test_first_level_mean_offsets_match_the_stated_averages(con) -> None:  # typ
            join means c on c.framework_code = m.framework_code and c.node_code = 'composite'
            join stated s on s.framework_code = m.framework_code and s.node_code = m.node_code
            join stated sc on sc.framework_code = m.framework_code and sc.node_code = 'composite'
-           where m.node_code != 'composite'""").fetchall()
+           where m.node_code != 'composite'"""
+    ).fetchall()
     assert len(rows) == 12
     for fw, node, computed, stated in rows:
         assert computed == pytest.approx(stated, abs=OFFSET_TOLERANCE), (fw, node)
@@ -62,6 +65,7 @@ def test_first_level_mean_offsets_match_the_stated_averages(con) -> None:  # typ
 def test_rank_follows_the_unrounded_composite(con) -> None:  # type: ignore[no-untyped-def]
     rows = con.execute(
         """select framework_code, list(rank order by composite_score desc)
-           from marts.fct_rankings group by 1""").fetchall()
+           from marts.fct_rankings group by 1"""
+    ).fetchall()
     for fw, ranks in rows:
         assert ranks == list(range(1, len(ranks) + 1)), fw

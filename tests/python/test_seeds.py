@@ -11,8 +11,11 @@ import pytest
 from _repo import SEEDS
 
 
-@pytest.mark.parametrize("module", [extract_report, build_regions, generate_values],
-                         ids=["extract_report", "build_regions", "generate_values"])
+@pytest.mark.parametrize(
+    "module",
+    [extract_report, build_regions, generate_values],
+    ids=["extract_report", "build_regions", "generate_values"],
+)
 def test_committed_seed_matches_its_generator(module) -> None:  # type: ignore[no-untyped-def]
     assert module.main(["--check"]) == 0
 
@@ -30,7 +33,8 @@ def test_sample_values_look_like_their_units() -> None:
     regions = pd.read_csv(SEEDS / "regions" / "regions.csv", dtype=str)
     metrics = pd.read_csv(SEEDS / "metrics" / "metric_catalog.csv")
     v = values.merge(regions[["region_code", "framework_code"]], on="region_code").merge(
-        metrics, on=["framework_code", "metric_code"])
+        metrics, on=["framework_code", "metric_code"]
+    )
     assert len(v) == len(values)
     assert (v["value"] >= 0).all()
     counts = v[v["value_type"] == "count"]["value"]
