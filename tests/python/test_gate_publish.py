@@ -173,3 +173,26 @@ def test_publish_is_refused_after_a_failed_build(project: Path) -> None:
     assert digindex(project, "build") == cli.EXIT_BUILD
     assert digindex(project, "publish") == cli.EXIT_BUILD
     assert published_state(project) == before
+
+
+def test_a_reader_holding_the_warehouse_neither_blocks_nor_sees_a_mix(project: Path) -> None:
+    """A BI tool keeps the file open during a run: the run publishes anyway (it writes a
+    shadow copy and switches it in), the open reader keeps its consistent old view, and a
+    new connection sees the new publication whole."""
+    reader = duckdb.connect(str(project / WAREHOUSE), read_only=True)
+    try:
+        before = reader.execute("select count(*) from published.publication_log").fetchone()
+        assert digindex(project, "publish") == 0
+        assert reader.execute("select count(*) from published.publication_log").fetchone() == (
+            before
+        )
+        assert reader.execute("select count(*) from published.rankings").fetchone() == (250,)
+    finally:
+        reader.close()
+    fresh = duckdb.connect(str(project / WAREHOUSE), read_only=True)
+    try:
+        runs = fresh.execute("select count(*) from published.publication_log").fetchone()[0]
+    finally:
+        fresh.close()
+    assert runs == before[0] + 1
+    assert not list(project.glob("build/.*.tmp"))
