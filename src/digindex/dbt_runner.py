@@ -112,8 +112,13 @@ def run_dbt(
     project_dir = find_project(project_dir)
     path = Path(db or default_db(project_dir)).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("DIGINDEX_DB")
-    os.environ["DIGINDEX_DB"] = str(path)  # what profiles.yml reads
+    # what profiles.yml reads: the warehouse, and where DuckDB spills past its memory limit
+    # (beside the warehouse unless DIGINDEX_TEMP_DIR says otherwise); restored afterwards
+    previous = {k: os.environ.get(k) for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR")}
+    os.environ["DIGINDEX_DB"] = str(path)
+    os.environ["DIGINDEX_TEMP_DIR"] = previous["DIGINDEX_TEMP_DIR"] or str(
+        path.parent / "duckdb-spill"
+    )
     full = [
         *args,
         "--project-dir",
@@ -133,10 +138,11 @@ def run_dbt(
         res = dbtRunner(callbacks=[Progress()] if progress else None).invoke(full)
     finally:
         _release_duckdb()
-        if previous is None:
-            os.environ.pop("DIGINDEX_DB", None)
-        else:
-            os.environ["DIGINDEX_DB"] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     if not res.success:
         failures = _failures(res.result)
         if res.exception is not None:
