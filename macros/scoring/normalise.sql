@@ -57,83 +57,39 @@
 {%- endmacro %}
 
 
-{% macro weighted_mean(value, weight, method) -%}
-    {#- An aggregate expression: use it with GROUP BY, `method` constant in each group. -#}
+{% macro weighted_partials(value, weight, single=false) -%}
+    {#-
+        The partial sums a weighted mean of any method is finished from (see
+        weighted_mean_of_partials): as aggregates over a GROUP BY, or — single=true — for one
+        child row. Partial sums of disjoint sets of children add up.
+    -#}
+    {%- if single -%}
+        {{ weight }} as sum_weight,
+        {{ weight }} * {{ value }} as sum_weighted,
+        case when {{ value }} > 0 then {{ weight }} * ln({{ value }}) end as sum_weighted_log,
+        case when {{ value }} > 0 then {{ weight }} / {{ value }} end as sum_weighted_inverse,
+        {{ value }} as min_score,
+        1 as n_children
+    {%- else -%}
+        sum({{ weight }}) as sum_weight,
+        sum({{ weight }} * {{ value }}) as sum_weighted,
+        sum(case when {{ value }} > 0 then {{ weight }} * ln({{ value }}) end) as sum_weighted_log,
+        sum(case when {{ value }} > 0 then {{ weight }} / {{ value }} end) as sum_weighted_inverse,
+        min({{ value }}) as min_score,
+        count(*) as n_children
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro weighted_mean_of_partials(partials, method) -%}
+    {#- weighted_mean, finished from summed partials (an aggregate over `partials` rows). -#}
     case
         when {{ method }} = 'arithmetic' then
-            sum({{ weight }} * {{ value }}) / sum({{ weight }})
-        when min({{ value }}) <= 0 then 0.0
+            sum({{ partials }}.sum_weighted) / sum({{ partials }}.sum_weight)
+        when min({{ partials }}.min_score) <= 0 then 0.0
         when {{ method }} = 'geometric' then
-            exp(
-                sum(case when {{ value }} > 0 then {{ weight }} * ln({{ value }}) end)
-                / sum({{ weight }})
-            )
+            exp(sum({{ partials }}.sum_weighted_log) / sum({{ partials }}.sum_weight))
         when {{ method }} = 'harmonic' then
-            sum({{ weight }})
-            / sum(case when {{ value }} > 0 then {{ weight }} / {{ value }} end)
+            sum({{ partials }}.sum_weight) / sum({{ partials }}.sum_weighted_inverse)
     end
-{%- endmacro %}
-
-
-{% macro aggregate_node_scores(children, nodes, level) -%}
-    {#-
-        Scores of the nodes at `level`, each the weighted mean of its children by the node's
-        aggregation method. `children` has edition, framework_code, region_code, parent_code,
-        child_weight, child_score; `nodes` has framework_code, node_code, level, aggregation.
-    -#}
-    select
-        children.edition,
-        children.framework_code,
-        children.region_code,
-        nodes.node_code,
-        nodes.level,
-        {{ weighted_mean('children.child_score', 'children.child_weight', 'nodes.aggregation') }}
-            as score,
-        count(*) as n_children
-    from {{ children }} as children
-    inner join {{ nodes }} as nodes
-        on
-            children.framework_code = nodes.framework_code
-            and children.parent_code = nodes.node_code
-    where nodes.level = {{ level }}
-    group by
-        children.edition,
-        children.framework_code,
-        children.region_code,
-        nodes.node_code,
-        nodes.level,
-        nodes.aggregation
-{%- endmacro %}
-
-
-{% macro node_score_children(metric_scores, child_node_scores, indicators) -%}
-    {#-
-        The children of every node, in the shape aggregate_node_scores reads: the metrics
-        that feed a node directly (leaf indicators) and the scores of its child nodes
-        (`child_node_scores` is none for the deepest level).
-    -#}
-    select
-        edition,
-        framework_code,
-        region_code,
-        node_code as parent_code,
-        metric_weight as child_weight,
-        score as child_score
-    from {{ metric_scores }}
-    where score is not null
-    {%- if child_node_scores is not none %}
-    union all
-    select
-        scores.edition,
-        scores.framework_code,
-        scores.region_code,
-        indicators.parent_code,
-        indicators.local_weight as child_weight,
-        scores.score as child_score
-    from {{ child_node_scores }} as scores
-    inner join {{ indicators }} as indicators
-        on
-            scores.framework_code = indicators.framework_code
-            and scores.node_code = indicators.node_code
-    {%- endif %}
 {%- endmacro %}

@@ -7,7 +7,8 @@
 with
 
 composite as (
-    select * from {{ ref('int_composite_scores_aggregated') }}
+    select * from {{ ref('int_node_scores_aggregated') }}
+    where level = 0
 ),
 
 regions as (
