@@ -219,6 +219,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    gate.prefetch()
     run_id = new_run_id()
     print(f"run {run_id}")
     with publish_mod.Shadow(args.db, run_id) as shadow:

@@ -100,10 +100,12 @@ def run_dbt(
     dbt_vars: dict[str, Any] | None = None,
     quiet: bool = False,
     progress: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Any:
     """Invoke `dbt <args>` on `db` (default: the project's warehouse or $DIGINDEX_DB).
 
-    quiet: no dbt log lines on the console; progress: our own one line per node instead.
+    quiet: no dbt log lines on the console; progress: our own one line per node instead;
+    env: environment variables set for this invocation only (models read them with env_var).
     """
     import json
 
@@ -114,7 +116,8 @@ def run_dbt(
     path.parent.mkdir(parents=True, exist_ok=True)
     # what profiles.yml reads: the warehouse, and where DuckDB spills past its memory limit
     # (beside the warehouse unless DIGINDEX_TEMP_DIR says otherwise); restored afterwards
-    previous = {k: os.environ.get(k) for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR")}
+    previous = {k: os.environ.get(k) for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR", *(env or {}))}
+    os.environ.update(env or {})
     os.environ["DIGINDEX_DB"] = str(path)
     os.environ["DIGINDEX_TEMP_DIR"] = previous["DIGINDEX_TEMP_DIR"] or str(
         path.parent / "duckdb-spill"

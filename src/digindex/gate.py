@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,14 +134,26 @@ def load_suite(name: str, directory: Path) -> tuple[dict[str, Any], str]:
     return spec, sql
 
 
-def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
+def _import_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # imported late: slow to import
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    import great_expectations  # noqa: F401  (imported late: it takes seconds)
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: F401
 
     # GX logs its ephemeral context at INFO; the gate's own summary is what users read
     for logger in ("great_expectations", "great_expectations.data_context.types.base"):
         logging.getLogger(logger).setLevel(logging.WARNING)
+
+
+def prefetch() -> None:
+    """Start importing Great Expectations in the background, so the seconds it takes overlap
+    the dbt build instead of following it (the gate's own import then finds it loaded)."""
+    threading.Thread(target=_import_gx, name="gx-import", daemon=True).start()
+
+
+def _validate(name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
+    _import_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

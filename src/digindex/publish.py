@@ -169,20 +169,23 @@ def build_published(
     inputs: list[Path],
     dbt_vars: dict[str, Any] | None = None,
 ) -> None:
-    """dbt builds the published models (and their tests) into `db` — the run's shadow."""
+    """dbt builds the published models (and their tests) into `db` — the run's shadow.
+
+    The publication's facts go to the publication_log model as environment variables, and
+    the vars stay those of the build, so dbt reuses the build's parse."""
     run_dbt(
         ["build", "--select", "tag:published"],
         db=db,
         project_dir=project_dir,
-        dbt_vars={
-            **(dbt_vars or {}),
-            "run_id": run_id,
-            "publish_edition": edition,
-            "git_commit": git_commit(project_dir),
-            "inputs_sha256": inputs_hash(inputs),
-            "gate_summary": json.dumps(gate_summary),
-        },
+        dbt_vars=dbt_vars,
         quiet=True,
+        env={
+            "DIGINDEX_PUBLICATION_RUN_ID": run_id,
+            "DIGINDEX_PUBLICATION_EDITION": str(int(edition)),
+            "DIGINDEX_PUBLICATION_GIT_COMMIT": git_commit(project_dir),
+            "DIGINDEX_PUBLICATION_INPUTS_SHA256": inputs_hash(inputs),
+            "DIGINDEX_PUBLICATION_SUITE_RESULTS": json.dumps(gate_summary),
+        },
     )
 
 
