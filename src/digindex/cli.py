@@ -30,7 +30,7 @@ import duckdb
 
 from digindex import gate
 from digindex import publish as publish_mod
-from digindex.dbt_runner import DbtError, run_dbt
+from digindex.dbt_runner import DbtError, failing_rows, run_dbt
 from digindex.paths import ProjectNotFound, default_db, default_publish_dir, find_project
 from digindex.tables import format_table
 
@@ -78,7 +78,7 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
             progress=not verbose,
         )
     except DbtError as err:
-        failures = err.failures
+        failures = err.failures + failing_rows(db, err.failing_queries)
     # the publication's own dbt run overwrites run_results.json: keep the build's beside it
     results = args.project_dir / "target" / "run_results.json"
     if results.exists():

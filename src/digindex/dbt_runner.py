@@ -14,15 +14,23 @@ from digindex.paths import default_db, find_project
 
 
 class DbtError(RuntimeError):
-    """dbt did not succeed; the message lists what failed."""
+    """dbt did not succeed; the message lists what failed.
 
-    def __init__(self, command: str, failures: list[str]) -> None:
+    `failing_queries` maps each failed data test to its compiled SQL, so the rows it found
+    can be shown (:func:`failing_rows`).
+    """
+
+    def __init__(
+        self, command: str, failures: list[str], failing_queries: dict[str, str] | None = None
+    ) -> None:
         self.failures = failures
+        self.failing_queries = failing_queries or {}
         super().__init__(f"dbt {command} failed:\n  " + "\n  ".join(failures or ["(no detail)"]))
 
 
-def _failures(result: Any) -> list[str]:
+def _failures(result: Any) -> tuple[list[str], dict[str, str]]:
     out: list[str] = []
+    queries: dict[str, str] = {}
     for r in getattr(result, "results", None) or []:
         status = str(getattr(r, "status", ""))
         if status.lower() in {"error", "fail", "runtime error"}:
@@ -30,7 +38,35 @@ def _failures(result: Any) -> list[str]:
             name = getattr(node, "unique_id", "?")
             message = (getattr(r, "message", "") or "").strip().splitlines()
             out.append(f"{status.upper()} {name}: {message[0] if message else ''}")
-    return out
+            compiled = getattr(node, "compiled_code", None)
+            if status.lower() == "fail" and name.startswith("test.") and compiled:
+                queries[name] = compiled
+    return out, queries
+
+
+def failing_rows(db: Path, queries: dict[str, str], limit: int = 5) -> list[str]:
+    """The first rows each failed data test returns, as `key=value` lines to print."""
+    import duckdb
+
+    lines: list[str] = []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for name, sql in queries.items():
+            try:
+                cursor = con.execute(f"select * from ({sql}) as failing limit {int(limit)}")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            except duckdb.Error as err:
+                lines.append(f"{name}: (its rows could not be read: {err})")
+                continue
+            lines.append(f"{name} — rows that fail (up to {limit}):")
+            lines += [
+                "    " + ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
+                for row in rows
+            ]
+    finally:
+        con.close()
+    return lines
 
 
 def _release_duckdb() -> None:
@@ -147,8 +183,8 @@ def run_dbt(
             else:
                 os.environ[key] = value
     if not res.success:
-        failures = _failures(res.result)
+        failures, queries = _failures(res.result)
         if res.exception is not None:
             failures.append(f"{type(res.exception).__name__}: {res.exception}")
-        raise DbtError(" ".join(args), failures)
+        raise DbtError(" ".join(args), failures, queries)
     return res.result
