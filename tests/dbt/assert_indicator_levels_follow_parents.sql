@@ -7,11 +7,11 @@ indicators as (
 ),
 
 roots as (
+    -- counted over every framework, so a framework with no root counts 0 (not absent)
     select
         framework_code,
-        count(*) as n_roots
+        count(*) filter (where parent_code is null) as n_roots
     from indicators
-    where parent_code is null
     group by framework_code
 ),
 

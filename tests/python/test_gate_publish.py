@@ -121,9 +121,9 @@ FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how the gat
             NODES,
             _bump_weight,
             [
-                "children sum to 1",
-                "framework_code=district, node_code=connectivity_infrastructure",
-                "sibling_weight_sum = 1.05",
+                # a dbt test of the inputs (the framework's shape is dbt's to check), and its rows
+                "FAIL test.digindex.sums_to_one_stg_index__framework_nodes_local_weight",
+                "framework_code=district, parent_code=information_infrastructure, total=1.05",
             ],
         ),
     ],
