@@ -208,6 +208,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BUILD
+    if args.edition is not None and _edition(args, args.db) is None:
+        return EXIT_USAGE
     run_id = new_run_id()
     with publish_mod.Shadow(args.db, run_id) as shadow:
         result = do_check(args, run_id, True, shadow.path)
