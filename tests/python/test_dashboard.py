@@ -1,14 +1,19 @@
-"""The dashboard: its queries read the published schema without holding the warehouse, and
-the Streamlit app, started as `make dashboard` starts it, renders every page in Debian's
-Chromium (driven by Playwright) with no request leaving this machine.
+"""The dashboard: its queries read the published schema (displaying the ranks, percentiles,
+means and reproduced counts published there, computing none) without holding the
+warehouse, and the Streamlit app, started as `make dashboard` starts it, renders every page
+from its own URL in Debian's Chromium (driven by Playwright) with no request leaving this
+machine, no header or label cut off, score axes from 0 and legends whole.
 
-Screenshots go to build/test-artifacts/dashboard-*.png.
+One server and one browser serve every page. Screenshots of every page go to
+build/test-artifacts/dashboard-*.png.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,11 +23,19 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from _browser import ARTIFACTS, chromium_context
+from _browser import (
+    ARTIFACTS,
+    LEGENDS_CUT_JS,
+    SETTLED_JS,
+    TRUNCATED_JS,
+    chromium_context,
+    full_screenshot,
+)
 from _repo import REPO_ROOT
 from digindex.dashboard import charts, data
 from digindex.dashboard.launch import APP, streamlit_command
@@ -33,11 +46,12 @@ PAGE_MS = 45_000
 
 # --- the data layer --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
-def warehouse_copy(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse_copy(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the published warehouse: these tests also open it for writing."""
     target = tmp_path_factory.mktemp("dashboard") / "wh.duckdb"
-    shutil.copy2(baseline / "wh.duckdb", target)
+    shutil.copy2(warehouse, target)
     return target
 
 
@@ -51,23 +65,71 @@ def test_queries_read_the_published_schema(warehouse_copy: Path) -> None:
     assert district.iloc[0]["region_name"] == "北京海淀区"
     level1 = data.indicators(warehouse_copy, "district", 1)["node_code"].tolist()
     assert len(level1) == 4 and all(c in district.columns for c in level1)
-    # strengths and weaknesses: one row per third-level indicator, ranks within the group
-    ranks = data.node_ranks(warehouse_copy, 2022, "beijing_haidian", 3)
+    # any indicator of any level can be ranked: the published peer ranks of that node
+    second = data.indicators(warehouse_copy, "county", 2).iloc[0]
+    ranked = data.indicator_ranking(warehouse_copy, 2022, "county", second["node_code"])
+    assert len(ranked) == 100 and ranked["rank"].is_monotonic_increasing
+    assert ranked["score"].is_monotonic_decreasing
+    # strengths and weaknesses: one row per third-level indicator, published ranks
+    ranks = data.node_scores(warehouse_copy, 2022, "beijing_haidian", 3)
     assert len(ranks) == 42
     assert ranks["peer_count"].eq(120).all() and ranks["peer_rank"].between(1, 120).all()
-    assert ranks["peer_rank"].is_monotonic_increasing
-    prov = data.province_rank(warehouse_copy, 2022, "beijing_haidian")
-    assert prov["province"] == "北京市" and prov["rank"] == 1 and prov["count"] >= 2
+    peers = data.province_peers(warehouse_copy, 2022, "beijing_haidian")
+    mine = peers[peers["region_code"] == "beijing_haidian"].iloc[0]
+    assert mine["province"] == "北京市" and mine["province_rank"] == 1
+    assert mine["province_count"] == len(peers) >= 2
     stated = data.peer_summary(warehouse_copy, 2022, "district")
     assert stated["stated_average"].notna().sum() == 5
+    metrics = data.metric_values(warehouse_copy, 2022, "beijing_haidian")
+    assert len(metrics) > 40 and metrics["unit"].notna().all()
+    assert metrics["source_hint"].notna().any() and metrics["level1_zh"].notna().all()
+    summary = data.reconciliation_summary(warehouse_copy, 2022).set_index("framework_code")
+    assert data.reproduced_text(summary.loc["district"]) == "120 / 120"
+    no_reference = summary.loc["zone"].copy()
+    no_reference["has_reference"] = False
+    assert "no printed reference" in data.reproduced_text(no_reference)
+
+
+def test_presentation_numbers_are_the_published_ones(warehouse_copy: Path) -> None:
+    """Ranks, percentiles, peer means and province ranks are displayed as published: the
+    queries compute none (no window function), and return the published values."""
+    source = inspect.getsource(data)
+    assert not re.search(r"\bover\s*\(|percent_rank|\brank\s*\(\)|\bavg\s*\(", source, re.I)
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    try:
+        published = con.execute("""
+            select region_code, rank, percentile, peer_mean, province_rank, province_count
+            from published.rankings where edition = 2022 and framework_code = 'county'
+            order by region_code""").df()
+        node = con.execute("""
+            select peer_rank, percentile, peer_mean from published.indicator_scores
+            where edition = 2022 and region_code = 'beijing_haidian'
+              and node_code = 'digital_economy'""").fetchone()
+    finally:
+        con.close()
+    shown = (
+        data.rankings(warehouse_copy, 2022, "county")
+        .sort_values("region_code")
+        .reset_index(drop=True)
+    )
+    for column in ["rank", "percentile", "peer_mean", "province_rank", "province_count"]:
+        assert shown[column].tolist() == published[column].tolist(), column
+    level1 = data.node_scores(warehouse_copy, 2022, "beijing_haidian", 1).set_index("node_code")
+    assert node is not None
+    assert tuple(
+        level1.loc["digital_economy", ["peer_rank", "percentile", "peer_mean"]]
+    ) == pytest.approx(node)
 
 
 def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process holding the warehouse open for writing (as dbt or the publisher)."""
-    code = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', "
-            "flush=True); time.sleep(float(sys.argv[2])); c.close()")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', "
+        "flush=True); time.sleep(float(sys.argv[2])); c.close()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
 
@@ -75,8 +137,12 @@ def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
 def _can_write(db: Path) -> bool:
     """Whether another process can open the warehouse for writing right now."""
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
-    return subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
-                          timeout=60).returncode == 0
+    return (
+        subprocess.run(
+            [sys.executable, "-c", code, str(db)], capture_output=True, timeout=60
+        ).returncode
+        == 0
+    )
 
 
 def test_queries_never_hold_the_warehouse(warehouse_copy: Path) -> None:
@@ -118,6 +184,30 @@ def test_every_region_is_placed_on_the_map(warehouse_copy: Path) -> None:
     assert lon.between(73, 136).all() and lat.between(17, 54).all()
     fc = json.dumps(charts.choropleth_map(placed).to_plotly_json()["data"][1]["geojson"])
     assert len(fc) < 2_000_000  # simplified: the page stays light
+    # the colour range is the one of the regions drawn (one peer group at a time)
+    county = placed[placed["framework_code"] == "county"]
+    trace = charts.choropleth_map(county).to_plotly_json()["data"][1]
+    assert (trace["zmin"], trace["zmax"]) == (
+        county["composite_score"].min(),
+        county["composite_score"].max(),
+    )
+
+
+def test_score_axes_start_at_zero(warehouse_copy: Path) -> None:
+    level1 = data.node_scores(warehouse_copy, 2022, "zone_zhongguancun", 1)
+    radar = charts.radar(
+        level1["name_zh"].tolist(),
+        [("x", level1["score"].tolist())],
+        ("mean", level1["peer_mean"].tolist()),
+    )
+    assert list(radar.layout.polar.radialaxis.range) == [0, 100]
+    level2 = data.node_scores(warehouse_copy, 2022, "zone_zhongguancun", 2)
+    assert charts.level2_bars(level2, "x").layout.xaxis.range[0] == 0
+    scores = data.compare(warehouse_copy, 2022, ("beijing_haidian", "shanghai_pudong"))
+    assert (
+        charts.compare_bars(scores, ["beijing_haidian", "shanghai_pudong"]).layout.xaxis.range[0]
+        == 0
+    )
 
 
 def test_launcher_settings_keep_everything_local() -> None:
@@ -136,6 +226,7 @@ def test_launcher_settings_keep_everything_local() -> None:
 
 # --- the app in a browser ------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,12 +239,21 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log_path = ARTIFACTS / "dashboard-server.log"
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "DIGINDEX_DB": str(warehouse_copy)}
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "DIGINDEX_DB": str(warehouse_copy),
+    }
     with log_path.open("w") as log:
-        proc = subprocess.Popen(streamlit_command(warehouse_copy, port), stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                cwd=REPO_ROOT, start_new_session=True)
+        proc = subprocess.Popen(
+            streamlit_command(warehouse_copy, port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_S
@@ -167,8 +267,10 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the dashboard did not answer within {SERVER_START_S} s:\n"
-                            + log_path.read_text())
+                pytest.fail(
+                    f"the dashboard did not answer within {SERVER_START_S} s:\n"
+                    + log_path.read_text()
+                )
             time.sleep(0.3)
         yield url
     finally:
@@ -183,18 +285,32 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
+# requests for anything but the dashboard, from any tab of the browser (also the tabs a
+# clicked link opens)
+OUTSIDE: list[str] = []
+
+
 @pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def browser_context(tmp_path_factory: pytest.TempPathFactory, dashboard: str) -> Iterator[Any]:
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url.startswith((dashboard, "data:", "blob:")):
+            r.continue_()
+        else:
+            OUTSIDE.append(url)
+            r.abort()
+
     with chromium_context(tmp_path_factory.mktemp("chromium-profile"), locale="zh-CN") as context:
+        context.route("**/*", route)
         yield context
 
 
 @pytest.fixture()
-def page(browser_context, dashboard: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser_context: Any, dashboard: str) -> Iterator[Any]:
     """A tab that lets only requests to the dashboard through, and checks none other left."""
     outside: list[str] = []
 
-    def route(r) -> None:  # type: ignore[no-untyped-def]
+    def route(r: Any) -> None:
         url = r.request.url
         if url.startswith((dashboard, "data:", "blob:")):
             r.continue_()
@@ -207,81 +323,367 @@ def page(browser_context, dashboard: str) -> Iterator[object]:  # type: ignore[n
     tab.route("**/*", route)
     errors: list[str] = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.dashboard = dashboard
     try:
         yield tab
     finally:
         tab.close()
     assert outside == [], f"the dashboard tried to reach the network: {outside}"
+    assert OUTSIDE == [], f"the dashboard tried to reach the network: {OUTSIDE}"
     assert errors == [], f"JavaScript errors: {errors}"
 
 
-def _open(tab, url: str, ready: str) -> None:  # type: ignore[no-untyped-def]
-    tab.goto(url, wait_until="domcontentloaded")
+def _settled(tab: Any) -> None:
+    """Wait until the script run has finished and the page is drawn."""
+    tab.wait_for_timeout(200)
+    tab.wait_for_function(SETTLED_JS)
+
+
+def _open(tab: Any, path: str, ready: str = "[data-testid='stHeading']") -> None:
+    """Open a page by its own address (a new session, as a bookmark or a shared link)."""
+    tab.goto(tab.dashboard + path, wait_until="domcontentloaded")
     tab.wait_for_selector(ready, state="attached")
-    # the script has finished once Streamlit's "running" indicator is gone
-    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    _settled(tab)
+    assert tab.get_by_text("Page not found").count() == 0, path
+    _no_exception(tab)
 
 
-def _shot(tab, name: str) -> None:  # type: ignore[no-untyped-def]
-    tab.wait_for_timeout(300)
-    tab.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"))
+def _no_exception(tab: Any) -> None:
+    errors = tab.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.all_inner_texts()
 
 
-def test_rankings_page_lists_the_districts(page, dashboard: str) -> None:  # type: ignore[no-untyped-def]
-    _open(page, dashboard + "/", "[data-testid='stDataFrame'] [role='gridcell']")
+def _nothing_cut(tab: Any) -> None:
+    """No table header, cell or label cut off (nor marked "…"), no legend cut."""
+    assert tab.evaluate(TRUNCATED_JS) == []
+    assert tab.evaluate(LEGENDS_CUT_JS) == []
+
+
+def _shot(tab: Any, name: str, whole: bool = True) -> None:
+    """build/test-artifacts/dashboard-<name>.png: the whole page, or the window."""
+    path = ARTIFACTS / f"dashboard-{name}.png"
+    if whole:
+        full_screenshot(tab, path)
+    else:
+        tab.screenshot(path=str(path))
+
+
+def _figure(tab: Any, index: int, expression: str) -> Any:
+    """`expression` (JS, of `gd`: the graph div) on the index-th plotly chart of the page."""
+    return tab.evaluate(f"""() => {{
+        const gd = document.querySelectorAll('.js-plotly-plot')[{index}];
+        return {expression}; }}""")
+
+
+def _until(tab: Any, index: int, condition: str) -> None:
+    """Wait until `condition` (JS, of `gd`) holds for the index-th plotly chart."""
+    tab.wait_for_function(f"""() => {{
+        const gd = document.querySelectorAll('.js-plotly-plot')[{index}];
+        return !!gd && !!gd.data && ({condition}); }}""")
+
+
+def _grid_columns(tab: Any, index: int = 0) -> list[dict[str, Any]]:
+    """Titles and rendered widths of the columns of the index-th dataframe."""
+    return tab.evaluate(
+        """(i) => {
+        const grid = document.querySelectorAll('[data-testid="stDataFrame"]')[i];
+        const key = Object.keys(grid).find(k => k.startsWith('__reactFiber$'));
+        let cols = null;
+        const walk = (f) => { while (f && !cols) { const p = f.memoizedProps;
+            if (p && Array.isArray(p.columns) && p.theme && p.theme.headerFontFull
+                && p.columns.every(c => typeof c.width === 'number')) { cols = p.columns; return; }
+            walk(f.child); f = f.sibling; } };
+        walk(grid[key].child);
+        return cols.map(c => ({title: c.title, width: c.width})); }""",
+        index,
+    )
+
+
+def _metrics(scope: Any) -> dict[str, str]:
+    """The st.metric labels and values shown in `scope`."""
+    return dict(
+        zip(
+            scope.locator("[data-testid='stMetricLabel']").all_inner_texts(),
+            scope.locator("[data-testid='stMetricValue']").all_inner_texts(),
+            strict=True,
+        )
+    )
+
+
+def _sidebar_peer_group(tab: Any) -> str:
+    return str(tab.locator("[data-testid='stSidebar'] label:has(input:checked)").inner_text())
+
+
+def _pick_peer_group(tab: Any, label: str, url_part: str) -> None:
+    tab.locator("[data-testid='stSidebar'] label", has_text=label).click()
+    tab.wait_for_function(
+        "(part) => decodeURIComponent(location.search).includes(part)", arg=url_part
+    )
+    _settled(tab)
+    _no_exception(tab)
+
+
+def _choose(tab: Any, widget: str, label: str, option: str | re.Pattern[str]) -> None:
+    """Pick `option` in the selectbox or multiselect labelled `label`."""
+    box = tab.locator(f"[data-testid='{widget}']", has_text=label)
+    box.locator("input").first.click()
+    if isinstance(option, str):
+        tab.keyboard.type(option)
+    tab.get_by_role("option", name=option).first.click()
+    if widget == "stMultiSelect":
+        tab.keyboard.press("Escape")
+
+
+def test_the_address_of_the_app_opens_the_overview(page: Any) -> None:
+    _open(page, "/")
+    assert page.url.endswith("/overview")  # the default page's own address
+    assert page.get_by_role("heading", name="概览 Overview").is_visible()
+    # per peer group: its regions and the published count of reproduced scores
+    values = page.locator("[data-testid='stMain'] [data-testid='stMetricValue']")
+    assert values.all_inner_texts() == ["120", "120 / 120", "100", "100 / 100", "30", "30 / 30"]
+    top = page.locator("[data-testid='stMain'] a[href='profile?region=beijing_haidian']")
+    assert top.inner_text() == "北京海淀区"
+    for title in [
+        "排名 Rankings",
+        "地区画像 Region profile",
+        "对比 Compare",
+        "分布 Distribution",
+        "地图 Map",
+        "核对与审计 Reconciliation & audit",
+    ]:  # a link to every page
+        assert (
+            page.locator(
+                "[data-testid='stMain'] [data-testid='stPageLink']", has_text=title
+            ).count()
+            == 1
+        ), title
+    _nothing_cut(page)
+    _shot(page, "overview")
+
+
+def test_rankings_page(page: Any, warehouse_copy: Path) -> None:
+    _open(page, "/rankings", "[data-testid='stDataFrame'] [role='gridcell']")
     assert page.get_by_role("heading", name="排名 Rankings").is_visible()
-    haidian = page.locator("[data-testid='stDataFrame'] [role='gridcell']",
-                           has_text="北京海淀区")
+    haidian = page.locator("[data-testid='stDataFrame'] [role='gridcell']", has_text="北京海淀区")
     haidian.first.wait_for(state="attached")
     cells = haidian.first.locator("xpath=..").locator("[role='gridcell']").all_inner_texts()
-    assert cells[:3] == ["1", "北京海淀区", "北京市"], cells
+    # rank 1; the region links to its profile; 1st of the 6 districts of 北京市
+    assert cells[0] == "1" and cells[1].startswith("profile?region=beijing_haidian&"), cells
+    assert "北京海淀区" in cells[1] and "1 / 6" in cells, cells
+    titles = [c["title"] for c in _grid_columns(page)]
+    assert titles[:6] == [
+        "排名 Rank",
+        "地区 Region",
+        "综合 Score",
+        "百分位 Pctl",
+        "省内 In province",
+        "比均值 vs mean",
+    ], titles
+    assert {"标记 Flags", "数字经济", "地级 Prefecture"} <= set(titles), titles
     assert page.get_by_text("120 / 120 regions shown").is_visible()
     assert page.get_by_role("button", name="下载 CSV Download CSV").is_visible()
+    _nothing_cut(page)
     _shot(page, "rankings")
+
+    # the region's name opens its profile
+    columns = _grid_columns(page)
+    box = page.locator("[data-testid='stDataFrame'] canvas").first.bounding_box()
+    x, y = box["x"] + columns[0]["width"] + 20, box["y"] + 35 + 17  # row 1, the name
+    page.mouse.move(x, y)
+    with page.context.expect_page() as opened:
+        page.mouse.click(x, y)
+    profile = opened.value
+    try:
+        profile.wait_for_load_state("domcontentloaded")
+        assert "/profile?region=beijing_haidian" in profile.url
+    finally:
+        profile.close()
+
     # filter by a flag: the districts of the four municipalities (直辖市)
-    flags = page.locator("[data-testid='stMultiSelect']", has_text="标记 Flags")
-    flags.locator("input").click()
-    page.get_by_role("option", name="直辖市 municipality").click()
+    _choose(page, "stMultiSelect", "标记 Flags", "直辖市 municipality")
     page.get_by_text("20 / 120 regions shown").wait_for()
-    page.keyboard.press("Escape")
-    _shot(page, "rankings-municipalities")
+    _settled(page)
+    _shot(page, "rankings-municipalities", whole=False)
+
+    # rank by any indicator: a third-level one, by its published peer rank
+    third = data.indicators(warehouse_copy, "district", 3).iloc[5]
+    label = f"三级 L3 · {third['name_zh']} {third['name_en']}"
+    _choose(page, "stSelectbox", "排名依据 Rank by", label)
+    page.wait_for_function(
+        "(code) => location.search.includes('indicator=' + code)", arg=third["node_code"]
+    )
+    page.get_by_text(f"ranked on {label}", exact=False).wait_for()
+    _settled(page)
+    titles = [c["title"] for c in _grid_columns(page)]
+    assert titles[:4] == ["排名 Rank", "地区 Region", "得分 Score", "百分位 Pctl"], titles
+    assert "综合排名 Comp. rank" in titles
+    _nothing_cut(page)
+    _shot(page, "rankings-indicator", whole=False)
 
 
-def test_region_profile_renders_its_radar(page, dashboard: str) -> None:  # type: ignore[no-untyped-def]
-    _open(page, dashboard + "/profile?region=beijing_haidian", ".polarlayer .trace")
-    assert page.get_by_role("heading", name="北京市海淀区").is_visible()
+def test_region_profile(page: Any) -> None:
+    # a shared link to a county's profile: the sidebar says its peer group, 县市 (not 城区)
+    _open(page, "/profile?region=suzhou_kunshan", ".polarlayer .trace")
+    assert page.get_by_role("heading", name="江苏省昆山市").is_visible()
+    assert "县市" in _sidebar_peer_group(page)
+    main = page.locator("[data-testid='stMain']")
+    assert _metrics(main)["组内排名 Rank in 县市"] == "1 / 100"
+    assert page.get_by_role("cell", name="%", exact=True).count() >= 1  # a metric's unit
+    _nothing_cut(page)
+    _shot(page, "profile-county", whole=False)
+
+    # another peer group picked in the sidebar: the profile shows one of its regions
+    _pick_peer_group(page, "城区", "region=beijing_haidian")
+    page.get_by_role("heading", name="北京市海淀区").wait_for()
+    _settled(page)
+    assert "城区" in _sidebar_peer_group(page)
     radar = page.locator(".js-plotly-plot", has=page.locator(".polarlayer .trace")).first
     assert radar.locator(".polarlayer .trace").count() == 2  # the region and the peer mean
     legend = radar.locator(".legendtext").all_text_contents()
-    assert "北京海淀区" in legend and any("peer-group mean" in t for t in legend), legend
+    assert "北京海淀区" in legend and "同组均值 peer-group mean" in legend, legend
+    # the score axes run from 0 (to 100)
+    assert _figure(page, 0, "gd._fullLayout.polar.radialaxis.range") == [0, 100]
+    assert _figure(page, 1, "gd._fullLayout.xaxis.range")[0] == 0
+    # the published presentation numbers: rank, percentile, province rank, peer mean
+    metrics = _metrics(main)
+    assert metrics["组内排名 Rank in 城区"] == "1 / 120"
+    assert metrics["百分位 Percentile"] == "100"
+    assert metrics["省内排名 In 北京市"] == "1 / 6"
+    assert metrics["同组均值 Peer mean"] == "74.1"
     assert page.get_by_text("优势 Strengths (top 5)").is_visible()
     assert page.get_by_text("短板 Weaknesses (bottom 5)").is_visible()
-    assert page.get_by_text("1 / 120").first.is_visible()
+    # raw metric values with units and source hints, under their indicators
+    metric_table = page.locator(
+        "[data-testid='stTable']", has=page.get_by_text("每万人5G基站数", exact=False)
+    ).first
+    headers = metric_table.locator("th").all_inner_texts()
+    assert {"指标 Metric", "数值 Value", "单位 Unit", "来源 Source"} <= set(headers), headers
+    units = metric_table.locator("td").all_inner_texts()
+    assert "个/万人" in units and "%" in units and "Mbps" in units, units
+    assert page.get_by_text("信息基础设施 Information infrastructure").first.is_visible()
+    _nothing_cut(page)
     _shot(page, "profile")
 
 
-def test_map_draws_the_districts_and_counties(page, dashboard: str) -> None:  # type: ignore[no-untyped-def]
-    _open(page, dashboard + "/map", "path.choroplethlocation")
-    page.wait_for_function("() => document.querySelectorAll('path.choroplethlocation').length"
-                           " > 200")
-    # 219 own boundaries + the provinces behind them; the 31 others are diamonds
-    assert page.locator("path.choroplethlocation").count() > 240
-    assert page.locator(".scattergeo path.point").count() >= 30
+def test_compare_page(page: Any) -> None:
+    _open(page, "/compare?regions=beijing_haidian,shanghai_pudong", ".js-plotly-plot .barlayer")
+    assert page.get_by_role("heading", name="对比 Compare regions").is_visible()
+    links = page.locator("[data-testid='stMain'] a[href*='profile?region=']")
+    assert {"北京海淀区", "上海浦东新区"} <= set(links.all_inner_texts())
+    assert page.locator("a[href='profile?region=shanghai_pudong']").count() >= 2
+    assert _figure(page, 0, "gd._fullLayout.xaxis.range")[0] == 0
+    assert _figure(page, 1, "gd._fullLayout.xaxis.range")[0] == 0
+    assert page.locator(".js-plotly-plot").first.locator(".barlayer .trace").count() == 2
+    side = page.locator("[data-testid='stTable']").last.inner_text()
+    assert "92.8 · #1" in side and "数字经济 Digital economy" in side
+    # a third region
+    _choose(page, "stMultiSelect", "地区 Regions", re.compile("深圳龙岗区"))
+    page.locator("a[href='profile?region=shenzhen_longgang']").first.wait_for()
+    _until(page, 0, "gd.data.length === 3")
+    _settled(page)
+    assert page.locator(".js-plotly-plot").first.locator(".barlayer .trace").count() == 3
+    _nothing_cut(page)
+    _shot(page, "compare")
+
+
+def test_map_colours_one_peer_group_at_a_time(page: Any, warehouse_copy: Path) -> None:
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    try:
+        ranges = {
+            fw: (lo, hi)
+            for fw, lo, hi in con.execute(
+                """select framework_code, min(composite_score), max(composite_score)
+               from published.rankings where edition = 2022 group by 1"""
+            ).fetchall()
+        }
+        beijing = con.execute("""select min(composite_score), max(composite_score)
+                                 from published.rankings where edition = 2022
+                                 and framework_code = 'district' and province = '北京市'
+                              """).fetchone()
+    finally:
+        con.close()
+    zrange = "[gd.data[1].zmin, gd.data[1].zmax]"
+    # the zones, by the map's address: diamonds at their host area, on the zones' scale
+    _open(page, "/map?framework=zone", ".scattergeo path.point")
+    assert page.get_by_role("heading", name="地图 Map").is_visible()
+    assert "高新区/经开区" in _sidebar_peer_group(page)
+    assert page.locator(".scattergeo path.point").count() == 30
+    assert _figure(page, 0, "[gd.data[1].marker.cmin, gd.data[1].marker.cmax]") == pytest.approx(
+        ranges["zone"]
+    )
+    _nothing_cut(page)
+    _shot(page, "map-zones", whole=False)
+
+    # another peer group: the districts' own boundaries on the districts' scale
+    _pick_peer_group(page, "城区", "framework=district")
+    _until(
+        page,
+        0,
+        f"gd.data[1].type === 'choropleth' "
+        f"&& Math.abs(gd.data[1].zmin - {ranges['district'][0]}) < 1e-6",
+    )
+    _settled(page)
+    assert page.locator("path.choroplethlocation").count() > 150  # and the provinces
+    assert _figure(page, 0, zrange) == pytest.approx(ranges["district"])
+    assert ranges["district"] != pytest.approx(ranges["zone"])
+    _nothing_cut(page)
     _shot(page, "map")
 
+    # one province: the colour range follows the regions shown
+    _choose(page, "stSelectbox", "范围 Area", "北京市")
+    assert beijing is not None
+    _until(page, 0, f"Math.abs(gd.data[1].zmin - {beijing[0]}) < 1e-6")
+    _settled(page)
+    assert _figure(page, 0, zrange) == pytest.approx(beijing)
+    # a click on a region offers its profile
+    region = page.locator("g.trace.choropleth").nth(1).locator("path.choroplethlocation")
+    box = region.first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator("[data-testid='stMain'] a[href^='profile?region=beijing_']").first.wait_for()
+    # any indicator, of any level
+    _choose(page, "stSelectbox", "着色指标 Colour by", "一级 L1 · 数字经济 Digital economy")
+    _until(page, 0, "gd.data[1].colorbar.title.text.includes('数字经济')")
+    _settled(page)
+    assert "indicator=digital_economy" in page.url
+    assert _figure(page, 0, zrange) != pytest.approx(beijing)
+    _shot(page, "map-beijing", whole=False)
 
-def test_distribution_and_reconciliation_pages(page, dashboard: str) -> None:  # type: ignore[no-untyped-def]
-    _open(page, dashboard + "/distribution", ".boxlayer .trace")
+
+def test_distribution_page(page: Any, warehouse_copy: Path) -> None:
+    _open(page, "/distribution", ".boxlayer .trace")
+    assert _can_write(warehouse_copy)  # the running dashboard does not hold the warehouse
+    assert page.get_by_role("heading", name="分布 Distribution").is_visible()
     assert page.locator(".boxlayer .trace").count() >= 5
     assert page.get_by_text("报告所述均值 stated average").first.is_visible()
+    assert _figure(page, 0, "gd._fullLayout.yaxis.range")[0] == 0
+    assert _figure(page, 1, "gd._fullLayout.xaxis.range")[0] == 0
+    _nothing_cut(page)
     _shot(page, "distribution")
-    _open(page, dashboard + "/reconciliation", "[data-testid='stDataFrame']")
-    assert page.get_by_text("Audit of the printed report: 51 findings").is_visible()
+
+
+def test_reconciliation_page(page: Any) -> None:
+    _open(page, "/reconciliation", "[data-testid='stTable']")
+    assert page.get_by_role("heading", name="核对与审计 Reconciliation and audit").is_visible()
+    main = page.locator("[data-testid='stMain']")
+    # the reproduced counts are the published ones
+    assert _metrics(main) == {
+        "城区 district": "120 / 120",
+        "县市 county": "100 / 100",
+        "高新区/经开区 zone": "30 / 30",
+    }
     assert page.get_by_text("23 排名或得分不同").is_visible()
+    assert page.get_by_text("Audit of the printed report: 51 findings").is_visible()
+    differs = main.locator("[data-testid='stTable']").first.inner_text()
+    # human labels for statuses and kinds; reasons and evidence in full
+    assert "排名不同 rank differs" in differs and "rank_mismatch" not in differs
+    assert (
+        "the printed table is out of score order: its rank disagrees with its score "
+        "against 济南市中区 (printed 84, 67.7), 海口龙华区 (printed 85, 67.7)" in differs
+    )
+    audit = main.locator("[data-testid='stTable']").nth(1).inner_text()
+    assert "并列得分 tied scores" in audit and "(report line 584)" in audit
+    assert page.get_by_role(
+        "button", name=re.compile(r"^顺序颠倒 pair out of score order")
+    ).is_visible()
+    _nothing_cut(page)
     _shot(page, "reconciliation")
-
-
-def test_the_running_dashboard_does_not_hold_the_warehouse(page, dashboard: str,  # type: ignore[no-untyped-def]
-                                                           warehouse_copy: Path) -> None:
-    _open(page, dashboard + "/", "[data-testid='stDataFrame'] [role='gridcell']")
-    assert _can_write(warehouse_copy)

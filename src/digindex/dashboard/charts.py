@@ -18,8 +18,10 @@ import plotly.graph_objects as go
 
 from digindex import geo
 
-FONT = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
-        "'Microsoft YaHei', 'Helvetica Neue', Arial, sans-serif")
+FONT = (
+    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
+    "'Microsoft YaHei', 'Helvetica Neue', Arial, sans-serif"
+)
 COLORSCALE = "YlGnBu"
 REGION_COLOR = "#1f6fb2"
 PEER_COLOR = "#e07b39"
@@ -28,21 +30,31 @@ STATED_COLOR = "#c0392b"
 # topology satisfies it (every base layer is hidden, so nothing of it is drawn)
 TOPOJSON_NAME = "world_110m"
 TOPOJSON_STUB: dict[str, Any] = {
-    "type": "Topology", "arcs": [],
-    "objects": {name: {"type": "GeometryCollection", "geometries": []}
-                for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries",
-                             "subunits")},
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        name: {"type": "GeometryCollection", "geometries": []}
+        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
+    },
 }
+
+
+def _english(name_zh: str | None, name_en: str | None) -> str:
+    """The English name, unless it is missing or merely repeats the other name."""
+    if not name_en or not isinstance(name_en, str) or name_en == name_zh:
+        return ""
+    return name_en
 
 
 def label(name_zh: str, name_en: str | None) -> str:
     """'数字经济 Digital economy' — Chinese first, English beside it."""
-    return f"{name_zh} {name_en}" if name_en else name_zh
+    english = _english(name_zh, name_en)
+    return f"{name_zh} {english}" if english else str(name_zh)
 
 
 def axis_label(name_zh: str, name_en: str | None, width: int = 14) -> str:
     """Chinese name over its English one, the English wrapped, for category axes."""
-    words, lines, line = (name_en or "").split(), [], ""
+    words, lines, line = _english(name_zh, name_en).split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
             lines.append(line)
@@ -61,24 +73,42 @@ SCORE_TICKS = [0, 20, 40, 60, 80, 100]
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
-    fig.update_layout(title=title, height=height, font={"family": FONT, "size": 13},
-                      margin={"l": 40, "r": 30, "t": 60 if title else 30, "b": 40},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.25,
-                              "x": 0.5, "xanchor": "center"})
+    fig.update_layout(
+        title=title,
+        height=height,
+        font={"family": FONT, "size": 13},
+        margin={"l": 40, "r": 30, "t": 60 if title else 30, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0.5, "xanchor": "center"},
+    )
     return fig
 
 
-def _legend_below(fig: go.Figure, entries: int, top: int = 50, sides: int = 40) -> None:
-    """The legend under the plot, one entry a row, inside the figure: nothing is cut."""
-    fig.update_layout(margin={"l": sides, "r": sides, "t": top, "b": 40 + 24 * entries},
-                      legend={"orientation": "v", "yref": "container", "y": 0.005,
-                              "yanchor": "bottom", "x": 0.5, "xanchor": "center",
-                              "xref": "container", "bgcolor": "rgba(255,255,255,0)"})
+def _legend_below(
+    fig: go.Figure, entries: int, top: int = 50, sides: int = 40, labels: int = 50
+) -> None:
+    """The legend under the plot, one entry a row and centred, inside the figure: nothing
+    of it is cut however narrow the chart. `labels`: room for the axis labels the plot
+    draws below its area (a radar's bottom axis), clear of the legend."""
+    fig.update_layout(
+        margin={"l": sides, "r": sides, "t": top, "b": labels + 10 + 21 * entries},
+        legend={
+            "orientation": "v",
+            "yref": "container",
+            "y": 0.01,
+            "yanchor": "bottom",
+            "x": 0.5,
+            "xanchor": "center",
+        },
+    )
 
 
-def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
-          reference: tuple[str, Sequence[float]] | None = None, title: str | None = None,
-          height: int = 480) -> go.Figure:
+def radar(
+    axes: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    reference: tuple[str, Sequence[float]] | None = None,
+    title: str | None = None,
+    height: int = 480,
+) -> go.Figure:
     """Scores on a radar whose radial axis runs from 0 to 100: one closed trace per series
     (a single series is filled), and a dashed reference (e.g. the peer-group mean)."""
     fig = go.Figure()
@@ -89,27 +119,48 @@ def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
     single = len(series) == 1
     for name, vals in series:
         r, theta = closed(vals)
-        fig.add_trace(go.Scatterpolar(
-            r=r, theta=theta, name=name, mode="lines+markers",
-            fill="toself" if single else "none",
-            line={"width": 2.5 if single else 1.8,
-                  **({"color": REGION_COLOR} if single else {})},
-            hovertemplate="%{theta}: %{r:.1f}<extra>" + name + "</extra>"))
+        fig.add_trace(
+            go.Scatterpolar(
+                r=r,
+                theta=theta,
+                name=name,
+                mode="lines+markers",
+                fill="toself" if single else "none",
+                line={
+                    "width": 2.5 if single else 1.8,
+                    **({"color": REGION_COLOR} if single else {}),
+                },
+                hovertemplate="%{theta}: %{r:.1f}<extra>" + name + "</extra>",
+            )
+        )
     if reference:
         r, theta = closed(reference[1])
-        fig.add_trace(go.Scatterpolar(
-            r=r, theta=theta, name=reference[0], mode="lines+markers",
-            line={"width": 2, "dash": "dash", "color": PEER_COLOR if single else "#3d4550"},
-            hovertemplate="%{theta}: %{r:.1f}<extra>" + reference[0] + "</extra>"))
-    fig.update_layout(polar={"radialaxis": {"range": SCORE_RANGE, "tickvals": SCORE_TICKS,
-                                            "angle": 45, "tickangle": 45,
-                                            "tickfont": {"size": 9}, "gridcolor": "#d5dbe3"},
-                             "angularaxis": {"direction": "clockwise", "rotation": 90,
-                                             "gridcolor": "#d5dbe3"}},
-                      showlegend=True)
+        fig.add_trace(
+            go.Scatterpolar(
+                r=r,
+                theta=theta,
+                name=reference[0],
+                mode="lines+markers",
+                line={"width": 2, "dash": "dash", "color": PEER_COLOR if single else "#3d4550"},
+                hovertemplate="%{theta}: %{r:.1f}<extra>" + reference[0] + "</extra>",
+            )
+        )
+    fig.update_layout(
+        polar={
+            "radialaxis": {
+                "range": SCORE_RANGE,
+                "tickvals": SCORE_TICKS,
+                "angle": 45,
+                "tickangle": 45,
+                "tickfont": {"size": 9},
+                "gridcolor": "#d5dbe3",
+            },
+            "angularaxis": {"direction": "clockwise", "rotation": 90, "gridcolor": "#d5dbe3"},
+        },
+        showlegend=True,
+    )
     _layout(fig, title, height)
-    _legend_below(fig, len(series) + (1 if reference else 0), top=80 if title else 50,
-                  sides=105)
+    _legend_below(fig, len(series) + (1 if reference else 0), top=80 if title else 50, sides=105)
     return fig
 
 
@@ -121,44 +172,80 @@ def level2_bars(frame: pd.DataFrame, region_name: str, height: int | None = None
     peer_mean, peer_rank, peer_count, sort_order).
     """
     rows = frame.sort_values("sort_order", ascending=False)
-    labels = [f"{r.name_zh} {r.name_en or ''}".strip() for r in rows.itertuples()]
+    labels = [label(r.name_zh, r.name_en) for r in rows.itertuples()]
     fig = go.Figure()
     for r, lab in zip(rows.itertuples(), labels, strict=True):
-        fig.add_trace(go.Scatter(x=[r.peer_mean, r.score], y=[lab, lab], mode="lines",
-                                 line={"color": "#b9c3cf", "width": 3}, showlegend=False,
-                                 hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        y=labels, x=rows["peer_mean"], mode="markers", name="同组均值 peer-group mean",
-        marker={"symbol": "line-ns-open", "size": 16, "color": PEER_COLOR,
-                "line": {"width": 3, "color": PEER_COLOR}},
-        hovertemplate="peer mean %{x:.1f}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        y=labels, x=rows["score"], mode="markers", name=region_name,
-        marker={"size": 12, "color": REGION_COLOR},
-        customdata=rows[["peer_rank", "peer_count", "parent_zh"]].to_numpy(),
-        hovertemplate="%{customdata[2]} · %{y}<br>%{x:.1f} — rank %{customdata[0]} / "
-                      "%{customdata[1]}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[r.peer_mean, r.score],
+                y=[lab, lab],
+                mode="lines",
+                line={"color": "#b9c3cf", "width": 3},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            y=labels,
+            x=rows["peer_mean"],
+            mode="markers",
+            name="同组均值 peer-group mean",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 16,
+                "color": PEER_COLOR,
+                "line": {"width": 3, "color": PEER_COLOR},
+            },
+            hovertemplate="peer mean %{x:.1f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=labels,
+            x=rows["score"],
+            mode="markers",
+            name=region_name,
+            marker={"size": 12, "color": REGION_COLOR},
+            customdata=rows[["peer_rank", "peer_count", "parent_zh"]].to_numpy(),
+            hovertemplate="%{customdata[2]} · %{y}<br>%{x:.1f} — rank %{customdata[0]} / "
+            "%{customdata[1]}<extra></extra>",
+        )
+    )
     fig.update_xaxes(range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS, title="得分 score (0–100)")
     fig.update_yaxes(automargin=True)
     _layout(fig, None, height or 130 + 30 * len(rows))
-    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
-                              "xanchor": "left", "xref": "container"},
-                      margin={"t": 50, "r": 20})
+    fig.update_layout(
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0.995,
+            "yanchor": "top",
+            "x": 1,
+            "xanchor": "right",
+        },
+        margin={"t": 60, "r": 20},
+    )
     return fig
 
 
-def compare_bars(frame: pd.DataFrame, order: Sequence[str], height: int | None = None,
-                 title: str | None = None) -> go.Figure:
+def compare_bars(
+    frame: pd.DataFrame, order: Sequence[str], height: int | None = None, title: str | None = None
+) -> go.Figure:
     """Grouped horizontal bars on a 0–100 axis: one bar per region for each indicator.
 
     `frame`: data.compare() rows (region_code, region_name, node_code, name_zh, name_en,
     sort_order, score, peer_rank, peer_count); `order`: region codes, in the legend's order.
     """
-    nodes = (frame[["node_code", "name_zh", "name_en", "sort_order", "level"]]
-             .drop_duplicates("node_code").sort_values("sort_order", ascending=False))
-    labels = {n.node_code: ("综合得分 Composite" if n.level == 0
-                            else f"{n.name_zh} {n.name_en or ''}".strip())
-              for n in nodes.itertuples()}
+    nodes = (
+        frame[["node_code", "name_zh", "name_en", "sort_order", "level"]]
+        .drop_duplicates("node_code")
+        .sort_values("sort_order", ascending=False)
+    )
+    labels = {
+        n.node_code: ("综合得分 Composite" if n.level == 0 else label(n.name_zh, n.name_en))
+        for n in nodes.itertuples()
+    }
     fig = go.Figure()
     for code in reversed(list(order)):  # plotly stacks the last trace on top of each group
         rows = frame[frame["region_code"] == code].set_index("node_code")
@@ -166,25 +253,44 @@ def compare_bars(frame: pd.DataFrame, order: Sequence[str], height: int | None =
         if rows.empty:
             continue
         name = str(rows["region_name"].iloc[0])
-        fig.add_trace(go.Bar(
-            y=[labels[n] for n in rows.index], x=rows["score"], name=name, orientation="h",
-            customdata=rows[["peer_rank", "peer_count"]].to_numpy(),
-            text=[f"{v:.1f}" for v in rows["score"]], textposition="outside",
-            cliponaxis=False,
-            hovertemplate=f"<b>{name}</b><br>%{{y}}: %{{x:.1f}} — rank %{{customdata[0]}} / "
-                          "%{customdata[1]}<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=[labels[n] for n in rows.index],
+                x=rows["score"],
+                name=name,
+                orientation="h",
+                customdata=rows[["peer_rank", "peer_count"]].to_numpy(),
+                text=[f"{v:.1f}" for v in rows["score"]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"<b>{name}</b><br>%{{y}}: %{{x:.1f}} — rank %{{customdata[0]}} / "
+                "%{customdata[1]}<extra></extra>",
+            )
+        )
     fig.update_xaxes(range=[0, 108], tickvals=SCORE_TICKS, title="得分 score (0–100)")
     fig.update_yaxes(automargin=True)
     _layout(fig, title, height or 120 + len(nodes) * (18 * len(order) + 14))
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05,
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
-                              "xanchor": "left", "xref": "container", "traceorder": "reversed"},
-                      margin={"t": 60 if not title else 90, "r": 20})
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        bargroupgap=0.05,
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0.995,
+            "yanchor": "top",
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "reversed",
+        },
+        margin={"t": 60 if not title else 90, "r": 20},
+    )
     return fig
 
 
-def distribution(scores: pd.DataFrame, summary: pd.DataFrame, title: str | None = None,
-                 height: int = 460) -> go.Figure:
+def distribution(
+    scores: pd.DataFrame, summary: pd.DataFrame, title: str | None = None, height: int = 460
+) -> go.Figure:
     """Box plots of the composite and first-level scores, the report's stated averages marked.
 
     `scores`: data.scores() rows (levels 0 and 1); `summary`: data.peer_summary() rows.
@@ -194,51 +300,96 @@ def distribution(scores: pd.DataFrame, summary: pd.DataFrame, title: str | None 
     composite = scores["level"] == 0
     scores.loc[composite, "name_zh"] = "综合得分"
     scores.loc[composite, "name_en"] = "Composite"
-    nodes = (scores[["node_code", "name_zh", "name_en", "sort_order"]].drop_duplicates()
-             .sort_values("sort_order"))
+    nodes = (
+        scores[["node_code", "name_zh", "name_en", "sort_order"]]
+        .drop_duplicates()
+        .sort_values("sort_order")
+    )
     for node in nodes.itertuples():
         rows = scores[scores["node_code"] == node.node_code]
-        fig.add_trace(go.Box(
-            y=rows["score"], x=[axis_label(node.name_zh, node.name_en)] * len(rows),
-            name=node.name_zh, boxpoints="all", jitter=0.35, pointpos=0, boxmean=True,
-            marker={"size": 4, "opacity": 0.55, "color": REGION_COLOR},
-            line={"color": "#35506b"}, fillcolor="rgba(31,111,178,0.12)",
-            text=rows["region_name"], showlegend=False,
-            hovertemplate="%{text}: %{y:.1f}<extra></extra>"))
+        fig.add_trace(
+            go.Box(
+                y=rows["score"],
+                x=[axis_label(node.name_zh, node.name_en)] * len(rows),
+                name=node.name_zh,
+                boxpoints="all",
+                jitter=0.35,
+                pointpos=0,
+                boxmean=True,
+                marker={"size": 4, "opacity": 0.55, "color": REGION_COLOR},
+                line={"color": "#35506b"},
+                fillcolor="rgba(31,111,178,0.12)",
+                text=rows["region_name"],
+                showlegend=False,
+                hovertemplate="%{text}: %{y:.1f}<extra></extra>",
+            )
+        )
     stated = summary[["node_code", "stated_average"]].merge(
-        nodes[["node_code", "name_zh", "name_en"]], on="node_code", how="inner")
+        nodes[["node_code", "name_zh", "name_en"]], on="node_code", how="inner"
+    )
     stated = stated[stated["stated_average"].notna()]
     if not stated.empty:
-        fig.add_trace(go.Scatter(
-            x=[axis_label(r.name_zh, r.name_en) for r in stated.itertuples()],
-            y=stated["stated_average"], mode="markers", name="报告所述均值 stated average",
-            marker={"symbol": "diamond", "size": 12, "color": STATED_COLOR,
-                    "line": {"width": 1, "color": "white"}},
-            hovertemplate="stated average %{y:.1f}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[axis_label(r.name_zh, r.name_en) for r in stated.itertuples()],
+                y=stated["stated_average"],
+                mode="markers",
+                name="报告所述均值 stated average",
+                marker={
+                    "symbol": "diamond",
+                    "size": 12,
+                    "color": STATED_COLOR,
+                    "line": {"width": 1, "color": "white"},
+                },
+                hovertemplate="stated average %{y:.1f}<extra></extra>",
+            )
+        )
     fig.update_yaxes(title="得分 score (0–100)", range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS)
     fig.update_xaxes(tickangle=0)
     _layout(fig, title, height)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "x": 1,
-                                               "yanchor": "bottom", "xanchor": "right"})
+    fig.update_layout(
+        showlegend=True,
+        legend={"orientation": "h", "y": 1.02, "x": 1, "yanchor": "bottom", "xanchor": "right"},
+    )
     return fig
 
 
-def histogram(values: Sequence[float], stated: float | None, computed: float | None,
-              title: str | None = None, height: int = 320) -> go.Figure:
+def histogram(
+    values: Sequence[float],
+    stated: float | None,
+    computed: float | None,
+    title: str | None = None,
+    height: int = 320,
+) -> go.Figure:
     """Histogram of composite scores with the stated and computed means as lines."""
-    fig = go.Figure(go.Histogram(x=list(values), xbins={"size": 1}, marker_color=REGION_COLOR,
-                                 opacity=0.8, name="地区数 regions",
-                                 hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig = go.Figure(
+        go.Histogram(
+            x=list(values),
+            xbins={"size": 1},
+            marker_color=REGION_COLOR,
+            opacity=0.8,
+            name="地区数 regions",
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
     if stated is not None:
-        fig.add_vline(x=stated, line={"color": STATED_COLOR, "width": 2, "dash": "dash"},
-                      annotation_text=f"报告所述均值 stated {stated:.1f}",
-                      annotation_position="top left")
+        fig.add_vline(
+            x=stated,
+            line={"color": STATED_COLOR, "width": 2, "dash": "dash"},
+            annotation_text=f"报告所述均值 stated {stated:.1f}",
+            annotation_position="top left",
+        )
     if computed is not None:
-        fig.add_vline(x=computed, line={"color": PEER_COLOR, "width": 2},
-                      annotation_text=f"计算均值 computed {computed:.2f}",
-                      annotation_position="top right")
-    fig.update_xaxes(title="综合得分 composite score (0–100)", range=SCORE_AXIS_RANGE,
-                     tickvals=SCORE_TICKS)
+        fig.add_vline(
+            x=computed,
+            line={"color": PEER_COLOR, "width": 2},
+            annotation_text=f"计算均值 computed {computed:.2f}",
+            annotation_position="top right",
+            annotation_yshift=-18,
+        )
+    fig.update_xaxes(
+        title="综合得分 composite score (0–100)", range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS
+    )
     fig.update_yaxes(title="地区数 regions")
     return _layout(fig, title, height)
 
@@ -250,19 +401,29 @@ def placements(regions: pd.DataFrame) -> pd.DataFrame:
         adcode = None if pd.isna(r.adcode) else str(r.adcode)
         host = None if pd.isna(r.host_adcode) else str(r.host_adcode)
         place = geo.locate(adcode, host)
-        rows.append({"region_code": r.region_code,
-                     "map_kind": place.kind if place else None,
-                     "map_code": place.code if place else None,
-                     "lon": place.lon if place else None,
-                     "lat": place.lat if place else None,
-                     "map_note": place.note if place else "not placed"})
+        rows.append(
+            {
+                "region_code": r.region_code,
+                "map_kind": place.kind if place else None,
+                "map_code": place.code if place else None,
+                "lon": place.lon if place else None,
+                "lat": place.lat if place else None,
+                "map_note": place.note if place else "not placed",
+            }
+        )
     return regions.merge(pd.DataFrame(rows), on="region_code", how="left")
 
 
-def choropleth_map(placed: pd.DataFrame, title: str | None = None, height: int = 620,
-                   provinces: Sequence[str] | None = None,
-                   zrange: tuple[float, float] | None = None, value: str = "composite_score",
-                   rank: str = "rank", value_label: str = "综合得分<br>composite") -> go.Figure:
+def choropleth_map(
+    placed: pd.DataFrame,
+    title: str | None = None,
+    height: int = 620,
+    provinces: Sequence[str] | None = None,
+    zrange: tuple[float, float] | None = None,
+    value: str = "composite_score",
+    rank: str = "rank",
+    value_label: str = "综合得分<br>composite",
+) -> go.Figure:
     """Districts and counties coloured by a score; zones (and regions without a polygon) as
     diamonds at their host area. Provinces are the grey background.
 
@@ -278,45 +439,87 @@ def choropleth_map(placed: pd.DataFrame, title: str | None = None, height: int =
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
     outline = geo.province_outlines()
-    base_features = [f for f in outline["features"]
-                     if provinces is None or f["properties"]["name"] in set(provinces)]
+    base_features = [
+        f
+        for f in outline["features"]
+        if provinces is None or f["properties"]["name"] in set(provinces)
+    ]
     fig = go.Figure()
-    fig.add_trace(go.Choropleth(
-        geojson={"type": "FeatureCollection", "features": base_features},
-        featureidkey="properties.adcode",
-        locations=[f["properties"]["adcode"] for f in base_features],
-        z=[0] * len(base_features), colorscale=[[0, "#eceff3"], [1, "#eceff3"]],
-        showscale=False, marker={"line": {"color": "#9aa4b1", "width": 0.6}},
-        text=[f["properties"]["name"] for f in base_features],
-        hovertemplate="%{text}<extra></extra>", name="省界 provinces", showlegend=False))
-    custom = ["region_name", "peer_group_zh", rank, "peer_count", "province", value,
-              "region_code"]
-    hover = ("<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
-             "<br>%{customdata[5]:.1f} — rank %{customdata[2]} / %{customdata[3]}"
-             "<extra></extra>")
+    fig.add_trace(
+        go.Choropleth(
+            geojson={"type": "FeatureCollection", "features": base_features},
+            featureidkey="properties.adcode",
+            locations=[f["properties"]["adcode"] for f in base_features],
+            z=[0] * len(base_features),
+            colorscale=[[0, "#eceff3"], [1, "#eceff3"]],
+            showscale=False,
+            marker={"line": {"color": "#9aa4b1", "width": 0.6}},
+            text=[f["properties"]["name"] for f in base_features],
+            hovertemplate="%{text}<extra></extra>",
+            name="省界 provinces",
+            showlegend=False,
+        )
+    )
+    custom = ["region_name", "peer_group_zh", rank, "peer_count", "province", value, "region_code"]
+    hover = (
+        "<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[4]}"
+        "<br>%{customdata[5]:.1f} — rank %{customdata[2]} / %{customdata[3]}"
+        "<extra></extra>"
+    )
     colorbar = {"title": {"text": value_label}, "thickness": 14, "len": 0.7}
     if not polys.empty:
-        fig.add_trace(go.Choropleth(
-            geojson=geo.feature_collection(polys["map_code"]),
-            featureidkey="properties.adcode", locations=polys["map_code"],
-            z=polys[value], zmin=low, zmax=high, colorscale=COLORSCALE,
-            marker={"line": {"color": "#333", "width": 0.4}},
-            customdata=polys[custom].to_numpy(), colorbar=colorbar, hovertemplate=hover,
-            name="区县 districts & counties"))
+        fig.add_trace(
+            go.Choropleth(
+                geojson=geo.feature_collection(polys["map_code"]),
+                featureidkey="properties.adcode",
+                locations=polys["map_code"],
+                z=polys[value],
+                zmin=low,
+                zmax=high,
+                colorscale=COLORSCALE,
+                marker={"line": {"color": "#333", "width": 0.4}},
+                customdata=polys[custom].to_numpy(),
+                colorbar=colorbar,
+                hovertemplate=hover,
+                name="区县 districts & counties",
+            )
+        )
     if not points.empty:
-        fig.add_trace(go.Scattergeo(
-            lon=points["lon"], lat=points["lat"], mode="markers",
-            marker={"symbol": "diamond", "size": 9, "color": points[value],
-                    "cmin": low, "cmax": high, "colorscale": COLORSCALE,
+        fig.add_trace(
+            go.Scattergeo(
+                lon=points["lon"],
+                lat=points["lat"],
+                mode="markers",
+                marker={
+                    "symbol": "diamond",
+                    "size": 9,
+                    "color": points[value],
+                    "cmin": low,
+                    "cmax": high,
+                    "colorscale": COLORSCALE,
                     "line": {"color": "#222", "width": 0.8},
-                    "showscale": polys.empty, "colorbar": colorbar},
-            customdata=points[custom].to_numpy(), hovertemplate=hover,
-            name="高新区/经开区 zones (at host area)"))
-    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
-                    bgcolor="rgba(0,0,0,0)")
+                    "showscale": polys.empty,
+                    "colorbar": colorbar,
+                },
+                customdata=points[custom].to_numpy(),
+                hovertemplate=hover,
+                name="置于所在地 at the host area (no boundary of its own)",
+            )
+        )
+    fig.update_geos(
+        visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)"
+    )
     _layout(fig, title, height)
-    fig.update_layout(showlegend=bool(len(points)),
-                      margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
-                      legend={"orientation": "h", "x": 0.01, "y": 0.99, "xanchor": "left",
-                              "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"})
+    fig.update_layout(
+        showlegend=bool(len(points)),
+        margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
+        legend={
+            "orientation": "h",
+            "x": 0.01,
+            "y": 0.99,
+            "xanchor": "left",
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.7)",
+        },
+    )
     return fig

@@ -34,8 +34,9 @@ class WarehouseError(RuntimeError):
 
 
 @contextmanager
-def connect(db: Path, attempts: int = 20,
-            wait: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    db: Path, attempts: int = 20, wait: float = 0.25
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, closed on exit; retried while a writer holds the file."""
     db = Path(db)
     if not db.exists():
@@ -43,25 +44,29 @@ def connect(db: Path, attempts: int = 20,
     con: duckdb.DuckDBPyConnection | None = None
     for attempt in range(attempts):
         try:
-            con = duckdb.connect(str(db), read_only=True)
+            # no replacement scans: a missing table is an error, not a Python variable
+            con = duckdb.connect(
+                str(db), read_only=True, config={"python_enable_replacements": False}
+            )
             break
         except duckdb.IOException as err:
             if attempt == attempts - 1:
                 raise WarehouseError(
                     f"cannot open {db} read-only ({err}); a writer (dbt or the publisher, "
-                    "e.g. `make run`) probably holds it: retry when it has finished") from err
+                    "e.g. `make run`) probably holds it: retry when it has finished"
+                ) from err
             time.sleep(wait)
     assert con is not None
     try:
         try:
-            found = con.execute("select count(*) from information_schema.tables "
-                                "where table_schema = 'published' "
-                                "and table_name = 'rankings'").fetchone()
+            con.execute("select 1 from published.rankings limit 0")
+        except duckdb.CatalogException as err:
+            raise WarehouseError(
+                f"{db} has no published rankings: publish an edition first "
+                "(`make run` or `digindex publish`)"
+            ) from err
         except duckdb.Error as err:
             raise WarehouseError(f"cannot read {db}: {err}") from err
-        if not found or not found[0]:
-            raise WarehouseError(f"{db} has no published rankings: publish an edition first "
-                                 "(`make run` or `digindex publish`)")
         yield con
     finally:
         con.close()
@@ -84,8 +89,12 @@ def _framework_sort(frame: pd.DataFrame, then: Sequence[str] = ()) -> pd.DataFra
     """Peer groups in the report's order (district, county, zone), then by `then`."""
     key = {fw: i for i, fw in enumerate(FRAMEWORK_ORDER)}
     order = frame["framework_code"].map(lambda f: key.get(f, 99))
-    return (frame.assign(_o=order).sort_values(["_o", "framework_code", *then], kind="stable")
-            .drop(columns="_o").reset_index(drop=True))
+    return (
+        frame.assign(_o=order)
+        .sort_values(["_o", "framework_code", *then], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def editions(db: Path) -> list[int]:
@@ -95,38 +104,52 @@ def editions(db: Path) -> list[int]:
 
 def frameworks(db: Path, edition: int) -> pd.DataFrame:
     """The peer groups of an edition: code, index name (zh, en), peer group, region count."""
-    frame = query(db, """
+    frame = query(
+        db,
+        """
         select k.framework_code, i.name_zh, i.name_en,
-               min(k.peer_group_zh) as peer_group_zh, max(k.peer_count) as regions
+               coalesce(min(k.peer_group_zh), min(k.framework_code)) as peer_group_zh,
+               max(k.peer_count) as regions
         from published.rankings as k
         left join published.indicators as i
             on i.framework_code = k.framework_code and i.level = 0
         where k.edition = ?
-        group by all""", [edition])
+        group by all""",
+        [edition],
+    )
     return _framework_sort(frame)
 
 
 def indicators(db: Path, framework: str, level: int | None = None) -> pd.DataFrame:
     """The indicator tree of a framework (one level or all), in the report's order."""
     where = "" if level is None else " and level = ?"
-    return query(db, f"""
+    return query(
+        db,
+        f"""
         select node_code, parent_code, level, name_zh, name_en, local_weight,
                effective_weight, is_leaf, sort_order
         from published.indicators
         where framework_code = ?{where}
-        order by sort_order""", [framework] if level is None else [framework, level])
+        order by sort_order""",
+        [framework] if level is None else [framework, level],
+    )
 
 
-_REGION_COLUMNS = ("g.full_name, g.prefecture, g.region_type_zh, "
-                   + ", ".join(f"g.{f}" for f in FLAGS))
+_REGION_COLUMNS = "g.full_name, g.prefecture, g.region_type_zh, " + ", ".join(
+    f"g.{f}" for f in FLAGS
+)
 
 
 def _with_level1(db: Path, edition: int, framework: str, base: pd.DataFrame) -> pd.DataFrame:
     """`base` (one row per region_code) with one column per first-level indicator score."""
-    level1 = query(db, """
+    level1 = query(
+        db,
+        """
         select region_code, node_code, score
         from published.indicator_scores
-        where edition = ? and framework_code = ? and level = 1""", [edition, framework])
+        where edition = ? and framework_code = ? and level = 1""",
+        [edition, framework],
+    )
     if level1.empty:
         return base
     order = indicators(db, framework, 1)["node_code"].tolist()
@@ -139,14 +162,18 @@ def _with_level1(db: Path, edition: int, framework: str, base: pd.DataFrame) -> 
 def rankings(db: Path, edition: int, framework: str) -> pd.DataFrame:
     """A peer group's published ranking: rank, percentile, peer mean, province rank, region
     details and flags, the composite, and one column per first-level indicator."""
-    base = query(db, f"""
+    base = query(
+        db,
+        f"""
         select k.rank, k.region_code, k.region_name, k.province, {_REGION_COLUMNS},
                k.composite_score, k.composite_score_1dp, k.peer_count, k.percentile,
                k.peer_mean, k.vs_peer_mean, k.province_rank, k.province_count
         from published.rankings as k
         join published.regions as g using (region_code)
         where k.edition = ? and k.framework_code = ?
-        order by k.rank, k.region_name""", [edition, framework])
+        order by k.rank, k.region_name""",
+        [edition, framework],
+    )
     return _with_level1(db, edition, framework, base)
 
 
@@ -154,7 +181,9 @@ def indicator_ranking(db: Path, edition: int, framework: str, node_code: str) ->
     """A peer group ranked on one indicator (any level): its published score, peer rank,
     percentile and peer mean, the region details and flags, the composite and the
     first-level scores."""
-    base = query(db, f"""
+    base = query(
+        db,
+        f"""
         select s.peer_rank as rank, s.region_code, s.region_name, g.province,
                {_REGION_COLUMNS}, s.score, s.score_1dp, s.peer_count, s.percentile,
                s.peer_mean, k.rank as composite_rank, k.composite_score,
@@ -164,7 +193,9 @@ def indicator_ranking(db: Path, edition: int, framework: str, node_code: str) ->
         join published.rankings as k
             on k.edition = s.edition and k.region_code = s.region_code
         where s.edition = ? and s.framework_code = ? and s.node_code = ?
-        order by s.peer_rank, s.region_name""", [edition, framework, node_code])
+        order by s.peer_rank, s.region_name""",
+        [edition, framework, node_code],
+    )
     return _with_level1(db, edition, framework, base)
 
 
@@ -172,29 +203,38 @@ def scores(db: Path, edition: int, framework: str, levels: Sequence[int] = (0, 1
     """Long scores of a peer group on the given levels, with indicator names and order, and
     each score's published peer rank and the published peer-group mean of its node."""
     marks = ", ".join("?" for _ in levels)
-    return query(db, f"""
+    return query(
+        db,
+        f"""
         select s.region_code, s.region_name, s.node_code, s.level, s.name_zh, s.name_en,
                s.parent_code, s.sort_order, s.score, s.peer_rank, s.peer_count, s.peer_mean
         from published.indicator_scores as s
         join published.rankings as k
             on k.edition = s.edition and k.region_code = s.region_code
         where s.edition = ? and s.framework_code = ? and s.level in ({marks})
-        order by s.sort_order, k.rank""", [edition, framework, *levels])
+        order by s.sort_order, k.rank""",
+        [edition, framework, *levels],
+    )
 
 
 def regions(db: Path, edition: int) -> pd.DataFrame:
     """Every ranked region of an edition with its peer group, published rank, percentile,
     province rank and composite, and where it is (for the map)."""
-    frame = query(db, """
+    frame = query(
+        db,
+        """
         select k.framework_code, k.rank, k.region_code, k.region_name, g.full_name,
-               k.peer_group_zh, k.province, g.prefecture, g.region_type_zh, g.adcode,
+               coalesce(k.peer_group_zh, k.framework_code) as peer_group_zh, k.province,
+               g.prefecture, g.region_type_zh, g.adcode,
                g.host_adcode, g.host_prefecture, g.host_district, k.composite_score,
                k.composite_score_1dp, k.peer_count, k.percentile, k.peer_mean,
-               k.province_rank, k.province_count
+               k.vs_peer_mean, k.province_rank, k.province_count
         from published.rankings as k
         join published.regions as g using (region_code)
         where k.edition = ?
-        order by k.framework_code, k.rank""", [edition])
+        order by k.framework_code, k.rank""",
+        [edition],
+    )
     return _framework_sort(frame, ["rank"])
 
 
@@ -202,15 +242,19 @@ def region_info(db: Path, region_code: str) -> dict[str, Any]:
     frame = query(db, "select * from published.regions where region_code = ?", [region_code])
     if frame.empty:
         raise WarehouseError(f"no published region {region_code!r}")
-    return {k: None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-            for k, v in frame.iloc[0].to_dict().items()}
+    return {
+        k: None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+        for k, v in frame.iloc[0].to_dict().items()
+    }
 
 
 def node_scores(db: Path, edition: int, region_code: str, level: int) -> pd.DataFrame:
     """A region's published score on every node of a level, with its peer rank, percentile
     and the peer-group mean (all from ``published.indicator_scores``), in the report's
     order."""
-    return query(db, """
+    return query(
+        db,
+        """
         select s.node_code, s.name_zh, s.name_en, s.parent_code,
                parent.name_zh as parent_zh, parent.name_en as parent_en, s.sort_order,
                s.score, s.score_1dp, s.peer_mean, s.score - s.peer_mean as vs_mean,
@@ -219,12 +263,16 @@ def node_scores(db: Path, edition: int, region_code: str, level: int) -> pd.Data
         left join published.indicators as parent
             on parent.framework_code = s.framework_code and parent.node_code = s.parent_code
         where s.edition = ? and s.region_code = ? and s.level = ?
-        order by s.sort_order""", [edition, region_code, level])
+        order by s.sort_order""",
+        [edition, region_code, level],
+    )
 
 
 def province_peers(db: Path, edition: int, region_code: str) -> pd.DataFrame:
     """The regions of the region's peer group in its province, by published province rank."""
-    return query(db, """
+    return query(
+        db,
+        """
         select k.province_rank, k.province_count, k.region_code, k.region_name, k.rank,
                k.peer_count, k.composite_score, k.composite_score_1dp, k.province
         from published.rankings as k
@@ -232,66 +280,112 @@ def province_peers(db: Path, edition: int, region_code: str) -> pd.DataFrame:
             on mine.edition = k.edition and mine.framework_code = k.framework_code
             and mine.province = k.province
         where k.edition = ? and mine.region_code = ?
-        order by k.province_rank, k.rank""", [edition, region_code])
+        order by k.province_rank, k.rank""",
+        [edition, region_code],
+    )
 
 
 def metric_values(db: Path, edition: int, region_code: str) -> pd.DataFrame:
     """A region's raw metric values with their units, directions and source hints, under the
-    indicators they feed (third level, its second- and first-level ancestors)."""
-    return query(db, """
-        select l1.node_code as level1_code, l1.name_zh as level1_zh,
-               l1.name_en as level1_en, l2.node_code as level2_code,
-               l2.name_zh as level2_zh, l2.name_en as level2_en, i.node_code,
-               i.name_zh as node_zh, i.name_en as node_en, v.metric_code,
-               m.name_zh, m.name_en, v.raw_value, m.unit, m.value_type, m.direction,
-               m.weight, m.source_hint, v.score, v.peer_rank, k.peer_count
+    indicators they feed: the leaf indicator (node_*), its first-level ancestor (level1_*)
+    and, for a leaf below the second level, its second-level ancestor (level2_*; otherwise
+    the leaf itself), in the report's order."""
+    frame = query(
+        db,
+        """
+        select v.framework_code, i.node_code, i.name_zh as node_zh, i.name_en as node_en,
+               i.sort_order as node_order, v.metric_code, m.name_zh, m.name_en, v.raw_value,
+               m.unit, m.value_type, m.direction, m.weight, m.source_hint, v.score,
+               v.peer_rank, k.peer_count
         from published.metric_values as v
         join published.metrics as m
             on m.framework_code = v.framework_code and m.metric_code = v.metric_code
         join published.indicators as i
             on i.framework_code = v.framework_code and i.node_code = v.node_code
-        left join published.indicators as l2
-            on l2.framework_code = i.framework_code and l2.node_code = i.parent_code
-        left join published.indicators as l1
-            on l1.framework_code = l2.framework_code and l1.node_code = l2.parent_code
         join published.rankings as k
             on k.edition = v.edition and k.region_code = v.region_code
         where v.edition = ? and v.region_code = ?
-        order by l1.sort_order, l2.sort_order, i.sort_order, m.weight desc,
-                 v.metric_code""", [edition, region_code])
+        order by i.sort_order, m.weight desc, v.metric_code""",
+        [edition, region_code],
+    )
+    if frame.empty:
+        return frame
+    tree = indicators(db, str(frame["framework_code"].iloc[0])).set_index("node_code")
+
+    def ancestor(code: str, level: int) -> str:
+        while code in tree.index and int(tree.at[code, "level"]) > level:
+            parent = tree.at[code, "parent_code"]
+            if not isinstance(parent, str):
+                break
+            code = parent
+        return code
+
+    for level in (1, 2):
+        codes = [ancestor(c, level) for c in frame["node_code"]]
+        frame[f"level{level}_code"] = codes
+        frame[f"level{level}_zh"] = [tree.at[c, "name_zh"] for c in codes]
+        frame[f"level{level}_en"] = [tree.at[c, "name_en"] for c in codes]
+        frame[f"level{level}_order"] = [tree.at[c, "sort_order"] for c in codes]
+    return frame.sort_values(
+        ["level1_order", "level2_order", "node_order"], kind="stable"
+    ).reset_index(drop=True)
 
 
-def compare(db: Path, edition: int, region_codes: Sequence[str],
-            levels: Sequence[int] = (0, 1, 2)) -> pd.DataFrame:
+def compare(
+    db: Path, edition: int, region_codes: Sequence[str], levels: Sequence[int] = (0, 1, 2)
+) -> pd.DataFrame:
     """Long published scores of a few regions on the given levels, in the report's order."""
     if not region_codes:
-        return pd.DataFrame(columns=["region_code", "region_name", "node_code", "level",
-                                     "name_zh", "name_en", "parent_code", "sort_order",
-                                     "score", "score_1dp", "peer_rank", "peer_count",
-                                     "percentile", "peer_mean"])
+        return pd.DataFrame(
+            columns=[
+                "region_code",
+                "region_name",
+                "node_code",
+                "level",
+                "name_zh",
+                "name_en",
+                "parent_code",
+                "sort_order",
+                "score",
+                "score_1dp",
+                "peer_rank",
+                "peer_count",
+                "percentile",
+                "peer_mean",
+            ]
+        )
     codes = ", ".join("?" for _ in region_codes)
     marks = ", ".join("?" for _ in levels)
-    return query(db, f"""
+    return query(
+        db,
+        f"""
         select region_code, region_name, node_code, level, name_zh, name_en, parent_code,
                sort_order, score, score_1dp, peer_rank, peer_count, percentile, peer_mean
         from published.indicator_scores
         where edition = ? and region_code in ({codes}) and level in ({marks})
-        order by sort_order, region_code""", [edition, *region_codes, *levels])
+        order by sort_order, region_code""",
+        [edition, *region_codes, *levels],
+    )
 
 
 def map_scores(db: Path, edition: int, framework: str, node_code: str) -> pd.DataFrame:
     """The published score, peer rank and percentile of a peer group on one indicator."""
-    return query(db, """
+    return query(
+        db,
+        """
         select region_code, score, score_1dp, peer_rank, peer_count, percentile, peer_mean
         from published.indicator_scores
         where edition = ? and framework_code = ? and node_code = ?""",
-        [edition, framework, node_code])
+        [edition, framework, node_code],
+    )
 
 
 def peer_summary(db: Path, edition: int, framework: str | None = None) -> pd.DataFrame:
     """The stated averages of the report beside the computed and printed means."""
     where = "" if framework is None else " and p.framework_code = ?"
-    frame = query(db, f"""
+    frame = query(
+        db,
+        f"""
         select p.framework_code, p.node_code, p.level, p.name_zh, p.name_as_stated,
                i.name_en, p.region_count, p.computed_mean, p.stated_average,
                p.stated_yoy_change, p.printed_table_mean, p.computed_minus_stated,
@@ -301,7 +395,8 @@ def peer_summary(db: Path, edition: int, framework: str | None = None) -> pd.Dat
             on i.framework_code = p.framework_code and i.node_code = p.node_code
         where p.edition = ?{where}
         order by p.framework_code, p.level, i.sort_order""",
-        [edition] if framework is None else [edition, framework])
+        [edition] if framework is None else [edition, framework],
+    )
     return _framework_sort(frame) if framework is None else frame
 
 
@@ -334,28 +429,37 @@ def human(mapping: dict[str, tuple[str, str]], code: Any) -> str:
 
 
 def reconciliation(db: Path, edition: int) -> pd.DataFrame:
-    frame = query(db, """
+    frame = query(
+        db,
+        """
         select framework_code, region_code, region_name, printed_rank, computed_rank,
                rank_difference, printed_score, composite_score_1dp, composite_score,
                score_difference, status, reason
         from published.reconciliation
         where edition = ?
-        order by framework_code, coalesce(printed_rank, computed_rank)""", [edition])
+        order by framework_code, coalesce(printed_rank, computed_rank)""",
+        [edition],
+    )
     return _framework_sort(frame)
 
 
 def reconciliation_summary(db: Path, edition: int) -> pd.DataFrame:
     """Per peer group: the one published count of reproduced scores (and what has no
     printed reference)."""
-    frame = query(db, """
+    frame = query(
+        db,
+        """
         select s.framework_code, f.peer_group_zh, s.computed_regions, s.reference_regions,
                s.has_reference, s.scores_reproduced, s.score_mismatches, s.ranks_differ,
                s.not_in_reference, s.not_computed
         from published.reconciliation_summary as s
-        left join (select framework_code, min(peer_group_zh) as peer_group_zh
+        left join (select framework_code,
+                          coalesce(min(peer_group_zh), min(framework_code)) as peer_group_zh
                    from published.rankings where edition = ? group by 1) as f
             using (framework_code)
-        where s.edition = ?""", [edition, edition])
+        where s.edition = ?""",
+        [edition, edition],
+    )
     return _framework_sort(frame)
 
 
@@ -367,18 +471,26 @@ def reproduced_text(row: Any) -> str:
 
 
 def audit(db: Path, edition: int) -> pd.DataFrame:
-    frame = query(db, """
+    frame = query(
+        db,
+        """
         select finding_id, framework_code, kind, regions, evidence
         from published.published_table_audit
         where edition = ?
-        order by framework_code, kind, finding_id""", [edition])
+        order by framework_code, kind, finding_id""",
+        [edition],
+    )
     return _framework_sort(frame)
 
 
 def publications(db: Path, edition: int | None = None) -> pd.DataFrame:
     where = "" if edition is None else " where edition = ?"
-    return query(db, f"""
+    return query(
+        db,
+        f"""
         select run_id, edition, published_at, git_commit, inputs_sha256, suite_results,
                row_counts
         from published.publication_log{where}
-        order by published_at desc""", [] if edition is None else [edition])
+        order by published_at desc""",
+        [] if edition is None else [edition],
+    )
