@@ -60,22 +60,12 @@ from typing import IO, Any
 
 # the checkout's paths (and the test oracle) live beside the generators in scripts/
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from _repo import REPO_ROOT
+from _repo import PROJECT_PARTS, REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.csv"
 COINR_RESULTS = REPO_ROOT / "bench" / "coinr_shape.csv"
 COINR_NODES = REPO_ROOT / "bench" / "coinr_shape_nodes.csv"
 WORK = REPO_ROOT / "build" / "bench"
-# what `digindex run` needs of the project (as tests/python/_project.py copies it)
-PROJECT_PARTS = [
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "macros",
-    "seeds",
-    "tests/dbt",
-    "expectations",
-]
 COLUMNS = [
     "measured_at",
     "regions",

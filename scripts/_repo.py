@@ -15,6 +15,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS = REPO_ROOT / "seeds"
 REPORT_TEXT = REPO_ROOT / "sources" / "h3c_city_digital_index_district_county_2022.txt"
 ASEM_REFERENCE = REPO_ROOT / "tests" / "data" / "coinr_asem"
+# what `digindex run` needs of a project: a copy of these is a working project (the tests
+# and the benchmarks run on such copies, never on the checkout itself)
+PROJECT_PARTS = [
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+    "expectations",
+]
 
 if str(REPO_ROOT / "tests") not in sys.path:
     sys.path.append(str(REPO_ROOT / "tests"))

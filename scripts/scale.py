@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from _repo import SEEDS
-from digindex.index_folder import SEED_COLUMNS
+from digindex.index_folder import OPTIONAL, REQUIRED, SEED_COLUMNS
 
 SEED = 2022
 
@@ -171,33 +171,25 @@ COINR_EDITION = 2024
 COINR_MISSING_SHARE = 0.02
 COINR_LOGNORMAL = (0.0, 1.2)  # meanlog, sdlog
 COINR_NORMAL = (50.0, 10.0)  # mean, sd
+# the index folder's columns as digindex.index_folder declares them, with the optional
+# ones this shape uses (imputation by group, winsorisation)
 COINR_COLUMNS = {
-    "framework.csv": [
-        "framework_code",
-        "node_code",
-        "parent_code",
-        "name",
-        "weight",
-        "aggregation",
-    ],
+    "framework.csv": REQUIRED["framework.csv"],
     "metrics.csv": [
-        "framework_code",
-        "metric_code",
-        "node_code",
-        "name",
-        "unit",
-        "weight",
-        "direction",
-        "transform",
-        "normalization",
-        "lower",
-        "upper",
-        "imputation",
-        "impute_group",
-        "treatment",
-        "winsor_max_points",
-        "skew_threshold",
-        "kurtosis_threshold",
+        *REQUIRED["metrics.csv"],
+        *(
+            c
+            for c in OPTIONAL["metrics.csv"]
+            if c
+            in {
+                "imputation",
+                "impute_group",
+                "treatment",
+                "winsor_max_points",
+                "skew_threshold",
+                "kurtosis_threshold",
+            }
+        ),
     ],
 }
 

@@ -8,19 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from _repo import REPO_ROOT
+from _repo import PROJECT_PARTS, REPO_ROOT
 from digindex import cli
 
 WAREHOUSE = Path("build") / "warehouse.duckdb"  # the default, relative to the project
-PROJECT_PARTS = [
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "macros",
-    "seeds",
-    "tests/dbt",
-    "expectations",
-]
 
 
 def copy_project(dest: Path) -> Path:
