@@ -1,7 +1,7 @@
 """Extract the H3C 2022 district/county report's tables into seeds.
 
 Provenance for three seeds, all read from the report text in
-``../shared/seeds-source/`` (the PDF's text layer):
+``sources/`` (the PDF's text layer, kept in the repository):
 
 * ``seeds/framework/framework_nodes.csv`` — the three indicator systems of the 附录
   (一级/二级/三级指标 with 权重), as one tree per framework;
