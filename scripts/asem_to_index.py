@@ -1,8 +1,9 @@
 """Convert the COINr ASEM reference inputs into an index folder (tests/data/asem/).
 
-Source: ``tests/data/coinr_asem/`` (COINr 1.1.14's reference, vendored) — ``ASEM_iData.csv`` (51 units, groups, denominators,
-49 indicators) and ``ASEM_iMeta.csv`` (the tree, directions, weights, denominators). The
-folder states COINr's example build as this project's methods: denominate by the
+Source: ``tests/data/coinr_asem/`` (COINr 1.1.14's reference, vendored) —
+``ASEM_iData.csv`` (51 units, groups, denominators, 49 indicators) and
+``ASEM_iMeta.csv`` (the tree, directions, weights, denominators). The folder states
+COINr's example build as this project's methods: denominate by the
 indicator's ``Denominator``, impute missing values with the mean of the unit's
 ``EurAsia_group``, winsorise as COINr does (at most 5 points, |skew| ≥ 2 and kurtosis
 ≥ 3.5), normalise min-max to [0, 100] with the indicator's direction, aggregate by weighted
