@@ -182,7 +182,7 @@ def do_publish(
 
 def cmd_build(args: argparse.Namespace) -> int:
     run_id = new_run_id()
-    with publish_mod.Shadow(args.db, run_id) as shadow:
+    with publish_mod.Shadow(args.db) as shadow:
         if not do_build(args, run_id, shadow.path):
             _keep_audit(shadow.path, args.db)
             return EXIT_BUILD
@@ -211,7 +211,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.edition is not None and _edition(args, args.db) is None:
         return EXIT_USAGE
     run_id = new_run_id()
-    with publish_mod.Shadow(args.db, run_id) as shadow:
+    with publish_mod.Shadow(args.db) as shadow:
         result = do_check(args, run_id, True, shadow.path)
         if not result.success:
             _keep_audit(shadow.path, args.db)
@@ -224,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     gate.prefetch()
     run_id = new_run_id()
     print(f"run {run_id}")
-    with publish_mod.Shadow(args.db, run_id) as shadow:
+    with publish_mod.Shadow(args.db) as shadow:
         build_ok = do_build(args, run_id, shadow.path)
         result = do_check(args, run_id, build_ok, shadow.path)
         if not build_ok or not result.success:
@@ -238,6 +238,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print()
     print(ranking_tables(args.db, 10))
     return EXIT_OK
+
+
+# the commands that write the warehouse: one at a time per warehouse (publish.WriterLock)
+WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run}
 
 
 class UsageError(ValueError):
@@ -703,11 +707,14 @@ def main(argv: list[str] | None = None) -> int:
     args.project_dir = Path(args.project_dir).resolve()
     if not hasattr(args, "edition"):
         args.edition = None
-    if index is not None:
-        code = _prepare_index(args)
-        if code:
-            return code
-    return int(args.func(args))
+    if args.func not in WRITERS:
+        return int(args.func(args))
+    with publish_mod.WriterLock(args.db):
+        if index is not None:
+            code = _prepare_index(args)
+            if code:
+                return code
+        return int(args.func(args))
 
 
 if __name__ == "__main__":

@@ -103,23 +103,68 @@ def _checkpoint_file(db: Path) -> None:
             con.close()
 
 
+class WriterLock:
+    """The one writer of a warehouse: an exclusive lock (``.<name>.lock`` beside the file)
+    held by every command that writes it, for the whole command (staging an index folder,
+    build, gate, publication). A second writer waits for the first to finish, so the shadow
+    copy, the staged index folder and the exports have one author at a time. The lock is
+    the kernel's (``flock``): a killed process releases it.
+    """
+
+    def __init__(self, live: Path) -> None:
+        self.path = live.with_name(f".{live.name}.lock")
+        self._file: Any = None
+
+    def __enter__(self) -> WriterLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            print(f"    waiting for the other writer of this warehouse ({holder})", flush=True)
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        self._file.seek(0)
+        self._file.truncate()
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+
+
 class Shadow:
     """A private copy of the warehouse that a run writes; :meth:`commit` makes it the warehouse.
 
     Leaving the ``with`` block without committing deletes the copy: the warehouse is as it
-    was before the run.
+    was before the run. The copy has a fixed name (``.<name>.shadow``): runs are serialised
+    by :class:`WriterLock`, a copy left by a killed run is overwritten by the next, and dbt
+    sees the same connection profile on every run, so its partial parsing stays valid (a
+    new path per run made dbt re-parse the whole project twice per run).
     """
 
-    def __init__(self, live: Path, run_id: str) -> None:
+    def __init__(self, live: Path) -> None:
         self.live = live
-        self.path = live.with_name(f".{live.name}.{run_id}.tmp")
+        self.path = live.with_name(f".{live.name}.shadow")
         self.committed = False
 
     def __enter__(self) -> Shadow:
         self.live.parent.mkdir(parents=True, exist_ok=True)
+        self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         if self.live.exists():
             _checkpoint_file(self.live)
             shutil.copyfile(self.live, self.path)
+        else:
+            self.path.unlink(missing_ok=True)
         return self
 
     def commit(self) -> None:

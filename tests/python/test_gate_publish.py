@@ -7,9 +7,14 @@ own warehouse and publish directory, starting from a published baseline.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,6 +167,7 @@ def test_an_interrupted_publish_leaves_the_previous_publication(
     assert "injected failure" in capsys.readouterr().err
     assert published_state(project) == before
     assert not list((project / "publish").glob(".*.tmp"))
+    assert not list(project.glob("build/.*.shadow*"))
     # and the next, uninterrupted publish goes through
     monkeypatch.setattr(publish, "checkpoint", lambda at: None)
     assert digindex(project, "publish") == 0
@@ -195,4 +201,52 @@ def test_a_reader_holding_the_warehouse_neither_blocks_nor_sees_a_mix(project: P
     finally:
         fresh.close()
     assert runs == before[0] + 1
-    assert not list(project.glob("build/.*.tmp"))
+    assert not list(project.glob("build/.*.shadow*"))
+
+
+def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+    """Two writers of one warehouse never overlap: the second waits for the first's lock
+    (which the kernel releases when the first ends, even when killed)."""
+    live = tmp_path / "build" / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from digindex.publish import WriterLock\n"
+            f"with WriterLock(Path({str(live)!r})):\n"
+            "    print('held', flush=True); time.sleep(2)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        out = io.StringIO()
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(out), publish.WriterLock(live):
+            waited = time.perf_counter() - t0
+        assert waited > 1.0
+        assert (
+            f"waiting for the other writer of this warehouse (pid {holder.pid})" in out.getvalue()
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    # a killed holder releases the lock at once
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; from digindex.publish import WriterLock\n"
+            f"with WriterLock(Path({str(live)!r})):\n"
+            "    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert killed.stdout is not None and killed.stdout.readline().strip() == "held"
+    killed.kill()
+    killed.wait()
+    t0 = time.perf_counter()
+    with publish.WriterLock(live):
+        assert time.perf_counter() - t0 < 1.0
