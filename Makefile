@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-slow test-spark bench lint seeds clean dashboard
+.PHONY: install run test test-slow test-browser test-spark bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -35,6 +35,11 @@ test: install lint
 ## the slow suites: every README command run verbatim on a fresh copy of the project
 test-slow: install
 	$(PY) -m pytest -m slow
+
+## the dashboard and the HTML report in a real headless browser (Debian's chromium and
+## fonts-noto-cjk): every page, its numbers, its layout, and no request leaving the machine
+test-browser: install
+	$(PY) -m pytest -m browser -n 2 --dist loadscope
 
 ## the shipped index built on Apache Spark (dbt-spark, in-process) with every data test,
 ## compared with the DuckDB build (scores within 1e-9, identical ranks)

@@ -46,3 +46,48 @@
         {%- endfor %}
     where parent.{{ columns[0] }} is null
 {% endtest %}
+
+
+{% test column_checks(model, not_null=[], methods={}, accepted_values={}, within_range={}) %}
+    {#- A model's column checks in one query (one scan, one dbt node): every failing row once,
+        with `failed_checks` naming each check it fails. `methods` maps a column to a method
+        kind of var('methods') (the one list of valid method names). -#}
+    {%- set checks = [] -%}
+    {%- for column in not_null -%}
+        {%- do checks.append((column ~ ' is not null', column ~ ' is null')) -%}
+    {%- endfor -%}
+    {%- set allowed = {} -%}
+    {%- for column, kind in methods.items() -%}
+        {%- do allowed.update({column: var('methods')[kind]}) -%}
+    {%- endfor -%}
+    {%- do allowed.update(accepted_values) -%}
+    {%- for column, values in allowed.items() -%}
+        {%- set listed = [] -%}
+        {%- for value in values -%}
+            {%- do listed.append(value if value is number else "'" ~ value ~ "'") -%}
+        {%- endfor -%}
+        {%- do checks.append((
+            column ~ ' in (' ~ values | join(', ') ~ ')',
+            column ~ ' is not null and ' ~ column ~ ' not in (' ~ listed | join(', ') ~ ')'
+        )) -%}
+    {%- endfor -%}
+    {%- for column, bounds in within_range.items() -%}
+        {%- do checks.append((
+            column ~ ' within [' ~ bounds[0] ~ ', ' ~ bounds[1] ~ ']',
+            column ~ ' is null or ' ~ column ~ ' < ' ~ bounds[0] ~ ' or ' ~ column ~ ' > ' ~ bounds[1]
+        )) -%}
+    {%- endfor %}
+    select *
+    from (
+        select
+            concat_ws(
+                '; '
+                {%- for label, failing in checks %},
+                case when {{ failing }} then '{{ label | replace("'", "''") }}' end
+                {%- endfor %}
+            ) as failed_checks,
+            checked.*
+        from {{ model }} as checked
+    ) as rows_checked
+    where failed_checks != ''
+{% endtest %}

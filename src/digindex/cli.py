@@ -582,7 +582,7 @@ def _prepare_index(args: argparse.Namespace) -> int:
 
     t0 = _step(f"index: validate {args.index}")
     try:
-        data = load_index(args.index)
+        data = load_index(args.index, args.project_dir)
     except IndexFolderError as err:
         print(str(err), file=sys.stderr)
         return EXIT_USAGE

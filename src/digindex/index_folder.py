@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digindex.paths import project_vars
+
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
 REQUIRED = {
     "framework.csv": [
@@ -59,12 +61,6 @@ OPTIONAL = {
         "plausible_max",
     ],
 }
-AGGREGATIONS = {"arithmetic", "geometric", "harmonic"}
-NORMALIZATIONS = {"goalpost", "minmax", "zscore", "rank", "target", "efficacy"}
-TRANSFORMS = {"none", "log"}
-IMPUTATIONS = {"none", "mean", "median", "group_mean", "group_median"}
-TREATMENTS = {"none", "winsorise"}
-MAX_DEPTH = 6
 CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 # the shipped seeds' layouts (what the staging models read)
@@ -152,10 +148,31 @@ class Row:
 
 
 @dataclass
+class Limits:
+    """What an index may declare, read from the project's dbt vars (never copied here): the
+    method names by kind (var ``methods``), the deepest tree (var ``max_tree_depth``) and the
+    most winsorisation points a metric may ask for (var ``max_winsorisation_points``)."""
+
+    methods: dict[str, set[str]]
+    max_depth: int
+    max_winsorisation_points: int
+
+    @classmethod
+    def of_project(cls, project: Path | str | None = None) -> Limits:
+        declared = project_vars(project)
+        return cls(
+            {kind: set(names) for kind, names in declared["methods"].items()},
+            int(declared["max_tree_depth"]),
+            int(declared["max_winsorisation_points"]),
+        )
+
+
+@dataclass
 class IndexData:
     folder: Path
     tables: dict[str, list[Row]]
     region_extra_columns: list[str]
+    limits: Limits
     depth: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -265,9 +282,13 @@ def _code(problems: _Problems, file: str, row: Row, column: str) -> str:
     return text
 
 
-def load_index(folder: Path) -> IndexData:
-    """Read and validate an index folder; raise IndexFolderError listing every problem."""
+def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
+    """Read and validate an index folder; raise IndexFolderError listing every problem.
+
+    project: the dbt project whose vars say which methods and depths are valid (found like
+    dbt finds it when not given)."""
     folder = Path(folder)
+    limits = Limits.of_project(project)
     problems = _Problems()
     if not folder.is_dir():
         raise IndexFolderError(folder, [f"{folder} is not a folder"])
@@ -277,7 +298,10 @@ def load_index(folder: Path) -> IndexData:
     if problems.items:
         raise IndexFolderError(folder, problems.items)
     data = IndexData(
-        folder, tables, [c for c in headers["regions.csv"] if c not in REQUIRED["regions.csv"]]
+        folder,
+        tables,
+        [c for c in headers["regions.csv"] if c not in REQUIRED["regions.csv"]],
+        limits,
     )
     _check_framework(data, problems)
     _check_regions(data, problems)
@@ -307,7 +331,14 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
             _number(problems, f, row, "weight", required=True, positive=True)
         else:
             _number(problems, f, row, "weight", required=False, positive=True)
-        _choice(problems, f, row, "aggregation", AGGREGATIONS, default="arithmetic")
+        _choice(
+            problems,
+            f,
+            row,
+            "aggregation",
+            data.limits.methods["aggregation"],
+            default="arithmetic",
+        )
         _number(problems, f, row, "min_availability", required=False, low=0, high=1)
     roots: dict[str, list[Row]] = {}
     for (fw, _), row in nodes.items():
@@ -330,12 +361,15 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
         depth, seen, cur = 0, {code}, row.get("parent_code")
         while cur:
             depth += 1
-            if cur in seen or depth > MAX_DEPTH or (fw, cur) not in nodes:
+            if cur in seen or depth > data.limits.max_depth or (fw, cur) not in nodes:
                 if cur in seen:
                     problems.add(f, row, "parent_code", f"node {code!r} is its own ancestor")
-                elif depth > MAX_DEPTH:
+                elif depth > data.limits.max_depth:
                     problems.add(
-                        f, row, "parent_code", f"node {code!r} is deeper than {MAX_DEPTH} levels"
+                        f,
+                        row,
+                        "parent_code",
+                        f"node {code!r} is deeper than {data.limits.max_depth} levels",
                     )
                 depth = -1
                 break
@@ -401,8 +435,10 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
         _number(problems, f, row, "weight", required=True, positive=True)
         if row.get("direction").replace("−", "-") not in {"1", "-1", "+1"}:
             problems.add(f, row, "direction", f"{row.get('direction')!r} must be 1 or -1")
-        transform = _choice(problems, f, row, "transform", TRANSFORMS, default="none")
-        method = _choice(problems, f, row, "normalization", NORMALIZATIONS)
+        transform = _choice(
+            problems, f, row, "transform", data.limits.methods["transform"], default="none"
+        )
+        method = _choice(problems, f, row, "normalization", data.limits.methods["normalization"])
         needs_lower = method == "goalpost"
         needs_upper = method in {"goalpost", "target"}
         lower = _number(
@@ -433,11 +469,22 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
                     f"{name!r} is not a column of regions.csv "
                     f"(extra columns: {sorted(region_columns) or 'none'})",
                 )
-        imputation = _choice(problems, f, row, "imputation", IMPUTATIONS, default="none")
+        imputation = _choice(
+            problems, f, row, "imputation", data.limits.methods["imputation"], default="none"
+        )
         if imputation.startswith("group_") and not row.get("impute_group"):
             problems.add(f, row, "impute_group", f"imputation {imputation!r} needs a group column")
-        _choice(problems, f, row, "treatment", TREATMENTS, default="none")
-        _number(problems, f, row, "winsor_max_points", required=False, integer=True, low=0, high=10)
+        _choice(problems, f, row, "treatment", data.limits.methods["treatment"], default="none")
+        _number(
+            problems,
+            f,
+            row,
+            "winsor_max_points",
+            required=False,
+            integer=True,
+            low=0,
+            high=data.limits.max_winsorisation_points,
+        )
         _number(problems, f, row, "skew_threshold", required=False, positive=True)
         _number(problems, f, row, "kurtosis_threshold", required=False)
         _number(problems, f, row, "plausible_min", required=False)

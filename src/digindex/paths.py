@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 PROJECT_FILE = "dbt_project.yml"
 
@@ -45,3 +46,13 @@ def default_db(project: Path) -> Path:
 
 def default_publish_dir(project: Path) -> Path:
     return Path(os.environ.get("DIGINDEX_PUBLISH_DIR") or project / "publish")
+
+
+def project_vars(project: Path | str | None = None) -> dict[str, Any]:
+    """The dbt vars of the project (``vars:`` in its ``dbt_project.yml``): the one place the
+    method names (``methods``), the tree depth and the other limits are declared."""
+    import yaml  # a dependency of dbt-core
+
+    path = find_project(project) / PROJECT_FILE
+    declared = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(declared.get("vars") or {})

@@ -49,3 +49,13 @@ def con(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect(str(warehouse), read_only=True)
     yield connection
     connection.close()
+
+
+# the fixtures that open a headless browser: tests using them are `make test-browser`'s
+BROWSER_FIXTURES = {"page", "browser_context", "offline_page"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import duckdb
+import pytest
+
 
 def kinds_of(result: dict[str, Any]) -> str:
     return str(result["unique_id"]).split(".")[0]
@@ -21,8 +24,55 @@ def test_dbt_build_passes_every_data_and_unit_test(build_results: list[dict[str,
     # the suite really ran: seeds, models, data tests and the macros' unit tests
     assert kinds["seed"] == 8
     assert kinds["model"] >= 19
-    assert kinds["test"] >= 80
+    assert kinds["test"] >= 50
     assert kinds["unit_test"] >= 2
+    # every input model's columns are checked (one column_checks test per model)
+    checked = {
+        str(r["unique_id"]).split(".")[2].removeprefix("column_checks_")
+        for r in build_results
+        if str(r["unique_id"]).startswith("test.digindex.column_checks_")
+    }
+    for model in ("stg_index__framework_nodes", "stg_index__metrics", "stg_index__regions"):
+        assert any(name.startswith(model) for name in checked), (model, checked)
+
+
+def test_the_marts_keys_and_not_nulls_are_enforced_constraints(con) -> None:  # type: ignore[no-untyped-def]
+    """The marts' keys and not-null columns are constraints DuckDB enforces on every write
+    (not separate tests): the table as built refuses a duplicate key and a null."""
+    primary = dict(
+        con.execute(
+            """select table_name, constraint_column_names from duckdb_constraints()
+               where schema_name = 'marts' and constraint_type = 'PRIMARY KEY'"""
+        ).fetchall()
+    )
+    assert primary["dim_regions"] == ["region_code"]
+    assert primary["dim_indicators"] == ["framework_code", "node_code"]
+    assert primary["rpt_reconciliation"] == ["edition", "region_code"]
+    ddl = con.execute(
+        "select sql from duckdb_tables() where schema_name = 'marts' and table_name = 'dim_regions'"
+    ).fetchone()[0]
+    columns = [c[0] for c in con.execute("select * from marts.dim_regions limit 0").description]
+    row = dict.fromkeys(columns, "null") | {
+        "region_code": "'x'",
+        "region_name": "'X'",
+        "framework_code": "'district'",
+    }
+    scratch = duckdb.connect()
+    try:
+        scratch.execute("create schema marts")
+        scratch.execute(ddl)
+        insert = "insert into marts.dim_regions values ({})"
+        scratch.execute(insert.format(", ".join(row.values())))
+        with pytest.raises(duckdb.ConstraintException, match=r"(?i)primary key"):
+            scratch.execute(insert.format(", ".join(row.values())))
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            scratch.execute(
+                insert.format(
+                    ", ".join((row | {"region_code": "'y'", "region_name": "null"}).values())
+                )
+            )
+    finally:
+        scratch.close()
 
 
 def test_marts_hold_every_region_and_node(con) -> None:  # type: ignore[no-untyped-def]

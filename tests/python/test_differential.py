@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 
 import oracle
 from _project import copy_project
+from _repo import REPO_ROOT
 from digindex.dbt_runner import run_dbt
 from digindex.index_folder import load_index, write_canonical
+from digindex.paths import project_vars
 
 TOLERANCE = 1e-9
-AGGREGATIONS = ["arithmetic", "geometric", "harmonic"]
+AGGREGATIONS = sorted(project_vars(REPO_ROOT)["methods"]["aggregation"])
 
 
 @st.composite

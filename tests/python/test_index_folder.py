@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from _project import copy_project
+from _repo import REPO_ROOT
 from digindex import cli
 from digindex.index_folder import IndexFolderError, load_index
 
@@ -242,6 +243,28 @@ def test_malformed_folder_is_named(
 def test_the_tiny_folder_is_valid(tmp_path: Path) -> None:
     data = load_index(write_folder(tmp_path / "index", TINY))
     assert data.depth[("t", "a2x")] == 3 and data.depth[("t", "b")] == 1
+
+
+def test_valid_methods_and_depth_are_the_projects_vars(tmp_path: Path) -> None:
+    """The folder is checked against the project's dbt vars (one home for the method names
+    and limits): a project that drops `harmonic` and allows only 2 levels refuses TINY."""
+    project = tmp_path / "project"
+    project.mkdir()
+    text = (REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8")
+    assert "aggregation: [arithmetic, geometric, harmonic]" in text
+    assert "max_tree_depth: 6" in text
+    (project / "dbt_project.yml").write_text(
+        text.replace(
+            "aggregation: [arithmetic, geometric, harmonic]", "aggregation: [arithmetic, geometric]"
+        ).replace("max_tree_depth: 6", "max_tree_depth: 2"),
+        encoding="utf-8",
+    )
+    folder = write_folder(tmp_path / "index", TINY)
+    load_index(folder, REPO_ROOT)  # valid for the shipped project
+    with pytest.raises(IndexFolderError) as err:
+        load_index(folder, project)
+    assert "framework.csv, line 6, column aggregation: 'harmonic' is not one of" in str(err.value)
+    assert "is deeper than 2 levels" in str(err.value)
 
 
 def test_cli_refuses_a_malformed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
