@@ -587,9 +587,7 @@ def _prepare_index(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
     args.canonical_dir = write_canonical(data, args.db.parent / f"{args.db.stem}.index")
-    counts = ", ".join(
-        f"{len(rows)} {name.removesuffix('.csv')}" for name, rows in data.tables.items()
-    )
+    counts = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in data.counts().items())
     _done(t0, f"valid ({counts}); staged in {args.canonical_dir}")
     return EXIT_OK
 

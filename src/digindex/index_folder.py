@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from digindex.paths import project_vars
 
@@ -174,6 +175,16 @@ class IndexData:
     region_extra_columns: list[str]
     limits: Limits
     depth: dict[tuple[str, str], int] = field(default_factory=dict)
+    # values.csv read by DuckDB (where it is, never as Python rows): its header and row count
+    values_file: Path | None = None
+    n_values: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Rows per file (for the CLI's summary)."""
+        return {
+            name: (self.n_values if name == "values.csv" and self.values_file else len(rows))
+            for name, rows in self.tables.items()
+        }
 
 
 class _Problems:
@@ -205,12 +216,7 @@ def _read(folder: Path, name: str, problems: _Problems) -> tuple[list[str], list
     except StopIteration:
         problems.add(name, None, None, "empty file (no header row)")
         return [], []
-    missing = [c for c in REQUIRED[name] if c not in header]
-    if missing:
-        problems.add(name, Row(1, {}), None, f"header lacks required column(s) {missing}")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        problems.add(name, Row(1, {}), None, f"header repeats column(s) {dupes}")
+    _check_header(name, header, problems)
     rows = []
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -222,6 +228,63 @@ def _read(folder: Path, name: str, problems: _Problems) -> tuple[list[str], list
             continue
         rows.append(Row(line, dict(zip(header, cells, strict=True))))
     return header, rows
+
+
+def _check_header(name: str, header: list[str], problems: _Problems) -> None:
+    missing = [c for c in REQUIRED[name] if c not in header]
+    if missing:
+        problems.add(name, Row(1, {}), None, f"header lacks required column(s) {missing}")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        problems.add(name, Row(1, {}), None, f"header repeats column(s) {dupes}")
+
+
+def _read_header(path: Path) -> list[str] | None:
+    """The header row of a CSV file, or None when it cannot be read as UTF-8 CSV."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return [h.strip() for h in header] if header else None
+
+
+def _read_csv_sql(path: Path, header: list[str]) -> str:
+    """DuckDB's reading of an index CSV file: every column as text, in the header's order,
+    blank lines dropped, rows numbered in file order (`_ordinal`, from 1)."""
+    quoted = str(path).replace("'", "''")
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    blank = " and ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(header)))
+    return f"""
+        select row_number() over () as _ordinal, *
+        from read_csv('{quoted}', header = true, auto_detect = false, delim = ',',
+                      quote = '"', escape = '"', columns = {{{columns}}}, parallel = false)
+        where not ({blank})"""
+
+
+def _duckdb_can_read(path: Path, header: list[str]) -> bool:
+    """Whether DuckDB reads the file whole (every row with the header's number of fields,
+    valid UTF-8); otherwise the file is read row by row in Python, which names the bad rows."""
+    import duckdb
+
+    if len(set(header)) != len(header):
+        return False
+    con = duckdb.connect()
+    try:
+        con.execute(f"select count(*) from ({_read_csv_sql(path, header)})").fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return True
+
+
+def _data_lines(path: Path) -> list[int]:
+    """The line number of every non-blank data row (only needed to name problems)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        return [reader.line_num for cells in reader if any(c.strip() for c in cells)]
 
 
 def _number(
@@ -293,7 +356,14 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
     if not folder.is_dir():
         raise IndexFolderError(folder, [f"{folder} is not a folder"])
     headers, tables = {}, {}
+    values_file = None
     for name in FILES:
+        if name == "values.csv":
+            headers[name] = _read_header(folder / name)
+            if headers[name] is not None and _duckdb_can_read(folder / name, headers[name]):
+                tables[name], values_file = [], folder / name
+                _check_header(name, headers[name], problems)
+                continue
         headers[name], tables[name] = _read(folder, name, problems)
     if problems.items:
         raise IndexFolderError(folder, problems.items)
@@ -302,6 +372,7 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
         tables,
         [c for c in headers["regions.csv"] if c not in REQUIRED["regions.csv"]],
         limits,
+        values_file=values_file,
     )
     _check_framework(data, problems)
     _check_regions(data, problems)
@@ -503,6 +574,9 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
 
 def _check_values(data: IndexData, problems: _Problems) -> None:
     f = "values.csv"
+    if data.values_file is not None:
+        _check_values_in_duckdb(data, problems)
+        return
     region_fw = {r.get("region_code"): r.get("framework_code") for r in data.tables["regions.csv"]}
     metrics = {(r.get("framework_code"), r.get("metric_code")) for r in data.tables["metrics.csv"]}
     seen: dict[tuple[str, str, str], int] = {}
@@ -528,6 +602,115 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
                 f"{region} × {metric} (edition {key[0]}) repeats line {seen[key]}",
             )
         seen[key] = row.line
+
+
+def _small_tables(con: Any, data: IndexData) -> None:
+    """The regions and metrics (in file order) as DuckDB tables beside the values."""
+    import pandas as pd
+
+    regions = pd.DataFrame(
+        {
+            "region_ord": range(len(data.tables["regions.csv"])),
+            "region_code": [r.get("region_code") for r in data.tables["regions.csv"]],
+            "framework_code": [r.get("framework_code") for r in data.tables["regions.csv"]],
+        }
+    )
+    metrics = pd.DataFrame(
+        {
+            "metric_ord": range(len(data.tables["metrics.csv"])),
+            "framework_code": [r.get("framework_code") for r in data.tables["metrics.csv"]],
+            "metric_code": [r.get("metric_code") for r in data.tables["metrics.csv"]],
+        }
+    )
+    con.register("index_regions", regions)
+    con.register("index_metrics", metrics)
+
+
+# values.csv's checks, the same as the row-by-row ones above, over the whole file at once
+VALUES_SQL = """
+with raw as ({read}),
+given as (
+    select
+        _ordinal,
+        trim(c{edition}, ' \t\r\n') as edition,
+        trim(c{region}, ' \t\r\n') as region_code,
+        trim(c{metric}, ' \t\r\n') as metric_code,
+        trim(c{value}, ' \t\r\n') as value
+    from raw
+),
+parsed as (
+    select
+        given.*,
+        try_cast(replace(edition, '−', '-') as double) as edition_number,
+        try_cast(replace(value, '−', '-') as double) as value_number,
+        regions.framework_code as region_framework,
+        metrics.metric_code is not null as metric_known,
+        lag(_ordinal) over (
+            partition by given.edition, given.region_code, given.metric_code order by _ordinal
+        ) as repeats
+    from given
+    left join index_regions as regions on given.region_code = regions.region_code
+    left join index_metrics as metrics
+        on regions.framework_code = metrics.framework_code
+        and given.metric_code = metrics.metric_code
+)
+select
+    _ordinal, edition, region_code, metric_code, value, edition_number, value_number,
+    region_framework, metric_known, repeats
+from parsed
+where edition = '' or edition_number is null or not isfinite(edition_number)
+    or edition_number != trunc(edition_number)
+    or region_framework is null or not metric_known
+    or (value != '' and (value_number is null or not isfinite(value_number)))
+    or repeats is not null
+order by _ordinal
+limit 1000
+"""
+
+
+def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
+    """values.csv checked by DuckDB where it lies: the same checks and messages as the
+    row-by-row ones, at any size (line numbers are looked up only for rows that fail)."""
+    import duckdb
+
+    f = "values.csv"
+    path = data.values_file
+    assert path is not None
+    header = _read_header(path) or []
+    con = duckdb.connect()
+    try:
+        _small_tables(con, data)
+        sql = VALUES_SQL.format(
+            read=_read_csv_sql(path, header),
+            **{c.split("_")[0]: header.index(c) for c in ("edition", "region_code", "metric_code")},
+            value=header.index("value"),
+        )
+        failing = con.execute(sql).fetchall()
+        data.n_values = con.execute(
+            f"select count(*) from ({_read_csv_sql(path, header)})"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    if not failing:
+        return
+    lines = _data_lines(path)
+    for ordinal, edition, region, metric, value, _, _, framework, known, repeats in failing:
+        row = Row(lines[ordinal - 1], {"edition": edition, "value": value})
+        _number(problems, f, row, "edition", required=True, integer=True)
+        if framework is None:
+            problems.add(f, row, "region_code", f"{region!r} is not a region of regions.csv")
+        elif not known:
+            problems.add(
+                f, row, "metric_code", f"{metric!r} is not a metric of framework {framework!r}"
+            )
+        _number(problems, f, row, "value", required=False)
+        if repeats is not None:
+            problems.add(
+                f,
+                row,
+                "region_code",
+                f"{region} × {metric} (edition {edition}) repeats line {lines[repeats - 1]}",
+            )
 
 
 def _fmt(value: float) -> str:
@@ -613,6 +796,14 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
             attributes.append(
                 {"region_code": r.get("region_code"), "attribute": column, "value": r.get(column)}
             )
+    tables = {
+        "framework_nodes.csv": _csv(SEED_COLUMNS["framework_nodes"], nodes),
+        "metric_catalog.csv": _csv(SEED_COLUMNS["metric_catalog"], metrics),
+        "regions.csv": _csv(SEED_COLUMNS["regions"], regions),
+        "region_attributes.csv": _csv(["region_code", "attribute", "value"], attributes),
+    }
+    if data.values_file is not None:
+        return tables  # metric_values.csv: written by DuckDB (write_canonical)
     # complete the edition × region × metric grid: an absent row is a missing value
     given = {
         (int(float(r.get("edition"))), r.get("region_code"), r.get("metric_code")): r.get("value")
@@ -636,20 +827,58 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
                         "value": text.replace("−", "-"),
                     }
                 )
-    return {
-        "framework_nodes.csv": _csv(SEED_COLUMNS["framework_nodes"], nodes),
-        "metric_catalog.csv": _csv(SEED_COLUMNS["metric_catalog"], metrics),
-        "regions.csv": _csv(SEED_COLUMNS["regions"], regions),
-        "region_attributes.csv": _csv(["region_code", "attribute", "value"], attributes),
-        "metric_values.csv": _csv(SEED_COLUMNS["metric_values"], values),
-    }
+    tables["metric_values.csv"] = _csv(SEED_COLUMNS["metric_values"], values)
+    return tables
 
 
 def write_canonical(data: IndexData, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in canonical_tables(data).items():
         (out_dir / name).write_text(text, encoding="utf-8")
+    if data.values_file is not None:
+        _write_values_in_duckdb(data, out_dir / "metric_values.csv")
     return out_dir
+
+
+def _write_values_in_duckdb(data: IndexData, target: Path) -> None:
+    """metric_values.csv in the seeds' layout, as canonical_tables writes it row by row: the
+    edition × region × metric grid of every region's framework, an absent row as missing."""
+    import duckdb
+
+    path = data.values_file
+    assert path is not None
+    header = _read_header(path) or []
+    con = duckdb.connect()
+    try:
+        _small_tables(con, data)
+        out = str(target).replace("'", "''")
+        con.execute(f"""
+            copy (
+                with given as (
+                    select
+                        cast(cast(try_cast(replace(trim(c{header.index("edition")}, ' \t\r\n'),
+                            '−', '-') as double) as bigint) as varchar) as edition,
+                        trim(c{header.index("region_code")}, ' \t\r\n') as region_code,
+                        trim(c{header.index("metric_code")}, ' \t\r\n') as metric_code,
+                        nullif(replace(trim(c{header.index("value")}, ' \t\r\n'), '−', '-'), '')
+                            as value
+                    from ({_read_csv_sql(path, header)})
+                ),
+                editions as (select distinct edition from given)
+                select editions.edition, regions.region_code, metrics.metric_code, given.value
+                from editions
+                cross join index_regions as regions
+                inner join index_metrics as metrics
+                    on regions.framework_code = metrics.framework_code
+                left join given
+                    on editions.edition = given.edition
+                    and regions.region_code = given.region_code
+                    and metrics.metric_code = given.metric_code
+                order by cast(editions.edition as bigint), regions.region_ord, metrics.metric_ord
+            ) to '{out}' (header, delimiter ',', quote '"')
+        """)
+    finally:
+        con.close()
 
 
 def export_seeds(out_dir: Path, seeds: Path) -> Path:

@@ -3,6 +3,7 @@ and the shipped H3C index round-tripped through the format."""
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 
 from _project import copy_project
 from _repo import REPO_ROOT
-from digindex import cli
-from digindex.index_folder import IndexFolderError, load_index
+from digindex import cli, index_folder
+from digindex.index_folder import IndexFolderError, load_index, write_canonical
 
 TINY = {
     "framework.csv": """\
@@ -243,6 +244,29 @@ def test_malformed_folder_is_named(
 def test_the_tiny_folder_is_valid(tmp_path: Path) -> None:
     data = load_index(write_folder(tmp_path / "index", TINY))
     assert data.depth[("t", "a2x")] == 3 and data.depth[("t", "b")] == 1
+
+
+def test_values_are_read_by_duckdb_and_staged_as_row_by_row(tmp_path: Path) -> None:
+    """values.csv is checked and staged by DuckDB where it lies (any size); its canonical file
+    equals the one the row-by-row reader (kept for files DuckDB cannot read) writes."""
+    files = dict(TINY)
+    # an absent row (r4 × m2) becomes a missing value; a minus sign and spaces are normalised
+    _replace("values.csv", "2024,r4,m2,2\n", "")(files)
+    _replace("values.csv", "2024,r1,m2,5", "2024, r1 ,m2, −5 ")(files)
+    folder = write_folder(tmp_path / "index", files)
+    data = load_index(folder)
+    assert data.values_file == folder / "values.csv" and data.tables["values.csv"] == []
+    assert data.counts()["values.csv"] == 15
+    by_duckdb = write_canonical(data, tmp_path / "duckdb") / "metric_values.csv"
+    data.values_file = None
+    data.tables["values.csv"] = index_folder._read(folder, "values.csv", index_folder._Problems())[
+        1
+    ]
+    by_rows = write_canonical(data, tmp_path / "rows") / "metric_values.csv"
+    rows = list(csv.reader(by_rows.open(encoding="utf-8")))
+    assert list(csv.reader(by_duckdb.open(encoding="utf-8"))) == rows
+    assert ["2024", "r4", "m2", ""] in rows and ["2024", "r1", "m2", "-5"] in rows
+    assert len(rows) == 1 + 16
 
 
 def test_valid_methods_and_depth_are_the_projects_vars(tmp_path: Path) -> None:
