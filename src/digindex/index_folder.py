@@ -262,21 +262,22 @@ def _read_csv_sql(path: Path, header: list[str]) -> str:
         where not ({blank})"""
 
 
-def _duckdb_can_read(path: Path, header: list[str]) -> bool:
-    """Whether DuckDB reads the file whole (every row with the header's number of fields,
-    valid UTF-8); otherwise the file is read row by row in Python, which names the bad rows."""
+def _duckdb_count(path: Path, header: list[str]) -> int | None:
+    """The data rows of the file as DuckDB reads it whole (every row with the header's number
+    of fields, valid UTF-8), or None: the file is then read row by row in Python, which
+    names the bad rows."""
     import duckdb
 
     if len(set(header)) != len(header):
-        return False
+        return None
     con = duckdb.connect()
     try:
-        con.execute(f"select count(*) from ({_read_csv_sql(path, header)})").fetchone()
+        row = con.execute(f"select count(*) from ({_read_csv_sql(path, header)})").fetchone()
     except duckdb.Error:
-        return False
+        return None
     finally:
         con.close()
-    return True
+    return int(row[0]) if row else None
 
 
 def _data_lines(path: Path) -> list[int]:
@@ -356,11 +357,12 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
     if not folder.is_dir():
         raise IndexFolderError(folder, [f"{folder} is not a folder"])
     headers, tables = {}, {}
-    values_file = None
+    values_file, n_values = None, None
     for name in FILES:
         if name == "values.csv":
             headers[name] = _read_header(folder / name)
-            if headers[name] is not None and _duckdb_can_read(folder / name, headers[name]):
+            n_values = _duckdb_count(folder / name, headers[name]) if headers[name] else None
+            if n_values is not None:
                 tables[name], values_file = [], folder / name
                 _check_header(name, headers[name], problems)
                 continue
@@ -373,6 +375,7 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
         [c for c in headers["regions.csv"] if c not in REQUIRED["regions.csv"]],
         limits,
         values_file=values_file,
+        n_values=n_values or 0,
     )
     _check_framework(data, problems)
     _check_regions(data, problems)
@@ -686,9 +689,6 @@ def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
             value=header.index("value"),
         )
         failing = con.execute(sql).fetchall()
-        data.n_values = con.execute(
-            f"select count(*) from ({_read_csv_sql(path, header)})"
-        ).fetchone()[0]
     finally:
         con.close()
     if not failing:
