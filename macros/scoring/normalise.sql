@@ -93,3 +93,41 @@
             sum({{ partials }}.sum_weight) / sum({{ partials }}.sum_weighted_inverse)
     end
 {%- endmacro %}
+
+
+{% macro skew_kurtosis_from_sums(n, p1, p2, p3, p4) -%}
+    {#-
+        COINr's bias-corrected sample skewness G1 and excess kurtosis G2 (as `skew`, `kurtosis`)
+        from the count and the first four power sums of the values' deviations from a centre
+        (any centre near the mean: the central moments are recovered exactly). Null when
+        n < 4 or the values are constant (m2 ≤ 1e-12 of the mean square deviation).
+    -#}
+    case
+        when {{ n }} >= 4 and {{ _central_m2(n, p1, p2) }} > 1e-12 * ({{ p2 }}) / {{ n }}
+            then {{ _central_m3(n, p1, p2, p3) }} / power({{ _central_m2(n, p1, p2) }}, 1.5)
+            * sqrt(cast({{ n }} * ({{ n }} - 1) as double)) / ({{ n }} - 2)
+    end as skew,
+    case
+        when {{ n }} >= 4 and {{ _central_m2(n, p1, p2) }} > 1e-12 * ({{ p2 }}) / {{ n }}
+            then (
+                ({{ n }} + 1)
+                * ({{ _central_m4(n, p1, p2, p3, p4) }} / power({{ _central_m2(n, p1, p2) }}, 2) - 3)
+                + 6
+            ) * ({{ n }} - 1) / (({{ n }} - 2) * ({{ n }} - 3))
+    end as kurtosis
+{%- endmacro %}
+
+{% macro _central_m2(n, p1, p2) -%}
+    (({{ p2 }}) / {{ n }} - power(({{ p1 }}) / {{ n }}, 2))
+{%- endmacro %}
+
+{% macro _central_m3(n, p1, p2, p3) -%}
+    (({{ p3 }}) / {{ n }} - 3 * (({{ p1 }}) / {{ n }}) * (({{ p2 }}) / {{ n }})
+     + 2 * power(({{ p1 }}) / {{ n }}, 3))
+{%- endmacro %}
+
+{% macro _central_m4(n, p1, p2, p3, p4) -%}
+    (({{ p4 }}) / {{ n }} - 4 * (({{ p1 }}) / {{ n }}) * (({{ p3 }}) / {{ n }})
+     + 6 * power(({{ p1 }}) / {{ n }}, 2) * (({{ p2 }}) / {{ n }})
+     - 3 * power(({{ p1 }}) / {{ n }}, 4))
+{%- endmacro %}

@@ -1,0 +1,531 @@
+{#
+    Outlier treatment (step 4 of the method; int_metric_values_treated calls it), as COINr
+    does it, per edition × framework × metric with `treatment = winsorise`: a metric fails
+    the check when |skew| ≥ skew_threshold (2) and kurtosis ≥ kurtosis_threshold (3.5), with
+    the bias-corrected sample statistics (G1 = g1·√(n(n−1))/(n−2),
+    G2 = ((n+1)·g2 + 6)·(n−1)/((n−2)(n−3))). A failing metric is winsorised one point at a
+    time — skew ≥ 0: every occurrence of the maximum becomes the largest remaining value;
+    otherwise the minimum the smallest remaining one — re-checking after each point, up to
+    winsor_max_points (5). If it still fails, the ORIGINAL values are log-transformed
+    instead: ln(x − min + 0.01·(max − min)).
+
+    One method, two algorithms by engine (the same results; the Spark check compares them):
+    - default (DuckDB): in O(N) — one pass for each metric's centre, edge values and interior
+      power sums, the loop on a few rows per metric, one pass applying the bounds;
+    - spark: the loop unrolled as a linear chain of window queries over every value (each
+      step reads the previous one once: Spark inlines a CTE at every reference, and the O(N)
+      version references its edge table twice per step).
+#}
+
+{% macro treated_values() -%}
+    {{ return(adapter.dispatch('treated_values', 'digindex')()) }}
+{%- endmacro %}
+
+
+{% macro default__treated_values() -%}
+{%- set max_points = var('max_winsorisation_points') | int -%}
+{%- set edge = max_points + 1 -%}
+
+with
+
+screened as (
+    select * from {{ ref('int_metric_values_screened') }}
+),
+
+metrics as (
+    select * from {{ ref('int_metrics_weighted') }}
+),
+
+joined as (
+    select
+        screened.edition,
+        screened.framework_code,
+        screened.region_code,
+        screened.node_code,
+        screened.metric_code,
+        screened.value,
+        metrics.treatment,
+        coalesce(metrics.winsor_max_points, 5) as max_points,
+        coalesce(metrics.skew_threshold, 2.0) as skew_threshold,
+        coalesce(metrics.kurtosis_threshold, 3.5) as kurtosis_threshold
+    from screened
+    inner join metrics
+        on
+            screened.framework_code = metrics.framework_code
+            and screened.metric_code = metrics.metric_code
+),
+
+to_treat as (
+    select * from joined
+    where treatment = 'winsorise'
+),
+
+{#- pass 1: per metric, n, centre, range and the thresholds -#}
+centres as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        count(value) as n,
+        avg(value) as centre,
+        min(value) as original_min,
+        max(value) as original_max,
+        min(max_points) as max_points,
+        min(skew_threshold) as skew_threshold,
+        min(kurtosis_threshold) as kurtosis_threshold
+    from to_treat
+    group by edition, framework_code, metric_code
+),
+
+{#- pass 2: distinct values with their counts, ranked from both ends -#}
+distinct_values as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        value,
+        count(*) as n_value,
+        row_number() over (
+            partition by edition, framework_code, metric_code order by value desc
+        ) as rank_desc,
+        row_number() over (
+            partition by edition, framework_code, metric_code order by value asc
+        ) as rank_asc
+    from to_treat
+    where value is not null
+    group by edition, framework_code, metric_code, value
+),
+
+{#- the few values winsorisation can move: the P + 1 largest and smallest distinct ones -#}
+edges as {{ materialized_cte() }} (
+    select
+        distinct_values.*,
+        distinct_values.value - centres.centre as d
+    from distinct_values
+    inner join centres
+        on
+            distinct_values.edition = centres.edition
+            and distinct_values.framework_code = centres.framework_code
+            and distinct_values.metric_code = centres.metric_code
+    where distinct_values.rank_desc <= {{ edge }} or distinct_values.rank_asc <= {{ edge }}
+),
+
+{#- centred power sums of the values no step can move -#}
+interior as {{ materialized_cte() }} (
+    select
+        centres.edition,
+        centres.framework_code,
+        centres.metric_code,
+        coalesce(sum(dv.n_value * (dv.value - centres.centre)), 0) as s1,
+        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 2)), 0) as s2,
+        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 3)), 0) as s3,
+        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 4)), 0) as s4
+    from centres
+    left join distinct_values as dv
+        on
+            centres.edition = dv.edition
+            and centres.framework_code = dv.framework_code
+            and centres.metric_code = dv.metric_code
+            and dv.rank_desc > {{ edge }}
+            and dv.rank_asc > {{ edge }}
+    group by centres.edition, centres.framework_code, centres.metric_code
+),
+
+{#- the loop's state: the upper bound is the rank_desc-th largest value, the lower bound the
+    rank_asc-th smallest (1 and 1: nothing clipped) -#}
+state_0 as (
+    select
+        centres.*,
+        interior.s1,
+        interior.s2,
+        interior.s3,
+        interior.s4,
+        1 as upper_rank,
+        1 as lower_rank,
+        0 as n_winsorised,
+        cast(null as double) as skew_before,
+        cast(null as double) as kurtosis_before
+    from centres
+    inner join interior
+        on
+            centres.edition = interior.edition
+            and centres.framework_code = interior.framework_code
+            and centres.metric_code = interior.metric_code
+),
+
+{%- for k in range(max_points + 1) %}
+
+s{{ k }}_bounds as (
+    select
+        state.*,
+        upper_edge.value as upper_value,
+        upper_edge.d as upper_d,
+        lower_edge.value as lower_value,
+        lower_edge.d as lower_d
+    from state_{{ k }} as state
+    left join edges as upper_edge
+        on
+            state.edition = upper_edge.edition
+            and state.framework_code = upper_edge.framework_code
+            and state.metric_code = upper_edge.metric_code
+            and state.upper_rank = upper_edge.rank_desc
+    left join edges as lower_edge
+        on
+            state.edition = lower_edge.edition
+            and state.framework_code = lower_edge.framework_code
+            and state.metric_code = lower_edge.metric_code
+            and state.lower_rank = lower_edge.rank_asc
+),
+
+s{{ k }}_clipped as (
+    select
+        bounds.edition,
+        bounds.framework_code,
+        bounds.metric_code,
+        edges.n_value,
+        least(greatest(edges.d, bounds.lower_d), bounds.upper_d) as d
+    from s{{ k }}_bounds as bounds
+    inner join edges
+        on
+            bounds.edition = edges.edition
+            and bounds.framework_code = edges.framework_code
+            and bounds.metric_code = edges.metric_code
+),
+
+s{{ k }}_sums as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        sum(n_value * d) as e1,
+        sum(n_value * power(d, 2)) as e2,
+        sum(n_value * power(d, 3)) as e3,
+        sum(n_value * power(d, 4)) as e4
+    from s{{ k }}_clipped
+    group by edition, framework_code, metric_code
+),
+
+s{{ k }}_checked as {{ materialized_cte() }} (
+    select
+        bounds.*,
+        {{ skew_kurtosis_from_sums(
+            'bounds.n', 'bounds.s1 + sums.e1', 'bounds.s2 + sums.e2', 'bounds.s3 + sums.e3',
+            'bounds.s4 + sums.e4'
+        ) }}
+    from s{{ k }}_bounds as bounds
+    inner join s{{ k }}_sums as sums
+        on
+            bounds.edition = sums.edition
+            and bounds.framework_code = sums.framework_code
+            and bounds.metric_code = sums.metric_code
+),
+
+s{{ k }}_verdict as (
+    select
+        *,
+        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
+            as fails,
+        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
+        and {{ k }} < max_points as winsorise_now
+    from s{{ k }}_checked
+),
+
+{%- if k < max_points %}
+
+state_{{ k + 1 }} as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        n,
+        centre,
+        original_min,
+        original_max,
+        max_points,
+        skew_threshold,
+        kurtosis_threshold,
+        s1,
+        s2,
+        s3,
+        s4,
+        upper_rank + case when winsorise_now and skew >= 0 then 1 else 0 end as upper_rank,
+        lower_rank + case when winsorise_now and skew < 0 then 1 else 0 end as lower_rank,
+        n_winsorised + case when winsorise_now then 1 else 0 end as n_winsorised,
+        coalesce(skew_before, skew) as skew_before,
+        coalesce(kurtosis_before, kurtosis) as kurtosis_before
+    from s{{ k }}_verdict
+),
+
+{%- endif %}
+{%- endfor %}
+
+decisions as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        lower_value as lower_bound,
+        upper_value as upper_bound,
+        original_min,
+        original_max,
+        n_winsorised,
+        fails and max_points > 0 as log_transformed,
+        coalesce(skew_before, skew) as skew_before,
+        coalesce(kurtosis_before, kurtosis) as kurtosis_before,
+        case when fails and max_points > 0 then null else skew end as skew_after,
+        case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
+    from s{{ max_points }}_verdict
+),
+
+{#- pass 3: the bounds (or the log fallback) applied to the values -#}
+treated as (
+    select
+        to_treat.edition,
+        to_treat.framework_code,
+        to_treat.region_code,
+        to_treat.node_code,
+        to_treat.metric_code,
+        to_treat.value as original_value,
+        case
+            when decisions.log_transformed
+                then ln(
+                    to_treat.value - decisions.original_min
+                    + 0.01 * (decisions.original_max - decisions.original_min)
+                )
+            when decisions.n_winsorised > 0
+                then least(greatest(to_treat.value, decisions.lower_bound), decisions.upper_bound)
+            else to_treat.value
+        end as value,
+        true as is_treated,
+        decisions.skew_before,
+        decisions.kurtosis_before,
+        decisions.n_winsorised,
+        decisions.log_transformed,
+        decisions.skew_after,
+        decisions.kurtosis_after
+    from to_treat
+    inner join decisions
+        on
+            to_treat.edition = decisions.edition
+            and to_treat.framework_code = decisions.framework_code
+            and to_treat.metric_code = decisions.metric_code
+),
+
+untreated as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        metric_code,
+        value as original_value,
+        value,
+        false as is_treated,
+        cast(null as double) as skew_before,
+        cast(null as double) as kurtosis_before,
+        0 as n_winsorised,
+        false as log_transformed,
+        cast(null as double) as skew_after,
+        cast(null as double) as kurtosis_after
+    from joined
+    where treatment != 'winsorise'
+),
+
+final as (
+    select * from treated
+    union all
+    select * from untreated
+)
+
+select * from final
+{%- endmacro %}
+
+
+{% macro spark__treated_values() -%}
+{%- set max_points = var('max_winsorisation_points') -%}
+
+with
+
+screened as (
+    select * from {{ ref('int_metric_values_screened') }}
+),
+
+metrics as (
+    select * from {{ ref('int_metrics_weighted') }}
+),
+
+joined as (
+    select
+        screened.edition,
+        screened.framework_code,
+        screened.region_code,
+        screened.node_code,
+        screened.metric_code,
+        screened.value,
+        metrics.treatment,
+        coalesce(metrics.winsor_max_points, 5) as max_points,
+        coalesce(metrics.skew_threshold, 2.0) as skew_threshold,
+        coalesce(metrics.kurtosis_threshold, 3.5) as kurtosis_threshold
+    from screened
+    inner join metrics
+        on
+            screened.framework_code = metrics.framework_code
+            and screened.metric_code = metrics.metric_code
+),
+
+stage_0 as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        metric_code,
+        value as original_value,
+        value as x,
+        0 as n_winsorised,
+        cast(null as double) as skew_before,
+        cast(null as double) as kurtosis_before,
+        cast(null as double) as original_min,
+        cast(null as double) as original_max,
+        max_points,
+        skew_threshold,
+        kurtosis_threshold
+    from joined
+    where treatment = 'winsorise'
+),
+
+{%- for k in range(max_points + 1) %}
+
+s{{ k }}_moments as {{ materialized_cte() }} (
+    select
+        *,
+        avg(x) over (partition by edition, framework_code, metric_code) as mean_x,
+        count(x) over (partition by edition, framework_code, metric_code) as n,
+        min(x) over (partition by edition, framework_code, metric_code) as min_x,
+        max(x) over (partition by edition, framework_code, metric_code) as max_x
+    from stage_{{ k }}
+),
+
+s{{ k }}_central as {{ materialized_cte() }} (
+    select
+        *,
+        max(case when x < max_x then x end)
+            over (partition by edition, framework_code, metric_code) as next_max,
+        min(case when x > min_x then x end)
+            over (partition by edition, framework_code, metric_code) as next_min,
+        avg(power(x - mean_x, 2)) over (partition by edition, framework_code, metric_code)
+            as m2,
+        avg(power(x - mean_x, 3)) over (partition by edition, framework_code, metric_code)
+            as m3,
+        avg(power(x - mean_x, 4)) over (partition by edition, framework_code, metric_code)
+            as m4
+    from s{{ k }}_moments
+),
+
+s{{ k }}_checked as {{ materialized_cte() }} (
+    select
+        *,
+        case
+            when n >= 4 and m2 > 0
+                then m3 / power(m2, 1.5) * sqrt(cast(n * (n - 1) as double)) / (n - 2)
+        end as skew,
+        case
+            when n >= 4 and m2 > 0
+                then ((n + 1) * (m4 / power(m2, 2) - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+        end as kurtosis
+    from s{{ k }}_central
+),
+
+s{{ k }}_verdict as {{ materialized_cte() }} (
+    select
+        *,
+        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
+            as fails,
+        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
+        and {{ k }} < max_points as winsorise_now
+    from s{{ k }}_checked
+),
+
+{%- if k < max_points %}
+
+stage_{{ k + 1 }} as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        metric_code,
+        original_value,
+        case
+            when winsorise_now and skew >= 0 and x = max_x then next_max
+            when winsorise_now and skew < 0 and x = min_x then next_min
+            else x
+        end as x,
+        n_winsorised + case when winsorise_now then 1 else 0 end as n_winsorised,
+        coalesce(skew_before, skew) as skew_before,
+        coalesce(kurtosis_before, kurtosis) as kurtosis_before,
+        coalesce(original_min, min_x) as original_min,
+        coalesce(original_max, max_x) as original_max,
+        max_points,
+        skew_threshold,
+        kurtosis_threshold
+    from s{{ k }}_verdict
+),
+
+{%- endif %}
+{%- endfor %}
+
+treated as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        metric_code,
+        original_value,
+        case
+            when fails and max_points > 0
+                then ln(
+                    original_value - coalesce(original_min, min_x)
+                    + 0.01 * (coalesce(original_max, max_x) - coalesce(original_min, min_x))
+                )
+            else x
+        end as value,
+        true as is_treated,
+        coalesce(skew_before, skew) as skew_before,
+        coalesce(kurtosis_before, kurtosis) as kurtosis_before,
+        n_winsorised,
+        fails and max_points > 0 as log_transformed,
+        case when fails and max_points > 0 then null else skew end as skew_after,
+        case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
+    from s{{ max_points }}_verdict
+),
+
+untreated as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        metric_code,
+        value as original_value,
+        value,
+        false as is_treated,
+        cast(null as double) as skew_before,
+        cast(null as double) as kurtosis_before,
+        0 as n_winsorised,
+        false as log_transformed,
+        cast(null as double) as skew_after,
+        cast(null as double) as kurtosis_after
+    from joined
+    where treatment != 'winsorise'
+),
+
+final as (
+    select * from treated
+    union all
+    select * from untreated
+)
+
+select * from final
+{%- endmacro %}
