@@ -249,16 +249,19 @@ def _read_header(path: Path) -> list[str] | None:
     return [h.strip() for h in header] if header else None
 
 
-def _read_csv_sql(path: Path, header: list[str]) -> str:
+def _read_csv_sql(path: Path, header: list[str], numbered: bool = False) -> str:
     """DuckDB's reading of an index CSV file: every column as text, in the header's order,
-    blank lines dropped, rows numbered in file order (`_ordinal`, from 1)."""
+    blank lines dropped; `numbered`: rows numbered in file order (`_ordinal`, from 1), which
+    costs a pass in order (only done to name failing rows)."""
     quoted = str(path).replace("'", "''")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     blank = " and ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(header)))
+    ordinal = "row_number() over () as _ordinal, " if numbered else "0 as _ordinal, "
     return f"""
-        select row_number() over () as _ordinal, *
+        select {ordinal}*
         from read_csv('{quoted}', header = true, auto_detect = false, delim = ',',
-                      quote = '"', escape = '"', columns = {{{columns}}}, parallel = false)
+                      quote = '"', escape = '"', columns = {{{columns}}},
+                      parallel = {str(not numbered).lower()})
         where not ({blank})"""
 
 
@@ -625,12 +628,17 @@ def _small_tables(con: Any, data: IndexData) -> None:
             "metric_code": [r.get("metric_code") for r in data.tables["metrics.csv"]],
         }
     )
-    con.register("index_regions", regions)
-    con.register("index_metrics", metrics)
+    # as DuckDB tables: joins on a pandas frame scan it through Python, ~2× slower
+    con.register("regions_frame", regions)
+    con.register("metrics_frame", metrics)
+    con.execute("create temp table index_regions as select * from regions_frame")
+    con.execute("create temp table index_metrics as select * from metrics_frame")
+    con.unregister("regions_frame")
+    con.unregister("metrics_frame")
 
 
 # values.csv's checks, the same as the row-by-row ones above, over the whole file at once
-VALUES_SQL = """
+VALUES_CHECKED = """
 with raw as ({read}),
 given as (
     select
@@ -647,28 +655,58 @@ parsed as (
         try_cast(replace(edition, '−', '-') as double) as edition_number,
         try_cast(replace(value, '−', '-') as double) as value_number,
         regions.framework_code as region_framework,
-        metrics.metric_code is not null as metric_known,
-        lag(_ordinal) over (
-            partition by given.edition, given.region_code, given.metric_code order by _ordinal
-        ) as repeats
+        metrics.metric_code is not null as metric_known
     from given
     left join index_regions as regions on given.region_code = regions.region_code
     left join index_metrics as metrics
         on regions.framework_code = metrics.framework_code
         and given.metric_code = metrics.metric_code
+),
+failing as (
+    select * from parsed
+    where edition = '' or edition_number is null or not isfinite(edition_number)
+        or edition_number != trunc(edition_number)
+        or region_framework is null or not metric_known
+        or (value != '' and (value_number is null or not isfinite(value_number)))
+)
+"""
+# clean input answers 0 in one parallel pass (failing rows, then repeated keys)
+VALUES_ANY_PROBLEM = (
+    VALUES_CHECKED
+    + """
+select (select count(*) from failing) + (
+    select count(*) from (
+        select 1 from given group by edition, region_code, metric_code having count(*) > 1
+    )
+)
+"""
+)
+# the rows to name (only run when there are problems): numbered, with the line they repeat
+VALUES_PROBLEMS = (
+    VALUES_CHECKED
+    + """,
+repeated as (
+    select
+        _ordinal,
+        lag(_ordinal) over (
+            partition by edition, region_code, metric_code order by _ordinal
+        ) as repeats
+    from given
+    where (edition, region_code, metric_code) in (
+        select (edition, region_code, metric_code) from given
+        group by edition, region_code, metric_code having count(*) > 1
+    )
 )
 select
-    _ordinal, edition, region_code, metric_code, value, edition_number, value_number,
-    region_framework, metric_known, repeats
+    parsed._ordinal, edition, region_code, metric_code, value, edition_number, value_number,
+    region_framework, metric_known, repeated.repeats
 from parsed
-where edition = '' or edition_number is null or not isfinite(edition_number)
-    or edition_number != trunc(edition_number)
-    or region_framework is null or not metric_known
-    or (value != '' and (value_number is null or not isfinite(value_number)))
-    or repeats is not null
-order by _ordinal
+left join repeated on parsed._ordinal = repeated._ordinal
+where parsed._ordinal in (select _ordinal from failing) or repeated.repeats is not null
+order by parsed._ordinal
 limit 1000
 """
+)
 
 
 def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
@@ -683,12 +721,18 @@ def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
     con = duckdb.connect()
     try:
         _small_tables(con, data)
-        sql = VALUES_SQL.format(
-            read=_read_csv_sql(path, header),
-            **{c.split("_")[0]: header.index(c) for c in ("edition", "region_code", "metric_code")},
-            value=header.index("value"),
-        )
-        failing = con.execute(sql).fetchall()
+        columns = {
+            "edition": header.index("edition"),
+            "region": header.index("region_code"),
+            "metric": header.index("metric_code"),
+            "value": header.index("value"),
+        }
+        quick = VALUES_ANY_PROBLEM.format(read=_read_csv_sql(path, header), **columns)
+        n_problems = con.execute(quick).fetchone()
+        failing = []
+        if n_problems and n_problems[0]:
+            detailed = VALUES_PROBLEMS.format(read=_read_csv_sql(path, header, True), **columns)
+            failing = con.execute(detailed).fetchall()
     finally:
         con.close()
     if not failing:
