@@ -89,3 +89,47 @@ def test_marts_hold_every_region_and_node(con) -> None:  # type: ignore[no-untyp
     assert nodes == {"district": 42, "county": 43, "zone": 36}
     n_scores = con.execute("select count(*) from marts.fct_indicator_scores").fetchone()[0]
     assert n_scores == 120 * (1 + 4 + 12 + 42) + 100 * (1 + 4 + 12 + 43) + 30 * (1 + 4 + 12 + 36)
+
+
+def test_ranks_percentiles_and_means_equal_their_definitions(con) -> None:  # type: ignore[no-untyped-def]
+    """The presentation numbers of fct_rankings recomputed independently of the window
+    functions that produce them — by self-joins and plain aggregates: rank = 1 + the number
+    of peers scoring strictly higher; percentile = 100 × the share of the other peers
+    scoring strictly lower; province rank the same within the province; peer mean and count
+    the group's plain aggregates."""
+    mismatches = con.execute(
+        """
+        with r as (
+            select fct_rankings.*, dim_regions.province
+            from marts.fct_rankings
+            inner join marts.dim_regions using (region_code)
+        ),
+        recomputed as (
+            select
+                a.edition,
+                a.region_code,
+                1 + count(*) filter (where b.composite_score > a.composite_score) as rank,
+                100.0 * count(*) filter (where b.composite_score < a.composite_score)
+                    / nullif(count(*) - 1, 0) as percentile,
+                count(*) as peer_count,
+                avg(b.composite_score) as peer_mean,
+                1 + count(*) filter (
+                    where b.province = a.province and b.composite_score > a.composite_score
+                ) as province_rank
+            from r as a
+            inner join r as b on a.edition = b.edition and a.framework_code = b.framework_code
+            group by a.edition, a.region_code
+        )
+        select r.region_code, r.rank, recomputed.rank, r.percentile, recomputed.percentile
+        from r
+        inner join recomputed using (edition, region_code)
+        where r.rank != recomputed.rank
+            or abs(r.percentile - coalesce(recomputed.percentile, 0)) > 1e-9
+            or r.peer_count != recomputed.peer_count
+            or abs(r.peer_mean - recomputed.peer_mean) > 1e-9
+            or abs(r.vs_peer_mean - (r.composite_score - recomputed.peer_mean)) > 1e-9
+            or r.province_rank is distinct from recomputed.province_rank
+        """
+    ).fetchall()
+    assert mismatches == []
+    assert con.execute("select count(*) from marts.fct_rankings").fetchone()[0] == 250
