@@ -879,14 +879,35 @@ def write_canonical(data: IndexData, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in canonical_tables(data).items():
         (out_dir / name).write_text(text, encoding="utf-8")
+    values = out_dir / "metric_values.parquet"
     if data.values_file is not None:
-        _write_values_in_duckdb(data, out_dir / "metric_values.csv")
+        _write_values_in_duckdb(data, values)
+    else:  # read row by row: its CSV text, as Parquet like the other path's
+        _csv_to_parquet(out_dir / "metric_values.csv", values)
     return out_dir
 
 
+def _csv_to_parquet(source: Path, target: Path) -> None:
+    """A canonical CSV (text columns) rewritten as Parquet with the same text columns."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        quoted = {p: str(p).replace("'", "''") for p in (source, target)}
+        con.execute(
+            f"""copy (select * from read_csv('{quoted[source]}', header = true,
+                                             all_varchar = true, quote = '"', escape = '"'))
+                to '{quoted[target]}' (format parquet)"""
+        )
+    finally:
+        con.close()
+    source.unlink()
+
+
 def _write_values_in_duckdb(data: IndexData, target: Path) -> None:
-    """metric_values.csv in the seeds' layout, as canonical_tables writes it row by row: the
-    edition × region × metric grid of every region's framework, an absent row as missing."""
+    """metric_values (Parquet, text columns) in the seeds' layout, as canonical_tables writes
+    it row by row: the edition × region × metric grid of every region's framework, an absent
+    row as missing."""
     import duckdb
 
     path = data.values_file
@@ -919,7 +940,7 @@ def _write_values_in_duckdb(data: IndexData, target: Path) -> None:
                     and regions.region_code = given.region_code
                     and metrics.metric_code = given.metric_code
                 order by cast(editions.edition as bigint), regions.region_ord, metrics.metric_ord
-            ) to '{out}' (header, delimiter ',', quote '"')
+            ) to '{out}' (format parquet)
         """)
     finally:
         con.close()

@@ -3,7 +3,6 @@ and the shipped H3C index round-tripped through the format."""
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -257,16 +256,25 @@ def test_values_are_read_by_duckdb_and_staged_as_row_by_row(tmp_path: Path) -> N
     data = load_index(folder)
     assert data.values_file == folder / "values.csv" and data.tables["values.csv"] == []
     assert data.counts()["values.csv"] == 15
-    by_duckdb = write_canonical(data, tmp_path / "duckdb") / "metric_values.csv"
+    by_duckdb = write_canonical(data, tmp_path / "duckdb") / "metric_values.parquet"
     data.values_file = None
     data.tables["values.csv"] = index_folder._read(folder, "values.csv", index_folder._Problems())[
         1
     ]
-    by_rows = write_canonical(data, tmp_path / "rows") / "metric_values.csv"
-    rows = list(csv.reader(by_rows.open(encoding="utf-8")))
-    assert list(csv.reader(by_duckdb.open(encoding="utf-8"))) == rows
-    assert ["2024", "r4", "m2", ""] in rows and ["2024", "r1", "m2", "-5"] in rows
-    assert len(rows) == 1 + 16
+    by_rows = write_canonical(data, tmp_path / "rows") / "metric_values.parquet"
+    assert not (tmp_path / "rows" / "metric_values.csv").exists()
+
+    def rows_of(path: Path) -> list[tuple[str, ...]]:
+        con = duckdb.connect()
+        try:
+            return con.execute("select * from read_parquet(?)", [str(path)]).fetchall()
+        finally:
+            con.close()
+
+    rows = rows_of(by_rows)
+    assert rows_of(by_duckdb) == rows
+    assert ("2024", "r4", "m2", None) in rows and ("2024", "r1", "m2", "-5") in rows
+    assert len(rows) == 16
 
 
 def test_valid_methods_and_depth_are_the_projects_vars(tmp_path: Path) -> None:
