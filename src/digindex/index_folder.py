@@ -585,9 +585,9 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
         return
     region_fw = {r.get("region_code"): r.get("framework_code") for r in data.tables["regions.csv"]}
     metrics = {(r.get("framework_code"), r.get("metric_code")) for r in data.tables["metrics.csv"]}
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, str, str], int] = {}  # (edition, region, metric) → line
     for row in data.tables[f]:
-        _number(problems, f, row, "edition", required=True, integer=True)
+        edition = _number(problems, f, row, "edition", required=True, integer=True)
         region, metric = row.get("region_code"), row.get("metric_code")
         if region not in region_fw:
             problems.add(f, row, "region_code", f"{region!r} is not a region of regions.csv")
@@ -599,13 +599,14 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
                 f"{metric!r} is not a metric of framework {region_fw[region]!r}",
             )
         _number(problems, f, row, "value", required=False)
-        key = (row.get("edition"), region, metric)
+        # the edition as the number it is staged as (2022 and 2022.0 are one edition)
+        key = (repr(edition) if edition is not None else row.get("edition"), region, metric)
         if key in seen:
             problems.add(
                 f,
                 row,
                 "region_code",
-                f"{region} × {metric} (edition {key[0]}) repeats line {seen[key]}",
+                f"{region} × {metric} (edition {row.get('edition')}) repeats line {seen[key]}",
             )
         seen[key] = row.line
 
@@ -655,7 +656,11 @@ parsed as (
         try_cast(replace(edition, '−', '-') as double) as edition_number,
         try_cast(replace(value, '−', '-') as double) as value_number,
         regions.framework_code as region_framework,
-        metrics.metric_code is not null as metric_known
+        metrics.metric_code is not null as metric_known,
+        -- the edition as the number it is staged as (2022 and 2022.0 are one edition)
+        coalesce(
+            cast(try_cast(replace(edition, '−', '-') as double) as varchar), edition
+        ) as edition_key
     from given
     left join index_regions as regions on given.region_code = regions.region_code
     left join index_metrics as metrics
@@ -676,7 +681,7 @@ VALUES_ANY_PROBLEM = (
     + """
 select (select count(*) from failing) + (
     select count(*) from (
-        select 1 from given group by edition, region_code, metric_code having count(*) > 1
+        select 1 from parsed group by edition_key, region_code, metric_code having count(*) > 1
     )
 )
 """
@@ -689,12 +694,12 @@ repeated as (
     select
         _ordinal,
         lag(_ordinal) over (
-            partition by edition, region_code, metric_code order by _ordinal
+            partition by edition_key, region_code, metric_code order by _ordinal
         ) as repeats
-    from given
-    where (edition, region_code, metric_code) in (
-        select (edition, region_code, metric_code) from given
-        group by edition, region_code, metric_code having count(*) > 1
+    from parsed
+    where (edition_key, region_code, metric_code) in (
+        select (edition_key, region_code, metric_code) from parsed
+        group by edition_key, region_code, metric_code having count(*) > 1
     )
 )
 select

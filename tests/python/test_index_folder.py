@@ -224,6 +224,12 @@ MALFORMED = [
         _append("values.csv", "2024,r1,m1,11\n"),
         "values.csv, line 18, column region_code: r1 × m1 (edition 2024) repeats line 2",
     ),
+    (
+        # the same edition written differently is the same value twice (both are staged as 2024)
+        "duplicate_value_other_spelling",
+        _append("values.csv", "2024.0,r1,m1,11\n"),
+        "values.csv, line 18, column region_code: r1 × m1 (edition 2024.0) repeats line 2",
+    ),
 ]
 
 
