@@ -9,6 +9,7 @@ schema) and returned for the JSON report and the console summary.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -158,6 +159,14 @@ class _Worker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), name="gx", daemon=True)
         self.process.start()
+        child.close()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop the worker at once (it holds nothing to clean up, see _serve)."""
+        self.conn.close()
+        self.process.terminate()
+        self.process.join(timeout=5)
 
     def validate(self, name: str, spec: dict[str, Any], frame: Any) -> list[ExpectationOutcome]:
         self.conn.send((name, spec, frame))
@@ -168,8 +177,14 @@ class _Worker:
 
 
 def _serve(conn: Any) -> None:
+    import threading
     import traceback
 
+    import tqdm
+
+    # GX's progress bars take a multiprocessing lock (a named semaphore) that a stopped
+    # worker would leave behind, with a warning from Python at exit; a thread lock will do
+    tqdm.tqdm.set_lock(threading.RLock())
     _import_gx()
     while True:
         try:
