@@ -4,7 +4,15 @@
 (which the DuckDB warehouse publishes; dbt-spark in session mode: an
 in-process SparkSession on this machine's Java 17; seeds, every model, data test and unit
 test), then ``dbt build`` on DuckDB, then every composite and node score compared (within
-1e-9) and every rank (identical). Exit 0 when both builds pass and agree, 1 otherwise.
+1e-9), every rank (identical), and every treated value (within 1e-9, with the same
+treatment decisions). Exit 0 when both builds pass and agree, 1 otherwise.
+
+Both builds run on a copy of the project in which the district and zone metrics declare
+COINr's outlier treatment (`treatment = winsorise`, with thresholds low enough to fire on
+the synthetic values): the two engines run different
+treatment algorithms (O(N) on DuckDB, a windowed chain on Spark; macros/scoring/
+treatment.sql), and the shipped index declares none. The check requires the treatment to
+fire (metrics winsorised and log-transformed) so the comparison covers it.
 
 Tables go to ``build/spark-check/`` (warehouse directory and Derby metastore, fresh each run).
 """
@@ -25,27 +33,64 @@ from digindex.dbt_runner import DbtError, run_dbt
 
 # the checkout's paths (and the test oracle) live beside the generators in scripts/
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from _repo import REPO_ROOT
+from _repo import PROJECT_PARTS, REPO_ROOT
 
 TOLERANCE = 1e-9
+# table → (query, key, the value compared within TOLERANCE, the columns compared exactly)
 QUERIES = {
     "fct_rankings": (
         "select edition, framework_code, region_code, composite_score, rank "
         "from marts.fct_rankings",
         ["edition", "region_code"],
+        "composite_score",
+        ["rank"],
     ),
     "fct_indicator_scores": (
         "select edition, framework_code, region_code, node_code, score "
         "from marts.fct_indicator_scores",
         ["edition", "region_code", "node_code"],
+        "score",
+        [],
+    ),
+    "int_metric_values_treated": (
+        "select edition, region_code, metric_code, value, n_winsorised, log_transformed "
+        "from intermediate.int_metric_values_treated",
+        ["edition", "region_code", "metric_code"],
+        "value",
+        ["n_winsorised", "log_transformed"],
     ),
 }
+TREATED_FRAMEWORKS = ("district", "zone")
+
+
+def treated_copy(dest: Path) -> Path:
+    """The project copied to `dest`, its district and zone metrics declaring treatment."""
+    for part in PROJECT_PARTS:
+        src = REPO_ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    catalog = dest / "seeds" / "metrics" / "metric_catalog.csv"
+    frame = pd.read_csv(catalog, dtype=str, keep_default_na=False)
+    # (not the log-transformed metrics: the treatment's log fallback followed by the metric's
+    # own log transform can take the log of a negative number, which fails the build)
+    treated = frame["framework_code"].isin(TREATED_FRAMEWORKS) & (frame["transform"] == "none")
+    # thresholds low enough that the well-behaved synthetic values trip them: some metrics
+    # are winsorised, some still fail after one point and fall back to the log
+    frame.loc[treated, "treatment"] = "winsorise"
+    frame.loc[treated, "skew_threshold"] = "0.5"
+    frame.loc[treated, "kurtosis_threshold"] = "-1.5"
+    frame.loc[treated, "winsor_max_points"] = "1"
+    frame.to_csv(catalog, index=False)
+    return dest
 
 
 def compare(spark: dict[str, pd.DataFrame], duck: dict[str, pd.DataFrame]) -> list[str]:
     """Problems found comparing the two builds (empty when they agree)."""
     problems = []
-    for name, (_, keys) in QUERIES.items():
+    for name, (_, keys, value, exact) in QUERIES.items():
         a, b = spark[name], duck[name]
         merged = a.merge(b, on=keys, how="outer", suffixes=("_spark", "_duckdb"), indicator=True)
         lonely = merged[merged["_merge"] != "both"]
@@ -55,15 +100,18 @@ def compare(spark: dict[str, pd.DataFrame], duck: dict[str, pd.DataFrame]) -> li
                 f"{lonely.head(3)[[*keys, '_merge']].to_dict('records')}"
             )
         both = merged[merged["_merge"] == "both"]
-        value = "composite_score" if name == "fct_rankings" else "score"
-        diff = (both[f"{value}_spark"] - both[f"{value}_duckdb"]).abs().max()
+        a_value, b_value = both[f"{value}_spark"], both[f"{value}_duckdb"]
+        one_null = a_value.isna() != b_value.isna()
+        if one_null.any():
+            problems.append(f"{name}: {int(one_null.sum())} {value}s null in one build only")
+        diff = (a_value - b_value).abs().max()
         if not diff <= TOLERANCE:
             problems.append(f"{name}: max |spark − duckdb| {value} = {diff}")
-        if name == "fct_rankings":
-            bad = both[both["rank_spark"] != both["rank_duckdb"]]
+        for column in exact:
+            bad = both[both[f"{column}_spark"].astype(str) != both[f"{column}_duckdb"].astype(str)]
             if len(bad):
                 problems.append(
-                    f"fct_rankings: {len(bad)} ranks differ, e.g. "
+                    f"{name}: {len(bad)} {column}s differ, e.g. "
                     f"{bad.head(3)[keys].to_dict('records')}"
                 )
         print(f"    {name}: {len(both)} rows compared, max |Δ| = {diff:.3g}")
@@ -80,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     os.environ["DIGINDEX_SPARK_DIR"] = str(work / "spark")
+    project = treated_copy(work / "project")
 
     t0 = time.perf_counter()
     print("==> dbt build --target spark (seeds, models, data tests, unit tests)", flush=True)
@@ -87,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         run_dbt(
             ["build", "--target", "spark", "--exclude", "tag:published"],
             db=work / "unused.duckdb",
-            project_dir=REPO_ROOT,
+            project_dir=project,
             quiet=True,
         )
     except DbtError as err:
@@ -97,25 +146,33 @@ def main(argv: list[str] | None = None) -> int:
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()  # the session dbt-spark ran in
-    spark_frames = {n: spark.sql(q).toPandas() for n, (q, _) in QUERIES.items()}
+    spark_frames = {n: spark.sql(q).toPandas() for n, (q, *_) in QUERIES.items()}
 
     t1 = time.perf_counter()
     print("==> dbt build on DuckDB", flush=True)
     db = work / "duckdb.duckdb"
     try:
-        run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=REPO_ROOT, quiet=True)
+        run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=project, quiet=True)
     except DbtError as err:
         print(str(err), file=sys.stderr)
         return 1
     print(f"    passed in {time.perf_counter() - t1:.0f} s", flush=True)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        duck_frames = {n: con.execute(q).df() for n, (q, _) in QUERIES.items()}
+        duck_frames = {n: con.execute(q).df() for n, (q, *_) in QUERIES.items()}
+        winsorised, logged = con.execute(
+            """select count(distinct metric_code) filter (where n_winsorised > 0),
+                      count(distinct metric_code) filter (where log_transformed)
+               from intermediate.int_metric_values_treated"""
+        ).fetchone()
     finally:
         con.close()
+    print(f"    treatment fired: {winsorised} metrics winsorised, {logged} log-transformed")
 
     print("==> compare Spark with DuckDB", flush=True)
     problems = compare(spark_frames, duck_frames)
+    if not winsorised or not logged:
+        problems.append("the treatment never winsorised or never log-transformed: not compared")
     if problems:
         print("Spark and DuckDB disagree:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1

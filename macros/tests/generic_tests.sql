@@ -91,3 +91,51 @@
     ) as rows_checked
     where failed_checks != ''
 {% endtest %}
+
+
+{% test declared_constraints(model) %}
+    {#- The model's contract constraints (not null, primary key) checked as data: for engines
+        that declare but do not enforce them (dbt-spark on Parquet skips them). On DuckDB,
+        which enforces them as the table is written, the test is disabled. -#}
+    {%- set checks = [] -%}
+    {%- set keys = [] -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- set found = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                        | selectattr('name', 'equalto', model.identifier) | list -%}
+    {%- endif -%}
+    {%- for node in found -%}
+    {%- for column in node.columns.values() -%}
+        {%- for constraint in column.constraints -%}
+            {%- if constraint.type in ('not_null', 'primary_key') -%}
+                {%- do checks.append((column.name ~ ' is not null', column.name ~ ' is null')) -%}
+            {%- endif -%}
+            {%- if constraint.type == 'primary_key' -%}
+                {%- do keys.append([column.name]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for constraint in node.constraints -%}
+        {%- if constraint.type == 'primary_key' -%}
+            {%- do keys.append(constraint.columns) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- endfor %}
+    select *
+    from (
+        select
+            concat_ws(
+                '; '
+                {%- for label, failing in checks %},
+                case when {{ failing }} then '{{ label }}' end
+                {%- endfor %}
+                {%- for key in keys %},
+                case when count(*) over (partition by {{ key | join(', ') }}) > 1
+                    then 'primary key ({{ key | join(', ') }}) unique' end
+                {%- endfor %}
+            ) as failed_checks,
+            checked.*
+        from {{ model }} as checked
+    ) as rows_checked
+    where failed_checks != ''
+{% endtest %}

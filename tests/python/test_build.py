@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+
+from digindex.dbt_runner import DbtError, run_dbt
 
 
 def kinds_of(result: dict[str, Any]) -> str:
@@ -133,3 +137,37 @@ def test_ranks_percentiles_and_means_equal_their_definitions(con) -> None:  # ty
     ).fetchall()
     assert mismatches == []
     assert con.execute("select count(*) from marts.fct_rankings").fetchone()[0] == 250
+
+
+def test_declared_constraints_are_checked_where_not_enforced(
+    baseline: Path, tmp_path: Path
+) -> None:
+    """On engines that declare the marts' constraints without enforcing them (Spark), the
+    `declared_constraints` tests check them as data. Run here on DuckDB (where they are
+    disabled, the constraints being enforced): they pass on the built marts and name a
+    duplicate key and a null in a mart rebuilt without its constraints."""
+    project = tmp_path / "project"
+    shutil.copytree(baseline, project, ignore=shutil.ignore_patterns("target", "logs"))
+    db = project / "build" / "warehouse.duckdb"
+    args = ["test", "--select", "test_name:declared_constraints"]
+    switch = {"check_declared_constraints": True}
+    run_dbt(args, db=db, project_dir=project, dbt_vars=switch, quiet=True)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            """create or replace table marts.dim_regions as
+               select * from marts.dim_regions
+               union all (select * replace (null as region_name) from marts.dim_regions limit 1)"""
+        )
+    finally:
+        con.close()
+    with pytest.raises(DbtError) as failed:
+        run_dbt(args, db=db, project_dir=project, dbt_vars=switch, quiet=True)
+    assert "declared_constraints_dim_regions" in str(failed.value)
+    query = next(sql for name, sql in failed.value.failing_queries.items() if "dim_regions" in name)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = [r[0] for r in con.execute(f"select failed_checks from ({query})").fetchall()]
+    finally:
+        con.close()
+    assert "region_name is not null; primary key (region_code) unique" in found
