@@ -27,5 +27,20 @@ PROJECT_PARTS = [
     "expectations",
 ]
 
+
+def copy_project(dest: Path) -> Path:
+    """The project's parts (PROJECT_PARTS) copied to `dest`: a working project."""
+    import shutil
+
+    for part in PROJECT_PARTS:
+        src = REPO_ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    return dest
+
+
 if str(REPO_ROOT / "tests") not in sys.path:
     sys.path.append(str(REPO_ROOT / "tests"))

@@ -33,7 +33,7 @@ from digindex.dbt_runner import DbtError, run_dbt
 
 # the checkout's paths (and the test oracle) live beside the generators in scripts/
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from _repo import PROJECT_PARTS, REPO_ROOT
+from _repo import REPO_ROOT, copy_project
 
 TOLERANCE = 1e-9
 # table → (query, key, the value compared within TOLERANCE, the columns compared exactly)
@@ -65,13 +65,7 @@ TREATED_FRAMEWORKS = ("district", "zone")
 
 def treated_copy(dest: Path) -> Path:
     """The project copied to `dest`, its district and zone metrics declaring treatment."""
-    for part in PROJECT_PARTS:
-        src = REPO_ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / part)
+    copy_project(dest)
     catalog = dest / "seeds" / "metrics" / "metric_catalog.csv"
     frame = pd.read_csv(catalog, dtype=str, keep_default_na=False)
     # (not the log-transformed metrics: the treatment's log fallback followed by the metric's

@@ -26,40 +26,6 @@
 {%- set max_points = var('max_winsorisation_points') | int -%}
 {%- set edge = max_points + 1 -%}
 
-with
-
-screened as (
-    select * from {{ ref('int_metric_values_screened') }}
-),
-
-metrics as (
-    select * from {{ ref('int_metrics_weighted') }}
-),
-
-joined as (
-    select
-        screened.edition,
-        screened.framework_code,
-        screened.region_code,
-        screened.node_code,
-        screened.metric_code,
-        screened.value,
-        metrics.treatment,
-        coalesce(metrics.winsor_max_points, 5) as max_points,
-        coalesce(metrics.skew_threshold, 2.0) as skew_threshold,
-        coalesce(metrics.kurtosis_threshold, 3.5) as kurtosis_threshold
-    from screened
-    inner join metrics
-        on
-            screened.framework_code = metrics.framework_code
-            and screened.metric_code = metrics.metric_code
-),
-
-to_treat as (
-    select * from joined
-    where treatment = 'winsorise'
-),
-
 {#- pass 1: per metric, n, centre, range and the thresholds -#}
 centres as {{ materialized_cte() }} (
     select
@@ -310,68 +276,11 @@ treated as (
             and to_treat.framework_code = decisions.framework_code
             and to_treat.metric_code = decisions.metric_code
 ),
-
-untreated as (
-    select
-        edition,
-        framework_code,
-        region_code,
-        node_code,
-        metric_code,
-        value as original_value,
-        value,
-        false as is_treated,
-        cast(null as double) as skew_before,
-        cast(null as double) as kurtosis_before,
-        0 as n_winsorised,
-        false as log_transformed,
-        cast(null as double) as skew_after,
-        cast(null as double) as kurtosis_after
-    from joined
-    where treatment != 'winsorise'
-),
-
-final as (
-    select * from treated
-    union all
-    select * from untreated
-)
-
-select * from final
 {%- endmacro %}
 
 
 {% macro spark__treated_values() -%}
 {%- set max_points = var('max_winsorisation_points') -%}
-
-with
-
-screened as (
-    select * from {{ ref('int_metric_values_screened') }}
-),
-
-metrics as (
-    select * from {{ ref('int_metrics_weighted') }}
-),
-
-joined as (
-    select
-        screened.edition,
-        screened.framework_code,
-        screened.region_code,
-        screened.node_code,
-        screened.metric_code,
-        screened.value,
-        metrics.treatment,
-        coalesce(metrics.winsor_max_points, 5) as max_points,
-        coalesce(metrics.skew_threshold, 2.0) as skew_threshold,
-        coalesce(metrics.kurtosis_threshold, 3.5) as kurtosis_threshold
-    from screened
-    inner join metrics
-        on
-            screened.framework_code = metrics.framework_code
-            and screened.metric_code = metrics.metric_code
-),
 
 stage_0 as {{ materialized_cte() }} (
     select
@@ -390,8 +299,7 @@ stage_0 as {{ materialized_cte() }} (
         max_points,
         skew_threshold,
         kurtosis_threshold
-    from joined
-    where treatment = 'winsorise'
+    from to_treat
 ),
 
 {%- for k in range(max_points + 1) %}
@@ -500,32 +408,4 @@ treated as (
         case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
     from s{{ max_points }}_verdict
 ),
-
-untreated as (
-    select
-        edition,
-        framework_code,
-        region_code,
-        node_code,
-        metric_code,
-        value as original_value,
-        value,
-        false as is_treated,
-        cast(null as double) as skew_before,
-        cast(null as double) as kurtosis_before,
-        0 as n_winsorised,
-        false as log_transformed,
-        cast(null as double) as skew_after,
-        cast(null as double) as kurtosis_after
-    from joined
-    where treatment != 'winsorise'
-),
-
-final as (
-    select * from treated
-    union all
-    select * from untreated
-)
-
-select * from final
 {%- endmacro %}

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import duckdb
 
-from _repo import PROJECT_PARTS, REPO_ROOT
+from _repo import copy_project as copy_project
 from digindex import cli
 
 WAREHOUSE = Path("build") / "warehouse.duckdb"  # the default, relative to the project
-
-
-def copy_project(dest: Path) -> Path:
-    """The dbt project, its seeds and the gate's suites, copied to `dest`."""
-    for part in PROJECT_PARTS:
-        src = REPO_ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / part)
-    return dest
 
 
 def digindex(project: Path, *args: str) -> int:
