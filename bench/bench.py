@@ -525,7 +525,7 @@ def treatment_counts(db: Path) -> tuple[int, int]:
         row = con.execute(
             """select count(distinct metric_code) filter (where n_winsorised > 0),
                       count(distinct metric_code) filter (where log_transformed)
-               from intermediate.int_metric_values_treated"""
+               from intermediate.int_metric_values_scored"""
         ).fetchone()
     finally:
         con.close()

@@ -52,11 +52,11 @@ QUERIES = {
         "score",
         [],
     ),
-    "int_metric_values_treated": (
-        "select edition, region_code, metric_code, value, n_winsorised, log_transformed "
-        "from intermediate.int_metric_values_treated",
+    "int_metric_values_scored": (
+        "select edition, region_code, metric_code, treated_value, n_winsorised, log_transformed "
+        "from intermediate.int_metric_values_scored where is_ranked",
         ["edition", "region_code", "metric_code"],
-        "value",
+        "treated_value",
         ["n_winsorised", "log_transformed"],
     ),
 }
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         winsorised, logged = con.execute(
             """select count(distinct metric_code) filter (where n_winsorised > 0),
                       count(distinct metric_code) filter (where log_transformed)
-               from intermediate.int_metric_values_treated"""
+               from intermediate.int_metric_values_scored"""
         ).fetchone()
     finally:
         con.close()

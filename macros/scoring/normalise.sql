@@ -1,7 +1,7 @@
 {#
     Scoring maths shared by the intermediate models. Each macro returns a SQL expression;
     the arguments are SQL expressions (usually column names). Documented in
-    _scoring__macros.yml; covered by the unit tests of int_metric_values_normalised and
+    _scoring__macros.yml; covered by the unit tests of int_metric_values_scored and
     the int_*_scores_aggregated models.
 #}
 
@@ -130,4 +130,99 @@
     (({{ p4 }}) / {{ n }} - 4 * (({{ p1 }}) / {{ n }}) * (({{ p3 }}) / {{ n }})
      + 6 * power(({{ p1 }}) / {{ n }}, 2) * (({{ p2 }}) / {{ n }})
      - 3 * power(({{ p1 }}) / {{ n }}, 4))
+{%- endmacro %}
+
+
+{#
+    The statistics normalise_score needs, per edition × framework × metric over the ranked
+    regions' transformed values, beside every row of `relation` (a CTE with edition,
+    framework_code, region_code, metric_code, is_ranked, normalization, direction,
+    transformed_value): t_min, t_max, t_mean, t_sd, n_values, and for the metrics
+    normalised by rank the value's rank (rank_low, lowest first after direction) and its
+    number of ties (n_tied). Continues a WITH and ends with a `positioned` CTE.
+    Default: aggregates joined back (a hash aggregate; the sort only for rank metrics);
+    Spark: window functions, so that `relation` — which Spark inlines at every reference,
+    the treatment chain with it — is read once.
+#}
+{% macro scoring_statistics(relation) -%}
+    {{ return(adapter.dispatch('scoring_statistics', 'digindex')(relation)) }}
+{%- endmacro %}
+
+
+{% macro default__scoring_statistics(relation) -%}
+metric_stats as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        min(transformed_value) as t_min,
+        max(transformed_value) as t_max,
+        avg(transformed_value) as t_mean,
+        stddev_samp(transformed_value) as t_sd,
+        count(transformed_value) as n_values
+    from {{ relation }}
+    where is_ranked
+    group by edition, framework_code, metric_code
+),
+
+rank_positions as (
+    select
+        edition,
+        region_code,
+        metric_code,
+        rank() over (
+            partition by edition, framework_code, metric_code
+            order by direction * transformed_value asc nulls last
+        ) as rank_low,
+        count(transformed_value) over (
+            partition by edition, framework_code, metric_code, transformed_value
+        ) as n_tied
+    from {{ relation }}
+    where is_ranked and normalization = 'rank'
+),
+
+positioned as (
+    select
+        {{ relation }}.*,
+        metric_stats.t_min,
+        metric_stats.t_max,
+        metric_stats.t_mean,
+        metric_stats.t_sd,
+        metric_stats.n_values,
+        rank_positions.rank_low,
+        rank_positions.n_tied
+    from {{ relation }}
+    left join metric_stats
+        on
+            {{ relation }}.edition = metric_stats.edition
+            and {{ relation }}.framework_code = metric_stats.framework_code
+            and {{ relation }}.metric_code = metric_stats.metric_code
+    left join rank_positions
+        on
+            {{ relation }}.edition = rank_positions.edition
+            and {{ relation }}.region_code = rank_positions.region_code
+            and {{ relation }}.metric_code = rank_positions.metric_code
+),
+{%- endmacro %}
+
+
+{% macro spark__scoring_statistics(relation) -%}
+{%- set ranked_value = 'case when is_ranked then transformed_value end' -%}
+{%- set scored_together = 'partition by edition, framework_code, metric_code' -%}
+positioned as (
+    select
+        *,
+        min({{ ranked_value }}) over ({{ scored_together }}) as t_min,
+        max({{ ranked_value }}) over ({{ scored_together }}) as t_max,
+        avg({{ ranked_value }}) over ({{ scored_together }}) as t_mean,
+        stddev_samp({{ ranked_value }}) over ({{ scored_together }}) as t_sd,
+        count({{ ranked_value }}) over ({{ scored_together }}) as n_values,
+        rank() over (
+            {{ scored_together }}, is_ranked
+            order by direction * transformed_value asc nulls last
+        ) as rank_low,
+        count(transformed_value) over ({{ scored_together }}, is_ranked, transformed_value)
+            as n_tied
+    from {{ relation }}
+),
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#
-    Outlier treatment (step 4 of the method; int_metric_values_treated calls it), as COINr
+    Outlier treatment (step 4 of the method; int_metric_values_scored calls it), as COINr
     does it, per edition × framework × metric with `treatment = winsorise`: a metric fails
     the check when |skew| ≥ skew_threshold (2) and kurtosis ≥ kurtosis_threshold (3.5), with
     the bias-corrected sample statistics (G1 = g1·√(n(n−1))/(n−2),
@@ -9,20 +9,28 @@
     winsor_max_points (5). If it still fails, the ORIGINAL values are log-transformed
     instead: ln(x − min + 0.01·(max − min)).
 
-    One method, two algorithms by engine (the same results; the Spark check compares them):
+    The macro continues a WITH from a `to_treat` CTE (edition, framework_code, region_code,
+    metric_code, value, max_points, skew_threshold, kurtosis_threshold) and ends with a
+    `decisions` CTE, one row per metric: lower_bound/upper_bound (the clip bounds when
+    n_winsorised > 0), original_min/original_max (for the log fallback), n_winsorised,
+    log_transformed and the statistics before and after. The model applies them to its
+    rows in the same pass.
+
+    One method, two algorithms by engine (the same decisions; the Spark check compares them):
     - default (DuckDB): in O(N) — one pass for each metric's centre, edge values and interior
-      power sums, the loop on a few rows per metric, one pass applying the bounds;
+      power sums, the loop on a few rows per metric;
     - spark: the loop unrolled as a linear chain of window queries over every value (each
       step reads the previous one once: Spark inlines a CTE at every reference, and the O(N)
-      version references its edge table twice per step).
+      version references its edge table twice per step); the last stage's range is the
+      clip bounds.
 #}
 
-{% macro treated_values() -%}
-    {{ return(adapter.dispatch('treated_values', 'digindex')()) }}
+{% macro treatment_decisions() -%}
+    {{ return(adapter.dispatch('treatment_decisions', 'digindex')()) }}
 {%- endmacro %}
 
 
-{% macro default__treated_values() -%}
+{% macro default__treatment_decisions() -%}
 {%- set max_points = var('max_winsorisation_points') | int -%}
 {%- set edge = max_points + 1 -%}
 
@@ -242,44 +250,10 @@ decisions as (
         case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
     from s{{ max_points }}_verdict
 ),
-
-{#- pass 3: the bounds (or the log fallback) applied to the values -#}
-treated as (
-    select
-        to_treat.edition,
-        to_treat.framework_code,
-        to_treat.region_code,
-        to_treat.node_code,
-        to_treat.metric_code,
-        to_treat.value as original_value,
-        case
-            when decisions.log_transformed
-                then ln(
-                    to_treat.value - decisions.original_min
-                    + 0.01 * (decisions.original_max - decisions.original_min)
-                )
-            when decisions.n_winsorised > 0
-                then least(greatest(to_treat.value, decisions.lower_bound), decisions.upper_bound)
-            else to_treat.value
-        end as value,
-        true as is_treated,
-        decisions.skew_before,
-        decisions.kurtosis_before,
-        decisions.n_winsorised,
-        decisions.log_transformed,
-        decisions.skew_after,
-        decisions.kurtosis_after
-    from to_treat
-    inner join decisions
-        on
-            to_treat.edition = decisions.edition
-            and to_treat.framework_code = decisions.framework_code
-            and to_treat.metric_code = decisions.metric_code
-),
 {%- endmacro %}
 
 
-{% macro spark__treated_values() -%}
+{% macro spark__treatment_decisions() -%}
 {%- set max_points = var('max_winsorisation_points') -%}
 
 stage_0 as {{ materialized_cte() }} (
@@ -287,7 +261,6 @@ stage_0 as {{ materialized_cte() }} (
         edition,
         framework_code,
         region_code,
-        node_code,
         metric_code,
         value as original_value,
         value as x,
@@ -361,7 +334,6 @@ stage_{{ k + 1 }} as {{ materialized_cte() }} (
         edition,
         framework_code,
         region_code,
-        node_code,
         metric_code,
         original_value,
         case
@@ -383,29 +355,24 @@ stage_{{ k + 1 }} as {{ materialized_cte() }} (
 {%- endif %}
 {%- endfor %}
 
-treated as (
+{#- the chain's outcome per metric: its values are the originals clipped to the last
+    stage's range (winsorisation moves only the extremes, to the next distinct value) -#}
+decisions as (
     select
         edition,
         framework_code,
-        region_code,
-        node_code,
         metric_code,
-        original_value,
-        case
-            when fails and max_points > 0
-                then ln(
-                    original_value - coalesce(original_min, min_x)
-                    + 0.01 * (coalesce(original_max, max_x) - coalesce(original_min, min_x))
-                )
-            else x
-        end as value,
-        true as is_treated,
-        coalesce(skew_before, skew) as skew_before,
-        coalesce(kurtosis_before, kurtosis) as kurtosis_before,
-        n_winsorised,
-        fails and max_points > 0 as log_transformed,
-        case when fails and max_points > 0 then null else skew end as skew_after,
-        case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
+        min(x) as lower_bound,
+        max(x) as upper_bound,
+        min(coalesce(original_min, min_x)) as original_min,
+        max(coalesce(original_max, max_x)) as original_max,
+        max(n_winsorised) as n_winsorised,
+        max(case when fails and max_points > 0 then 1 else 0 end) = 1 as log_transformed,
+        max(coalesce(skew_before, skew)) as skew_before,
+        max(coalesce(kurtosis_before, kurtosis)) as kurtosis_before,
+        max(case when fails and max_points > 0 then null else skew end) as skew_after,
+        max(case when fails and max_points > 0 then null else kurtosis end) as kurtosis_after
     from s{{ max_points }}_verdict
+    group by edition, framework_code, metric_code
 ),
 {%- endmacro %}

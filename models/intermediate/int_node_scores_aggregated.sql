@@ -13,7 +13,8 @@
 with
 
 metric_scores as (
-    select * from {{ ref('int_metric_values_normalised') }}
+    select * from {{ ref('int_metric_values_scored') }}
+    where is_ranked
 ),
 
 indicators as (

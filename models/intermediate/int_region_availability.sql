@@ -7,8 +7,16 @@
 
 with
 
-denominated as (
-    select * from {{ ref('int_metric_values_denominated') }}
+metric_values as (
+    select * from {{ ref('stg_index__metric_values') }}
+),
+
+regions as (
+    select * from {{ ref('stg_index__regions') }}
+),
+
+metrics as (
+    select * from {{ ref('int_metrics_weighted') }}
 ),
 
 paths as (
@@ -19,23 +27,53 @@ indicators as (
     select * from {{ ref('int_indicators_weighted') }}
 ),
 
+{#- one row per edition × region × metric of the region's framework (raw value or null) -#}
+raw as (
+    select
+        metric_values.edition,
+        regions.framework_code,
+        metric_values.region_code,
+        metrics.node_code,
+        metric_values.value as raw_value
+    from metric_values
+    inner join regions
+        on metric_values.region_code = regions.region_code
+    inner join metrics
+        on
+            regions.framework_code = metrics.framework_code
+            and metric_values.metric_code = metrics.metric_code
+),
+
+{#- per region and leaf node first (one pass over the values), then up the paths -#}
+leaf_availability as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        count(*) as n_metrics,
+        count(raw_value) as n_available
+    from raw
+    group by edition, framework_code, region_code, node_code
+),
+
 node_availability as (
     select
-        denominated.edition,
-        denominated.framework_code,
-        denominated.region_code,
+        leaf_availability.edition,
+        leaf_availability.framework_code,
+        leaf_availability.region_code,
         paths.ancestor_code as node_code,
-        count(*) as n_metrics,
-        count(denominated.raw_value) as n_available
-    from denominated
+        cast(sum(leaf_availability.n_metrics) as bigint) as n_metrics,
+        cast(sum(leaf_availability.n_available) as bigint) as n_available
+    from leaf_availability
     inner join paths
         on
-            denominated.framework_code = paths.framework_code
-            and denominated.node_code = paths.node_code
+            leaf_availability.framework_code = paths.framework_code
+            and leaf_availability.node_code = paths.node_code
     group by
-        denominated.edition,
-        denominated.framework_code,
-        denominated.region_code,
+        leaf_availability.edition,
+        leaf_availability.framework_code,
+        leaf_availability.region_code,
         paths.ancestor_code
 ),
 

@@ -1,7 +1,7 @@
 """digindex: build, check and publish the composite-index warehouse, and read its rankings.
 
   digindex run                 build → check → publish, then print the top 10 per peer group
-  digindex build               dbt build: seeds, models, every data test and unit test
+  digindex build               dbt build: seeds, models, every data test (and unit test)
   digindex check               the Great Expectations gate (expectations/*.json)
   digindex publish             gate again, then publish the edition (tables + exports)
   digindex query county -n 20  a peer group's ranking as a table
@@ -30,7 +30,14 @@ import duckdb
 
 from digindex import gate
 from digindex import publish as publish_mod
-from digindex.dbt_runner import DbtError, failing_rows, run_dbt
+from digindex.dbt_runner import (
+    DbtError,
+    code_fingerprint,
+    failing_rows,
+    record_unit_tests,
+    run_dbt,
+    unit_tests_passed,
+)
 from digindex.paths import ProjectNotFound, default_db, default_publish_dir, find_project
 from digindex.tables import format_table
 
@@ -64,16 +71,35 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
 
 
 def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
-    """dbt build of everything but the published layer into `db` (a run's shadow copy)."""
-    t0 = _step(f"build: dbt build (seeds, models, data tests, unit tests) for {args.db}")
+    """dbt build of everything but the published layer into `db` (a run's shadow copy).
+
+    Every data test runs on every build. The unit tests check the SQL, not the data: they
+    run whenever the code (models, macros, tests, vars, dbt and DuckDB versions) differs
+    from the last code they passed on, and always with --unit-tests."""
+    dbt_vars = _dbt_vars(args)
+    fingerprint = code_fingerprint(args.project_dir, dbt_vars)
+    passed_at = (
+        None
+        if getattr(args, "unit_tests", False)
+        else unit_tests_passed(args.project_dir, fingerprint)
+    )
+    what = (
+        f"data tests; unit tests passed on this code at {passed_at}"
+        if passed_at
+        else "data tests, unit tests"
+    )
+    t0 = _step(f"build: dbt build (seeds, models, {what}) for {args.db}")
     failures: list[str] = []
     verbose = getattr(args, "verbose", False)
+    command = ["build", "--exclude", "tag:published"]
+    if passed_at:
+        command += ["--exclude-resource-type", "unit_test"]
     try:
         run_dbt(
-            ["build", "--exclude", "tag:published"],
+            command,
             db=db,
             project_dir=args.project_dir,
-            dbt_vars=_dbt_vars(args),
+            dbt_vars=dbt_vars,
             quiet=not verbose,
             progress=not verbose,
         )
@@ -83,6 +109,8 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     results = args.project_dir / "target" / "run_results.json"
     if results.exists():
         shutil.copyfile(results, results.with_name("build_run_results.json"))
+    if not passed_at:
+        record_unit_tests(args.project_dir, None if failures else fingerprint)
     gate.record_build(db, run_id, not failures, failures)
     if failures:
         print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
@@ -634,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, func, helptext in [
         ("run", cmd_run, "build, check and publish; print the top 10 of each peer group"),
-        ("build", cmd_build, "dbt build: seeds, models, every data test and unit test"),
+        ("build", cmd_build, "dbt build: seeds, models, every data test (and the unit tests)"),
         ("check", cmd_check, "run the Great Expectations suites and record their results"),
         ("publish", cmd_publish, "check again, then publish an edition (tables + exports)"),
     ]:
@@ -642,6 +670,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", type=Path, metavar="DIR", help=index_help)
         if name in {"run", "build"}:
             p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
+            p.add_argument(
+                "--unit-tests",
+                action="store_true",
+                help="run dbt's unit tests even if they passed on this code before",
+            )
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
     p = add(

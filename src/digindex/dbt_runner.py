@@ -129,6 +129,119 @@ class Progress:
             )
 
 
+# the vars that only say where an index's data is: unit tests mock their inputs, so these
+# do not change what a unit test checks
+DATA_LOCATION_VARS = frozenset({"index_dir", "index_format"})
+UNIT_TESTS_STAMP = "unit_tests_passed.json"
+
+
+def code_fingerprint(project_dir: Path, dbt_vars: dict[str, Any] | None = None) -> str:
+    """sha256 of what a dbt unit test's verdict depends on: the project's SQL and YAML
+    (models, macros, tests, dbt_project.yml), the vars other than the data's location, and
+    the versions of dbt-core, dbt-duckdb and DuckDB."""
+    import hashlib
+    import importlib.metadata
+    import json
+
+    digest = hashlib.sha256()
+    files = [project_dir / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests/dbt"):
+        files += sorted(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    kept = {k: v for k, v in (dbt_vars or {}).items() if k not in DATA_LOCATION_VARS}
+    digest.update(json.dumps(kept, sort_keys=True, default=str).encode())
+    for package in ("dbt-core", "dbt-duckdb", "duckdb"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+    return digest.hexdigest()
+
+
+def unit_tests_passed(project_dir: Path, fingerprint: str) -> str | None:
+    """When the unit tests last passed on exactly this code (None: never, or other code)."""
+    import json
+
+    stamp = project_dir / "target" / UNIT_TESTS_STAMP
+    try:
+        recorded = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    return recorded.get("passed_at") if recorded.get("fingerprint") == fingerprint else None
+
+
+def record_unit_tests(project_dir: Path, fingerprint: str | None) -> None:
+    """Remember that the unit tests passed on this code (None: forget it)."""
+    import json
+    from datetime import UTC, datetime
+
+    stamp = project_dir / "target" / UNIT_TESTS_STAMP
+    if fingerprint is None:
+        stamp.unlink(missing_ok=True)
+        return
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    passed_at = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    stamp.write_text(json.dumps({"fingerprint": fingerprint, "passed_at": passed_at}))
+
+
+# the manifest parsed for the last (project, warehouse, target, code, vars, environment):
+# the build and the publication of one run share one parse
+_MANIFEST: dict[str, Any] = {}
+REUSES_MANIFEST = frozenset({"build", "run", "test", "seed", "compile"})
+# set per invocation and read only when a model is compiled, never at parse time
+PER_INVOCATION_ENV = "DIGINDEX_PUBLICATION_"
+
+
+def _target(args: Sequence[str]) -> list[str]:
+    """The --target option of a dbt command line, if any."""
+    args = list(args)
+    return ["--target", args[args.index("--target") + 1]] if "--target" in args else []
+
+
+def _manifest_key(project_dir: Path, args: Sequence[str], dbt_vars: dict[str, Any] | None) -> str:
+    """What a parse depends on: the project's files, the vars, the target and the
+    environment the profile and the models read (the warehouse path among it)."""
+    import json
+
+    seeds = sorted(
+        (str(p.relative_to(project_dir)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in (project_dir / "seeds").rglob("*")
+        if p.is_file()
+    )
+    environment = sorted(
+        (k, v)
+        for k, v in os.environ.items()
+        if k.startswith(("DIGINDEX_", "DBT_")) and not k.startswith(PER_INVOCATION_ENV)
+    )
+    return json.dumps(
+        [
+            str(project_dir),
+            _target(args),
+            code_fingerprint(project_dir, dbt_vars),
+            dbt_vars or {},
+            seeds,
+            environment,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _parsed_manifest(key: str, flags: list[str]) -> Any:
+    """The manifest for `key`: the one parsed last if the key is the same, else a new parse
+    (dbt's partial parsing still applies); None if the parse fails (the command then reports
+    the error itself)."""
+    from dbt.cli.main import dbtRunner
+
+    if key in _MANIFEST:
+        return _MANIFEST[key]
+    _MANIFEST.clear()
+    res = dbtRunner().invoke(["--quiet", "parse", *flags])
+    if not res.success or res.result is None:
+        return None
+    _MANIFEST[key] = res.result
+    return res.result
+
+
 def run_dbt(
     args: Sequence[str],
     db: Path | None = None,
@@ -153,13 +266,11 @@ def run_dbt(
     # what profiles.yml reads: the warehouse, and where DuckDB spills past its memory limit
     # (beside the warehouse unless DIGINDEX_TEMP_DIR says otherwise); restored afterwards
     previous = {k: os.environ.get(k) for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR", *(env or {}))}
-    os.environ.update(env or {})
     os.environ["DIGINDEX_DB"] = str(path)
     os.environ["DIGINDEX_TEMP_DIR"] = previous["DIGINDEX_TEMP_DIR"] or str(
         path.parent / "duckdb-spill"
     )
-    full = [
-        *args,
+    flags = [
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -170,11 +281,21 @@ def run_dbt(
         str(project_dir / "logs"),
     ]
     if dbt_vars:
-        full += ["--vars", json.dumps(dbt_vars)]
+        flags += ["--vars", json.dumps(dbt_vars)]
+    full = [*args, *flags]
     if quiet or progress:
         full = ["--quiet", *full]
     try:
-        res = dbtRunner(callbacks=[Progress()] if progress else None).invoke(full)
+        manifest = None
+        if args and args[0] in REUSES_MANIFEST:
+            manifest = _parsed_manifest(
+                _manifest_key(project_dir, args, dbt_vars), [*flags, *_target(args)]
+            )
+        # the per-invocation variables only after the parse, which then stays the same
+        os.environ.update(env or {})
+        res = dbtRunner(manifest=manifest, callbacks=[Progress()] if progress else None).invoke(
+            full
+        )
     finally:
         _release_duckdb()
         for key, value in previous.items():

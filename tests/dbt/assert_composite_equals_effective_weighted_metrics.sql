@@ -4,7 +4,7 @@
 with
 
 metric_scores as (
-    select * from {{ ref('int_metric_values_normalised') }}
+    select * from {{ ref('fct_metric_values') }}
 ),
 
 metrics as (

@@ -7,7 +7,7 @@ metrics as (
 ),
 
 metric_scores as (
-    select * from {{ ref('int_metric_values_normalised') }}
+    select * from {{ ref('fct_metric_values') }}
 ),
 
 node_scores as (

@@ -20,16 +20,16 @@ FOLDER = REPO_ROOT / "tests" / "data" / "asem"
 TOLERANCE = 1e-9
 
 DATASETS = {
-    "Denominated": """select region_code, metric_code as code, value
-                      from intermediate.int_metric_values_denominated""",
-    "Imputed": """select region_code, metric_code as code, value
-                  from intermediate.int_metric_values_imputed""",
-    "Treated": """select region_code, metric_code as code, value
-                  from intermediate.int_metric_values_treated""",
+    "Denominated": """select region_code, metric_code as code, denominated_value as value
+                      from intermediate.int_metric_values_scored""",
+    "Imputed": """select region_code, metric_code as code, imputed_value as value
+                  from intermediate.int_metric_values_scored""",
+    "Treated": """select region_code, metric_code as code, treated_value as value
+                  from intermediate.int_metric_values_scored where is_ranked""",
     "Normalised": """select region_code, metric_code as code, score as value
-                     from intermediate.int_metric_values_normalised""",
+                     from intermediate.int_metric_values_scored where is_ranked""",
     "Aggregated": """select region_code, metric_code as code, score as value
-                     from intermediate.int_metric_values_normalised
+                     from intermediate.int_metric_values_scored where is_ranked
                      union all
                      select region_code, node_code, score from marts.fct_indicator_scores""",
 }
@@ -100,7 +100,7 @@ def test_treatment_decisions_match_coinr(asem: Path) -> None:
             con.execute(
                 """select distinct metric_code, skew_before, kurtosis_before, n_winsorised,
                       log_transformed
-               from intermediate.int_metric_values_treated"""
+               from intermediate.int_metric_values_scored where is_treated"""
             )
             .df()
             .set_index("metric_code")

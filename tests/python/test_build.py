@@ -10,7 +10,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from digindex.dbt_runner import DbtError, run_dbt
+from _repo import REPO_ROOT
+from digindex.dbt_runner import (
+    DbtError,
+    code_fingerprint,
+    record_unit_tests,
+    run_dbt,
+    unit_tests_passed,
+)
 
 
 def kinds_of(result: dict[str, Any]) -> str:
@@ -172,3 +179,28 @@ def test_declared_constraints_are_checked_where_not_enforced(
     finally:
         con.close()
     assert "region_name is not null; primary key (region_code) unique" in found
+
+
+def test_unit_tests_rerun_exactly_when_the_code_changes(tmp_path: Path) -> None:
+    """The unit tests check SQL, not data: a build skips them only while the code they
+    passed on is unchanged — any model, macro or dbt test file, any var other than the
+    data's location, the dbt and DuckDB versions. A new index folder is not new code."""
+    project = tmp_path / "project"
+    for part in ("models", "macros", "tests/dbt"):
+        shutil.copytree(REPO_ROOT / part, project / part)
+    shutil.copy(REPO_ROOT / "dbt_project.yml", project)
+    here = code_fingerprint(project, {"index_dir": "/a"})
+    assert code_fingerprint(project, {"index_dir": "/b", "index_format": "parquet"}) == here
+    assert code_fingerprint(project, None) == here
+    assert code_fingerprint(project, {"max_tree_depth": 7}) != here
+
+    assert unit_tests_passed(project, here) is None
+    record_unit_tests(project, here)
+    assert unit_tests_passed(project, here)
+    macro = project / "macros" / "scoring" / "normalise.sql"
+    macro.write_text(macro.read_text().replace("100.0 *", "99.0 *", 1))
+    changed = code_fingerprint(project, None)
+    assert changed != here
+    assert unit_tests_passed(project, changed) is None
+    record_unit_tests(project, None)  # a failed build forgets
+    assert unit_tests_passed(project, here) is None

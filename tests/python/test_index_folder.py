@@ -350,7 +350,7 @@ def test_methods_end_to_end(tiny: Path) -> None:
             ).fetchall()
         }
         imputed = con.execute(
-            """select value, is_imputed from intermediate.int_metric_values_imputed
+            """select imputed_value, is_imputed from intermediate.int_metric_values_scored
                where region_code = 'r2' and metric_code = 'm3'"""
         ).fetchone()
         scores = {
