@@ -686,7 +686,7 @@ def run_coinr_size(
         **oracle_figures,
         "load_avg_1m": load,
         "duckdb_threads": os.environ.get("DIGINDEX_THREADS", "2"),
-        "duckdb_memory_limit": os.environ.get("DIGINDEX_MEMORY_LIMIT", "4GB"),
+        "duckdb_memory_limit": os.environ.get("DIGINDEX_MEMORY_LIMIT", "profile default"),
         "git_rev": git_rev,
         "project": str(
             project.relative_to(REPO_ROOT) if project.is_relative_to(REPO_ROOT) else project
