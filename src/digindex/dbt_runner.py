@@ -230,7 +230,6 @@ def _parsed_manifest(key: str, flags: list[str]) -> Any:
     """The manifest for `key`: the one parsed last if the key is the same, else a new parse
     (dbt's partial parsing still applies); None if the parse fails (the command then reports
     the error itself)."""
-    import copy
 
     from dbt.cli.main import dbtRunner
 
@@ -242,7 +241,23 @@ def _parsed_manifest(key: str, flags: list[str]) -> Any:
         _MANIFEST[key] = res.result
     # a command renders some of its nodes in place (constraints' refs, compiled SQL): each
     # gets its own copy of the parse (~0.2 s), never one a previous command changed
-    return copy.deepcopy(_MANIFEST[key])
+    return _copy_manifest(_MANIFEST[key])
+
+
+def _copy_manifest(manifest: Any) -> Any:
+    """A deep copy of a dbt Manifest: its public fields and attributes copied, its lookups
+    left to be rebuilt (dbt 1.11's own Manifest.deepcopy() leaves out fixtures and the
+    parent/child maps, and its pickling passes the lookups to the wrong fields)."""
+    import copy
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(manifest)}
+    public = {n: copy.deepcopy(getattr(manifest, n)) for n in names if not n.startswith("_")}
+    clone = type(manifest)(**public)
+    for name, value in vars(manifest).items():
+        if name not in names and not name.startswith("_"):
+            setattr(clone, name, copy.deepcopy(value))
+    return clone
 
 
 def run_dbt(
