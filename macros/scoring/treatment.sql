@@ -17,8 +17,10 @@
     rows in the same pass.
 
     One method, two algorithms by engine (the same decisions; the Spark check compares them):
-    - default (DuckDB): in O(N) — one pass for each metric's centre, edge values and interior
-      power sums, the loop on a few rows per metric;
+    - default: in O(N) — one pass for each metric's centre, edge values and interior power
+      sums, the loop on a few rows per metric (treatment_edges: on DuckDB the edge values
+      come from top-n aggregates, with the exact distinct-value ranking only for metrics
+      with ties at an extreme);
     - spark: the loop unrolled as a linear chain of window queries over every value (each
       step reads the previous one once: Spark inlines a CTE at every reference, and the O(N)
       version references its edge table twice per step); the last stage's range is the
@@ -34,76 +36,7 @@
 {%- set max_points = var('max_winsorisation_points') | int -%}
 {%- set edge = max_points + 1 -%}
 
-{#- pass 1: per metric, n, centre, range and the thresholds -#}
-centres as {{ materialized_cte() }} (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        count(value) as n,
-        avg(value) as centre,
-        min(value) as original_min,
-        max(value) as original_max,
-        min(max_points) as max_points,
-        min(skew_threshold) as skew_threshold,
-        min(kurtosis_threshold) as kurtosis_threshold
-    from to_treat
-    group by edition, framework_code, metric_code
-),
-
-{#- pass 2: distinct values with their counts, ranked from both ends -#}
-distinct_values as {{ materialized_cte() }} (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        value,
-        count(*) as n_value,
-        row_number() over (
-            partition by edition, framework_code, metric_code order by value desc
-        ) as rank_desc,
-        row_number() over (
-            partition by edition, framework_code, metric_code order by value asc
-        ) as rank_asc
-    from to_treat
-    where value is not null
-    group by edition, framework_code, metric_code, value
-),
-
-{#- the few values winsorisation can move: the P + 1 largest and smallest distinct ones -#}
-edges as {{ materialized_cte() }} (
-    select
-        distinct_values.*,
-        distinct_values.value - centres.centre as d
-    from distinct_values
-    inner join centres
-        on
-            distinct_values.edition = centres.edition
-            and distinct_values.framework_code = centres.framework_code
-            and distinct_values.metric_code = centres.metric_code
-    where distinct_values.rank_desc <= {{ edge }} or distinct_values.rank_asc <= {{ edge }}
-),
-
-{#- centred power sums of the values no step can move -#}
-interior as {{ materialized_cte() }} (
-    select
-        centres.edition,
-        centres.framework_code,
-        centres.metric_code,
-        coalesce(sum(dv.n_value * (dv.value - centres.centre)), 0) as s1,
-        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 2)), 0) as s2,
-        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 3)), 0) as s3,
-        coalesce(sum(dv.n_value * power(dv.value - centres.centre, 4)), 0) as s4
-    from centres
-    left join distinct_values as dv
-        on
-            centres.edition = dv.edition
-            and centres.framework_code = dv.framework_code
-            and centres.metric_code = dv.metric_code
-            and dv.rank_desc > {{ edge }}
-            and dv.rank_asc > {{ edge }}
-    group by centres.edition, centres.framework_code, centres.metric_code
-),
+{{ treatment_edges(edge) }}
 
 {#- the loop's state: the upper bound is the rank_desc-th largest value, the lower bound the
     rank_asc-th smallest (1 and 1: nothing clipped) -#}
@@ -249,6 +182,236 @@ decisions as (
         case when fails and max_points > 0 then null else skew end as skew_after,
         case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
     from s{{ max_points }}_verdict
+),
+{%- endmacro %}
+
+
+{#
+    The loop's inputs, per metric: `centres` (n, centre, range, thresholds), `edges` (the
+    `edge` largest and smallest distinct values with their counts, ranks from both ends
+    and deviation d from the centre) and `interior` (the centred power sums s1..s4 of the
+    values no step can move). Continues a WITH from `to_treat`.
+#}
+{% macro treatment_edges(edge) -%}
+    {{ return(adapter.dispatch('treatment_edges', 'digindex')(edge)) }}
+{%- endmacro %}
+
+
+{#- exact everywhere: every distinct value ranked from both ends (`source`: the rows to
+    use; `prefix`: put before the CTE names, so that a caller can use it for some metrics) -#}
+{% macro default__treatment_edges(edge, source='to_treat', prefix='') -%}
+{%- set centres = prefix ~ 'centres' -%}
+{%- set distinct_values = prefix ~ 'distinct_values' -%}
+{#- pass 1: per metric, n, centre, range and the thresholds -#}
+{{ centres }} as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        count(value) as n,
+        avg(value) as centre,
+        min(value) as original_min,
+        max(value) as original_max,
+        min(max_points) as max_points,
+        min(skew_threshold) as skew_threshold,
+        min(kurtosis_threshold) as kurtosis_threshold
+    from {{ source }}
+    group by edition, framework_code, metric_code
+),
+
+{#- pass 2: distinct values with their counts, ranked from both ends -#}
+{{ distinct_values }} as {{ materialized_cte() }} (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        value,
+        count(*) as n_value,
+        row_number() over (
+            partition by edition, framework_code, metric_code order by value desc
+        ) as rank_desc,
+        row_number() over (
+            partition by edition, framework_code, metric_code order by value asc
+        ) as rank_asc
+    from {{ source }}
+    where value is not null
+    group by edition, framework_code, metric_code, value
+),
+
+{#- the few values winsorisation can move: the P + 1 largest and smallest distinct ones -#}
+{{ prefix }}edges as {{ materialized_cte() }} (
+    select
+        dv.*,
+        dv.value - mc.centre as d
+    from {{ distinct_values }} as dv
+    inner join {{ centres }} as mc
+        on
+            dv.edition = mc.edition
+            and dv.framework_code = mc.framework_code
+            and dv.metric_code = mc.metric_code
+    where dv.rank_desc <= {{ edge }} or dv.rank_asc <= {{ edge }}
+),
+
+{#- centred power sums of the values no step can move -#}
+{{ prefix }}interior as {{ materialized_cte() }} (
+    select
+        mc.edition,
+        mc.framework_code,
+        mc.metric_code,
+        coalesce(sum(dv.n_value * (dv.value - mc.centre)), 0) as s1,
+        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 2)), 0) as s2,
+        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 3)), 0) as s3,
+        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 4)), 0) as s4
+    from {{ centres }} as mc
+    left join {{ distinct_values }} as dv
+        on
+            mc.edition = dv.edition
+            and mc.framework_code = dv.framework_code
+            and mc.metric_code = dv.metric_code
+            and dv.rank_desc > {{ edge }}
+            and dv.rank_asc > {{ edge }}
+    group by mc.edition, mc.framework_code, mc.metric_code
+),
+{%- endmacro %}
+
+
+{#-
+    DuckDB: a metric's `edge` + 1 largest and smallest values come from the top-n
+    aggregates max(value, n) / min(value, n) in the pass that finds its centre. When both
+    lists hold distinct values (no ties at the extremes) and the two ends do not meet, the
+    `edge` values at each end occur once each and the interior is everything strictly
+    between them: one more pass sums it. The other metrics (ties at an extreme, or too few
+    values) take the exact path above, on their own rows only.
+-#}
+{% macro duckdb__treatment_edges(edge) -%}
+{%- set n = edge + 1 -%}
+summaries as materialized (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        count(value) as n,
+        avg(value) as centre,
+        min(value) as original_min,
+        max(value) as original_max,
+        min(max_points) as max_points,
+        min(skew_threshold) as skew_threshold,
+        min(kurtosis_threshold) as kurtosis_threshold,
+        max(value, {{ n }}) as top_values,
+        min(value, {{ n }}) as bottom_values
+    from to_treat
+    group by edition, framework_code, metric_code
+),
+
+tie_free as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        centre,
+        top_values,
+        bottom_values
+    from summaries
+    where
+        len(list_distinct(top_values)) = {{ n }}
+        and len(list_distinct(bottom_values)) = {{ n }}
+        and top_values[{{ edge }}] > bottom_values[{{ edge }}]
+),
+
+with_ties as (
+    select to_treat.*
+    from to_treat
+    left join tie_free
+        on
+            to_treat.edition = tie_free.edition
+            and to_treat.framework_code = tie_free.framework_code
+            and to_treat.metric_code = tie_free.metric_code
+    where tie_free.metric_code is null
+),
+
+{{ default__treatment_edges(edge, source='with_ties', prefix='tied_') }}
+
+centres as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        n,
+        centre,
+        original_min,
+        original_max,
+        max_points,
+        skew_threshold,
+        kurtosis_threshold
+    from summaries
+),
+
+tie_free_edges as (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        centre,
+        unnest(top_values[1:{{ edge }}]) as value,
+        unnest(range(1, {{ edge + 1 }})) as rank_desc,
+        cast(null as bigint) as rank_asc
+    from tie_free
+    union all
+    select
+        edition,
+        framework_code,
+        metric_code,
+        centre,
+        unnest(bottom_values[1:{{ edge }}]) as value,
+        cast(null as bigint) as rank_desc,
+        unnest(range(1, {{ edge + 1 }})) as rank_asc
+    from tie_free
+),
+
+edges as materialized (
+    select
+        edition,
+        framework_code,
+        metric_code,
+        value,
+        cast(1 as bigint) as n_value,
+        rank_desc,
+        rank_asc,
+        value - centre as d
+    from tie_free_edges
+    union all
+    select
+        edition,
+        framework_code,
+        metric_code,
+        value,
+        n_value,
+        rank_desc,
+        rank_asc,
+        d
+    from tied_edges
+),
+
+interior as materialized (
+    select
+        tie_free.edition,
+        tie_free.framework_code,
+        tie_free.metric_code,
+        coalesce(sum(to_treat.value - tie_free.centre), 0) as s1,
+        coalesce(sum(power(to_treat.value - tie_free.centre, 2)), 0) as s2,
+        coalesce(sum(power(to_treat.value - tie_free.centre, 3)), 0) as s3,
+        coalesce(sum(power(to_treat.value - tie_free.centre, 4)), 0) as s4
+    from tie_free
+    left join to_treat
+        on
+            tie_free.edition = to_treat.edition
+            and tie_free.framework_code = to_treat.framework_code
+            and tie_free.metric_code = to_treat.metric_code
+            and to_treat.value < tie_free.top_values[{{ edge }}]
+            and to_treat.value > tie_free.bottom_values[{{ edge }}]
+    group by tie_free.edition, tie_free.framework_code, tie_free.metric_code
+    union all
+    select * from tied_interior
 ),
 {%- endmacro %}
 

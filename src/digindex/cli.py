@@ -92,6 +92,8 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     failures: list[str] = []
     verbose = getattr(args, "verbose", False)
     command = ["build", "--exclude", "tag:published"]
+    if dbt_vars and dbt_vars.get("index_dir"):
+        command.append("tag:index_input")  # the shipped index's seeds: unused here
     if passed_at:
         command += ["--exclude-resource-type", "unit_test"]
     try:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from digindex.paths import default_db, find_project
+from digindex.paths import default_db, duckdb_memory_limit, find_project
 
 
 class DbtError(RuntimeError):
@@ -283,8 +283,12 @@ def run_dbt(
     path.parent.mkdir(parents=True, exist_ok=True)
     # what profiles.yml reads: the warehouse, and where DuckDB spills past its memory limit
     # (beside the warehouse unless DIGINDEX_TEMP_DIR says otherwise); restored afterwards
-    previous = {k: os.environ.get(k) for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR", *(env or {}))}
+    previous = {
+        k: os.environ.get(k)
+        for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR", "DIGINDEX_MEMORY_LIMIT", *(env or {}))
+    }
     os.environ["DIGINDEX_DB"] = str(path)
+    os.environ["DIGINDEX_MEMORY_LIMIT"] = duckdb_memory_limit()
     os.environ["DIGINDEX_TEMP_DIR"] = previous["DIGINDEX_TEMP_DIR"] or str(
         path.parent / "duckdb-spill"
     )

@@ -18,6 +18,7 @@ from digindex.dbt_runner import (
     run_dbt,
     unit_tests_passed,
 )
+from digindex.paths import DEFAULT_MEMORY_LIMIT
 
 
 def kinds_of(result: dict[str, Any]) -> str:
@@ -204,3 +205,14 @@ def test_unit_tests_rerun_exactly_when_the_code_changes(tmp_path: Path) -> None:
     assert unit_tests_passed(project, changed) is None
     record_unit_tests(project, None)  # a failed build forgets
     assert unit_tests_passed(project, here) is None
+
+
+def test_duckdb_memory_limit_has_one_default() -> None:
+    """profiles.yml's default memory limit (plain `dbt build`) is the one the CLI and index
+    validation use (digindex.paths.DEFAULT_MEMORY_LIMIT)."""
+    import re
+
+    profile = (REPO_ROOT / "profiles.yml").read_text(encoding="utf-8")
+    found = re.search(r"env_var\('DIGINDEX_MEMORY_LIMIT', '([^']+)'\)", profile)
+    assert found, "profiles.yml reads DIGINDEX_MEMORY_LIMIT with a default"
+    assert found.group(1) == DEFAULT_MEMORY_LIMIT
