@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digindex.paths import project_vars, scratch_duckdb_config
+from digindex.paths import project_vars
 
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
 REQUIRED = {
@@ -273,7 +273,7 @@ def _duckdb_count(path: Path, header: list[str]) -> int | None:
 
     if len(set(header)) != len(header):
         return None
-    con = duckdb.connect(config=scratch_duckdb_config())
+    con = duckdb.connect()
     try:
         row = con.execute(f"select count(*) from ({_read_csv_sql(path, header)})").fetchone()
     except duckdb.Error:
@@ -723,7 +723,7 @@ def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
     path = data.values_file
     assert path is not None
     header = _read_header(path) or []
-    con = duckdb.connect(config=scratch_duckdb_config())
+    con = duckdb.connect()
     try:
         _small_tables(con, data)
         columns = {
@@ -896,7 +896,7 @@ def _csv_to_parquet(source: Path, target: Path) -> None:
     """A canonical CSV (text columns) rewritten as Parquet with the same text columns."""
     import duckdb
 
-    con = duckdb.connect(config=scratch_duckdb_config())
+    con = duckdb.connect()
     try:
         quoted = {p: str(p).replace("'", "''") for p in (source, target)}
         con.execute(
@@ -918,7 +918,7 @@ def _write_values_in_duckdb(data: IndexData, target: Path) -> None:
     path = data.values_file
     assert path is not None
     header = _read_header(path) or []
-    con = duckdb.connect(config=scratch_duckdb_config())
+    con = duckdb.connect()
     try:
         _small_tables(con, data)
         out = str(target).replace("'", "''")

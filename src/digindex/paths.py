@@ -48,25 +48,14 @@ def default_publish_dir(project: Path) -> Path:
     return Path(os.environ.get("DIGINDEX_PUBLISH_DIR") or project / "publish")
 
 
-# DuckDB's memory limit for every connection that computes (dbt's through profiles.yml,
-# whose own default must equal this one: tests/python/test_build.py checks it; index
-# validation's here): past it DuckDB spills to disk instead of growing
+# DuckDB's memory limit for dbt's connections (the CLI sets DIGINDEX_MEMORY_LIMIT from it;
+# profiles.yml's own default, for plain `dbt build`, must equal it: test_build.py checks):
+# past it DuckDB spills to disk instead of growing
 DEFAULT_MEMORY_LIMIT = "1.5GB"
 
 
 def duckdb_memory_limit() -> str:
     return os.environ.get("DIGINDEX_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-
-
-def scratch_duckdb_config() -> dict[str, str]:
-    """The configuration of an in-memory DuckDB that works on big inputs (index validation):
-    the memory limit, and spilling to DIGINDEX_TEMP_DIR or the system's temporary folder."""
-    import tempfile
-
-    spill = os.environ.get("DIGINDEX_TEMP_DIR") or str(
-        Path(tempfile.gettempdir()) / "digindex-duckdb-spill"
-    )
-    return {"memory_limit": duckdb_memory_limit(), "temp_directory": spill}
 
 
 def project_vars(project: Path | str | None = None) -> dict[str, Any]:
