@@ -27,6 +27,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -261,10 +262,14 @@ def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3) 
     ]
     # calibrators: untransformed metrics recorded with ≥ 2 decimals, largest weight first
     eligible = rows[(rows["transform"] == "none") & (rows["decimals"] >= 2)]
-    candidates = {
-        key: g.sort_values("w_in_first", ascending=False)
-        for key, g in eligible.groupby(["region_code", "first_level"])
-    }
+    # each region × first-level node's candidates as plain tuples (Index = the row's label),
+    # heaviest first (ties in row order): one stable sort, not one per group
+    ordered = eligible.assign(neg_weight=-eligible["w_in_first"]).sort_values(
+        ["region_code", "first_level", "neg_weight"], kind="stable"
+    )
+    candidates: dict[tuple[str, str], list[Any]] = {}
+    for c in ordered.itertuples():
+        candidates.setdefault((c.region_code, c.first_level), []).append(c)
     for _ in range(passes):
         scores = oracle.node_scores(
             rows[["edition", "region_code", "metric_code", "value"]],
@@ -278,22 +283,24 @@ def calibrate(inp: Inputs, design: Design, rows: pd.DataFrame, passes: int = 3) 
             rows[["edition", "region_code", "metric_code", "value"]],
             inp.regions,
             _oracle_metrics(inp),
-        ).set_index(["region_code", "metric_code"])["score"]
+        )
+        metric_score = dict(
+            zip(zip(ms["region_code"], ms["metric_code"], strict=True), ms["score"], strict=True)
+        )
         for (region, first_code), delta in residual.items():
             if abs(delta) < 1e-10:
                 continue
-            cands = candidates.get((region, first_code), eligible.iloc[0:0])
-            for idx, c in cands.iterrows():
-                new_score = ms[(region, c["metric_code"])] + delta / c["w_in_first"]
+            for c in candidates.get((region, first_code), []):
+                new_score = metric_score[(region, c.metric_code)] + delta / c.w_in_first
                 if MARGIN / 2 <= new_score <= 100 - MARGIN / 2:
                     x = invert(
                         np.array([new_score]),
-                        np.array([c["lower"]]),
-                        np.array([c["upper"]]),
-                        np.array([c["direction"]]),
-                        np.array([c["transform"]]),
+                        np.array([c.lower]),
+                        np.array([c.upper]),
+                        np.array([c.direction]),
+                        np.array([c.transform]),
                     )[0]
-                    rows.at[idx, "value"] = round(float(x), int(c["decimals"]))
+                    rows.at[c.Index, "value"] = round(float(x), int(c.decimals))
                     break
             else:
                 raise RuntimeError(f"no metric can calibrate {region} × {first_code}")

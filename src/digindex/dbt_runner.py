@@ -6,7 +6,8 @@ The one way this project calls dbt: the CLI, the tests and the benchmarks all co
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +261,61 @@ def _copy_manifest(manifest: Any) -> Any:
     return clone
 
 
+# where dbt reaches a run's files: links at fixed paths inside the project (see _run_links)
+RUN_LINKS = Path("target") / "run_links"
+
+
+def _link(link: Path, target: Path) -> Path:
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target)
+    return link
+
+
+@contextmanager
+def _run_links(
+    project_dir: Path, db: Path, spill: Path, dbt_vars: dict[str, Any] | None
+) -> Iterator[tuple[Path, Path, dict[str, Any] | None]]:
+    """dbt sees a run's warehouse, spill folder and index folder through symbolic links at
+    fixed paths in the project (target/run_links/), so that what dbt's parse depends on — the
+    profile (path, temp_directory) and the vars (index_dir) — is the same whichever file a
+    run builds and whichever index folder it reads: a new warehouse or index is a partial
+    parse (nothing changed), not a full one (~8–10 s).
+
+    The link keeps the warehouse's file name, so the catalog DuckDB names after it is the
+    same as before. DuckDB writes its WAL beside the path it opened (the link): a WAL left
+    there by a killed run is removed first, and one left after dbt closed the database is an
+    error (the warehouse would lack what it holds). One invocation at a time per project
+    (a lock), as dbt's own target/ files already require.
+    """
+    import fcntl
+
+    links = project_dir / RUN_LINKS
+    links.mkdir(parents=True, exist_ok=True)
+    with (links / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db_link = links / db.name
+        wal = db_link.with_name(db_link.name + ".wal")
+        try:
+            wal.unlink(missing_ok=True)
+            _link(db_link, db)
+            spill.mkdir(parents=True, exist_ok=True)
+            spill_link = _link(links / "duckdb-spill", spill.resolve())
+            linked_vars = dict(dbt_vars) if dbt_vars is not None else None
+            if linked_vars and linked_vars.get("index_dir"):
+                index = Path(linked_vars["index_dir"]).resolve()
+                linked_vars["index_dir"] = str(_link(links / "index", index))
+            yield db_link, spill_link, linked_vars
+            if wal.exists():
+                raise DbtError(
+                    "run", [f"DuckDB left {wal} after closing {db}: the build is incomplete"]
+                )
+        finally:
+            if db_link.is_symlink():
+                db_link.unlink()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_dbt(
     args: Sequence[str],
     db: Path | None = None,
@@ -281,49 +337,53 @@ def run_dbt(
     project_dir = find_project(project_dir)
     path = Path(db or default_db(project_dir)).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # what profiles.yml reads: the warehouse, and where DuckDB spills past its memory limit
-    # (beside the warehouse unless DIGINDEX_TEMP_DIR says otherwise); restored afterwards
+    # where DuckDB spills past its memory limit: beside the warehouse unless
+    # DIGINDEX_TEMP_DIR says otherwise
+    spill = Path(os.environ.get("DIGINDEX_TEMP_DIR") or path.parent / "duckdb-spill")
+    # what profiles.yml reads (the warehouse, its memory limit, the spill folder), set for
+    # this invocation and restored afterwards
     previous = {
         k: os.environ.get(k)
         for k in ("DIGINDEX_DB", "DIGINDEX_TEMP_DIR", "DIGINDEX_MEMORY_LIMIT", *(env or {}))
     }
-    os.environ["DIGINDEX_DB"] = str(path)
-    os.environ["DIGINDEX_MEMORY_LIMIT"] = duckdb_memory_limit()
-    os.environ["DIGINDEX_TEMP_DIR"] = previous["DIGINDEX_TEMP_DIR"] or str(
-        path.parent / "duckdb-spill"
-    )
-    flags = [
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(project_dir / "target"),
-        "--log-path",
-        str(project_dir / "logs"),
-    ]
-    if dbt_vars:
-        flags += ["--vars", json.dumps(dbt_vars)]
-    if "DBT_LOG_LEVEL_FILE" not in os.environ:
-        # logs/dbt.log keeps each node's start, end and errors; its debug level (every SQL
-        # statement) costs ~10 % of a small run: DBT_LOG_LEVEL_FILE=debug brings it back
-        flags += ["--log-level-file", "info"]
-    full = [*args, *flags]
-    if quiet or progress:
-        full = ["--quiet", *full]
     try:
-        manifest = None
-        if args and args[0] in REUSES_MANIFEST:
-            manifest = _parsed_manifest(
-                _manifest_key(project_dir, args, dbt_vars), [*flags, *_target(args)]
-            )
-        # the per-invocation variables only after the parse, which then stays the same
-        os.environ.update(env or {})
-        res = dbtRunner(manifest=manifest, callbacks=[Progress()] if progress else None).invoke(
-            full
-        )
+        with _run_links(project_dir, path, spill, dbt_vars) as (db_link, spill_link, run_vars):
+            os.environ["DIGINDEX_DB"] = str(db_link)
+            os.environ["DIGINDEX_MEMORY_LIMIT"] = duckdb_memory_limit()
+            os.environ["DIGINDEX_TEMP_DIR"] = str(spill_link)
+            flags = [
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+                "--target-path",
+                str(project_dir / "target"),
+                "--log-path",
+                str(project_dir / "logs"),
+            ]
+            if run_vars:
+                flags += ["--vars", json.dumps(run_vars)]
+            if "DBT_LOG_LEVEL_FILE" not in os.environ:
+                # logs/dbt.log keeps each node's start, end and errors; its debug level
+                # (every SQL statement) costs ~10 % of a small run: DBT_LOG_LEVEL_FILE=debug
+                # brings it back
+                flags += ["--log-level-file", "info"]
+            full = [*args, *flags]
+            if quiet or progress:
+                full = ["--quiet", *full]
+            try:
+                manifest = None
+                if args and args[0] in REUSES_MANIFEST:
+                    manifest = _parsed_manifest(
+                        _manifest_key(project_dir, args, run_vars), [*flags, *_target(args)]
+                    )
+                # the per-invocation variables only after the parse, which then stays the same
+                os.environ.update(env or {})
+                callbacks = [Progress()] if progress else None
+                res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
+            finally:
+                _release_duckdb()
     finally:
-        _release_duckdb()
         for key, value in previous.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -147,9 +147,9 @@ class Shadow:
 
     Leaving the ``with`` block without committing deletes the copy: the warehouse is as it
     was before the run. The copy has a fixed name (``.<name>.shadow``): runs are serialised
-    by :class:`WriterLock`, a copy left by a killed run is overwritten by the next, and dbt
-    sees the same connection profile on every run, so its partial parsing stays valid (a
-    new path per run made dbt re-parse the whole project twice per run).
+    by :class:`WriterLock` and a copy left by a killed run is overwritten by the next. dbt
+    reaches it through a link at a fixed path in the project (``dbt_runner._run_links``),
+    so its partial parsing stays valid whichever warehouse a run writes.
     """
 
     def __init__(self, live: Path) -> None:

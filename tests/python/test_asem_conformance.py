@@ -4,6 +4,7 @@ and ranks the units identically."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import asem_to_index
@@ -11,7 +12,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from _project import copy_project
 from _repo import ASEM_REFERENCE, REPO_ROOT
 from digindex import cli
 
@@ -36,9 +36,9 @@ DATASETS = {
 
 
 @pytest.fixture(scope="module")
-def asem(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def asem(tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path], Path]) -> Path:
     """`digindex run --index tests/data/asem`: build, gate and publish, like any index."""
-    project = copy_project(tmp_path_factory.mktemp("asem"))
+    project = project_copy(tmp_path_factory.mktemp("asem"))
     db = project / "asem.duckdb"
     code = cli.main(
         [

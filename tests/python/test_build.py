@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from _repo import REPO_ROOT
+from _repo import REPO_ROOT, copy_project
 from digindex.dbt_runner import (
     DbtError,
     code_fingerprint,
@@ -216,3 +216,48 @@ def test_duckdb_memory_limit_has_one_default() -> None:
     found = re.search(r"env_var\('DIGINDEX_MEMORY_LIMIT', '([^']+)'\)", profile)
     assert found, "profiles.yml reads DIGINDEX_MEMORY_LIMIT with a default"
     assert found.group(1) == DEFAULT_MEMORY_LIMIT
+
+
+def test_a_new_warehouse_or_index_folder_is_not_a_new_parse(tmp_path: Path) -> None:
+    """dbt reaches a run's warehouse and index folder through links at fixed paths in the
+    project, so another file or folder leaves what dbt's parse depends on unchanged: dbt
+    parses partially (nothing to do) instead of again from scratch. A WAL a killed run left
+    beside the link is removed before DuckDB could replay it into another warehouse."""
+    project = copy_project(tmp_path / "project")
+    log = project / "logs" / "dbt.log"
+
+    def full_parses() -> int:
+        return log.read_text(encoding="utf-8").count("Unable to do partial parsing")
+
+    folders = [tmp_path / name for name in ("index_a", "index_b")]
+    for folder in folders:
+        folder.mkdir()
+    first, second = tmp_path / "a" / "first.duckdb", tmp_path / "b" / "first.duckdb"
+    run_dbt(["parse"], db=first, project_dir=project, dbt_vars={"index_dir": str(folders[0])})
+    assert (project / "target" / "partial_parse.msgpack").exists()
+    before = full_parses()
+    run_dbt(["parse"], db=second, project_dir=project, dbt_vars={"index_dir": str(folders[1])})
+    assert full_parses() == before, "a new warehouse path or index folder made dbt parse again"
+
+    # a run killed with its database open leaves a WAL beside the link; DuckDB would
+    # replay it into whatever file the link names next (measured: it does, silently)
+    link = project / "target" / "run_links" / second.name
+    killed = tmp_path / "killed.duckdb"
+    duckdb.connect(str(killed)).close()
+    link.symlink_to(killed)
+    con = duckdb.connect(str(link))
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    con.execute("create table main.from_a_killed_run as select 1 as x")
+    con.close()
+    link.unlink()
+    assert link.with_name(f"{second.name}.wal").exists()
+    second.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(second)).close()  # a warehouse that exists, as a run's shadow does
+    run_dbt(["seed", "--select", "published_statements"], db=second, project_dir=project)
+    con = duckdb.connect(str(second), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert "published_statements" in tables
+    assert "from_a_killed_run" not in tables

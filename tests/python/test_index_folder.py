@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from _project import copy_project
 from _repo import REPO_ROOT
 from digindex import cli, index_folder
 from digindex.index_folder import IndexFolderError, load_index, write_canonical
@@ -316,9 +315,9 @@ def test_cli_refuses_a_malformed_folder(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny(tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path], Path]) -> Path:
     root = tmp_path_factory.mktemp("tiny")
-    project = copy_project(root / "project")
+    project = project_copy(root / "project")
     folder = write_folder(root / "tiny", TINY)
     db = root / "tiny.duckdb"
     assert (
@@ -386,11 +385,11 @@ def test_methods_end_to_end(tiny: Path) -> None:
 
 
 def test_the_shipped_index_round_trips_through_the_folder_format(
-    tmp_path: Path, warehouse: Path
+    tmp_path: Path, warehouse: Path, project_copy: Callable[[Path], Path]
 ) -> None:
     folder = tmp_path / "h3c"
     assert cli.main(["export-index", str(folder)]) == 0
-    project = copy_project(tmp_path / "project")
+    project = project_copy(tmp_path / "project")
     db = tmp_path / "h3c.duckdb"
     assert (
         cli.main(
