@@ -175,9 +175,11 @@ class IndexData:
     region_extra_columns: list[str]
     limits: Limits
     depth: dict[tuple[str, str], int] = field(default_factory=dict)
-    # values.csv read by DuckDB (where it is, never as Python rows): its header and row count
+    # values.csv read by DuckDB (never as Python rows): the file, its row count, and the
+    # DuckDB file it was staged in (read once; the checks and the canonical file read that)
     values_file: Path | None = None
     n_values: int = 0
+    staged: StagedValues | None = None
 
     def counts(self) -> dict[str, int]:
         """Rows per file (for the CLI's summary)."""
@@ -265,22 +267,56 @@ def _read_csv_sql(path: Path, header: list[str], numbered: bool = False) -> str:
         where not ({blank})"""
 
 
-def _duckdb_count(path: Path, header: list[str]) -> int | None:
-    """The data rows of the file as DuckDB reads it whole (every row with the header's number
-    of fields, valid UTF-8), or None: the file is then read row by row in Python, which
-    names the bad rows."""
+class StagedValues:
+    """values.csv as DuckDB read it, in a private DuckDB file (table ``located``, with the
+    regions and metrics beside it), removed with this object. Its connections are bounded
+    like dbt's (``memory_limit``, spilling beside the file)."""
+
+    def __init__(self) -> None:
+        import shutil
+        import tempfile
+        import weakref
+
+        self.folder = Path(tempfile.mkdtemp(prefix="digindex-values-"))
+        self.db = self.folder / "values.duckdb"
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    def connect(self) -> Any:
+        import duckdb
+
+        from digindex.paths import duckdb_memory_limit
+
+        return duckdb.connect(
+            str(self.db),
+            config={
+                "memory_limit": duckdb_memory_limit(),
+                "temp_directory": str(self.folder / "spill"),
+            },
+        )
+
+
+def _stage_values(
+    path: Path, header: list[str], regions: list[Row], metrics: list[Row]
+) -> tuple[StagedValues, int] | None:
+    """values.csv read whole by DuckDB (one parallel pass) into a StagedValues' table
+    `located` (see LOCATED), and its number of data rows; None if DuckDB cannot read every
+    row with the header's fields as UTF-8, or the header lacks a column: the file is then
+    read row by row in Python, which names the bad rows."""
     import duckdb
 
-    if len(set(header)) != len(header):
+    if len(set(header)) != len(header) or not set(REQUIRED["values.csv"]) <= set(header):
         return None
-    con = duckdb.connect()
+    staged = StagedValues()
+    con = staged.connect()
     try:
-        row = con.execute(f"select count(*) from ({_read_csv_sql(path, header)})").fetchone()
+        _small_tables(con, regions, metrics)
+        con.execute(LOCATED.format(read=_read_csv_sql(path, header), **_columns(header)))
+        row = con.execute("select count(*) from located").fetchone()
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return int(row[0]) if row else None
+    return staged, int(row[0]) if row else 0
 
 
 def _data_lines(path: Path) -> list[int]:
@@ -360,13 +396,20 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
     if not folder.is_dir():
         raise IndexFolderError(folder, [f"{folder} is not a folder"])
     headers, tables = {}, {}
-    values_file, n_values = None, None
+    values_file, n_values, values = None, None, None
     for name in FILES:
         if name == "values.csv":
             headers[name] = _read_header(folder / name)
-            n_values = _duckdb_count(folder / name, headers[name]) if headers[name] else None
-            if n_values is not None:
+            staged = (
+                _stage_values(
+                    folder / name, headers[name], tables["regions.csv"], tables["metrics.csv"]
+                )
+                if headers[name]
+                else None
+            )
+            if staged is not None:
                 tables[name], values_file = [], folder / name
+                values, n_values = staged
                 _check_header(name, headers[name], problems)
                 continue
         headers[name], tables[name] = _read(folder, name, problems)
@@ -379,6 +422,7 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
         limits,
         values_file=values_file,
         n_values=n_values or 0,
+        staged=values,
     )
     _check_framework(data, problems)
     _check_regions(data, problems)
@@ -611,35 +655,94 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
         seen[key] = row.line
 
 
-def _small_tables(con: Any, data: IndexData) -> None:
-    """The regions and metrics (in file order) as DuckDB tables beside the values."""
+def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
+    """regions.csv and metrics.csv (in file order: region_ord, metric_ord) as DuckDB tables
+    beside the values, one row per code (a repeated code is regions.csv's or metrics.csv's
+    own problem, named by their checks)."""
     import pandas as pd
 
-    regions = pd.DataFrame(
+    regions_frame = pd.DataFrame(
         {
-            "region_ord": range(len(data.tables["regions.csv"])),
-            "region_code": [r.get("region_code") for r in data.tables["regions.csv"]],
-            "framework_code": [r.get("framework_code") for r in data.tables["regions.csv"]],
+            "region_ord": range(len(regions)),
+            "region_code": [r.get("region_code") for r in regions],
+            "framework_code": [r.get("framework_code") for r in regions],
         }
     )
-    metrics = pd.DataFrame(
+    metrics_frame = pd.DataFrame(
         {
-            "metric_ord": range(len(data.tables["metrics.csv"])),
-            "framework_code": [r.get("framework_code") for r in data.tables["metrics.csv"]],
-            "metric_code": [r.get("metric_code") for r in data.tables["metrics.csv"]],
+            "metric_ord": range(len(metrics)),
+            "framework_code": [r.get("framework_code") for r in metrics],
+            "metric_code": [r.get("metric_code") for r in metrics],
         }
     )
     # as DuckDB tables: joins on a pandas frame scan it through Python, ~2× slower
-    con.register("regions_frame", regions)
-    con.register("metrics_frame", metrics)
-    con.execute("create temp table index_regions as select * from regions_frame")
-    con.execute("create temp table index_metrics as select * from metrics_frame")
+    con.register("regions_frame", regions_frame)
+    con.register("metrics_frame", metrics_frame)
+    con.execute("""create table index_regions as
+                   select region_code, min(region_ord) as region_ord,
+                          any_value(framework_code) as framework_code
+                   from regions_frame group by region_code""")
+    con.execute("""create table index_metrics as
+                   select framework_code, metric_code, min(metric_ord) as metric_ord
+                   from metrics_frame group by framework_code, metric_code""")
     con.unregister("regions_frame")
     con.unregister("metrics_frame")
 
 
-# values.csv's checks, the same as the row-by-row ones above, over the whole file at once
-VALUES_CHECKED = """
+# values.csv as the checks and the canonical file need it, from one parallel read of the
+# file: each row's edition as a number, where its region and metric are in regions.csv /
+# metrics.csv (null: unknown), its value as text (normalised) and whether each parses
+LOCATED = """
+create table located as
+with given as (
+    select
+        trim(c{edition}, ' \t\r\n') as edition,
+        trim(c{region}, ' \t\r\n') as region_code,
+        trim(c{metric}, ' \t\r\n') as metric_code,
+        nullif(replace(trim(c{value}, ' \t\r\n'), '−', '-'), '') as value
+    from ({read})
+),
+parsed as (
+    select
+        given.*,
+        try_cast(replace(edition, '−', '-') as double) as edition_number,
+        try_cast(value as double) as value_number
+    from given
+)
+select
+    parsed.edition_number,
+    regions.region_ord,
+    metrics.metric_ord,
+    parsed.value,
+    parsed.edition != '' and parsed.edition_number is not null
+        and isfinite(parsed.edition_number)
+        and parsed.edition_number = trunc(parsed.edition_number) as edition_ok,
+    parsed.value is null
+        or (parsed.value_number is not null and isfinite(parsed.value_number)) as value_ok
+from parsed
+left join index_regions as regions on parsed.region_code = regions.region_code
+left join index_metrics as metrics
+    on regions.framework_code = metrics.framework_code
+    and parsed.metric_code = metrics.metric_code
+"""
+# clean input answers 0 in one pass: rows failing a check, then editions × regions where a
+# metric repeats (a bitmap of the metrics seen per edition × region, not a hash of every key)
+VALUES_ANY_PROBLEM = """
+select (
+    select count(*) from located
+    where not edition_ok or region_ord is null or metric_ord is null or not value_ok
+) + (
+    select count(*) from (
+        select 1 from located
+        where edition_ok and region_ord is not null and metric_ord is not null
+        group by edition_number, region_ord
+        having bit_count(bitstring_agg(metric_ord, 0, {max_metric_ord})) < count(*)
+    )
+)
+"""
+# the rows to name (only run when there are problems: a second, sequential read of the file,
+# rows numbered), with the line they repeat
+VALUES_PROBLEMS = """
 with raw as ({read}),
 given as (
     select
@@ -673,23 +776,7 @@ failing as (
         or edition_number != trunc(edition_number)
         or region_framework is null or not metric_known
         or (value != '' and (value_number is null or not isfinite(value_number)))
-)
-"""
-# clean input answers 0 in one parallel pass (failing rows, then repeated keys)
-VALUES_ANY_PROBLEM = (
-    VALUES_CHECKED
-    + """
-select (select count(*) from failing) + (
-    select count(*) from (
-        select 1 from parsed group by edition_key, region_code, metric_code having count(*) > 1
-    )
-)
-"""
-)
-# the rows to name (only run when there are problems): numbered, with the line they repeat
-VALUES_PROBLEMS = (
-    VALUES_CHECKED
-    + """,
+),
 repeated as (
     select
         _ordinal,
@@ -711,32 +798,34 @@ where parsed._ordinal in (select _ordinal from failing) or repeated.repeats is n
 order by parsed._ordinal
 limit 1000
 """
-)
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    """Where values.csv's required columns are in its header (for the queries above)."""
+    return {
+        "edition": header.index("edition"),
+        "region": header.index("region_code"),
+        "metric": header.index("metric_code"),
+        "value": header.index("value"),
+    }
 
 
 def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
-    """values.csv checked by DuckDB where it lies: the same checks and messages as the
-    row-by-row ones, at any size (line numbers are looked up only for rows that fail)."""
-    import duckdb
-
+    """values.csv checked by DuckDB: the same checks and messages as the row-by-row ones, at
+    any size, in bounded memory (line numbers are looked up only for rows that fail)."""
     f = "values.csv"
     path = data.values_file
-    assert path is not None
-    header = _read_header(path) or []
-    con = duckdb.connect()
+    assert path is not None and data.staged is not None
+    con = data.staged.connect()
     try:
-        _small_tables(con, data)
-        columns = {
-            "edition": header.index("edition"),
-            "region": header.index("region_code"),
-            "metric": header.index("metric_code"),
-            "value": header.index("value"),
-        }
-        quick = VALUES_ANY_PROBLEM.format(read=_read_csv_sql(path, header), **columns)
-        n_problems = con.execute(quick).fetchone()
+        max_ord = max(len(data.tables["metrics.csv"]) - 1, 0)
+        n_problems = con.execute(VALUES_ANY_PROBLEM.format(max_metric_ord=max_ord)).fetchone()
         failing = []
         if n_problems and n_problems[0]:
-            detailed = VALUES_PROBLEMS.format(read=_read_csv_sql(path, header, True), **columns)
+            header = _read_header(path) or []
+            detailed = VALUES_PROBLEMS.format(
+                read=_read_csv_sql(path, header, True), **_columns(header)
+            )
             failing = con.execute(detailed).fetchall()
     finally:
         con.close()
@@ -909,44 +998,70 @@ def _csv_to_parquet(source: Path, target: Path) -> None:
     source.unlink()
 
 
+# the canonical metric_values: every row given, plus the absent rows of the edition ×
+# region × metric grid (each region's framework) as missing, in file order of regions and
+# metrics. Only editions × regions with fewer rows than their framework's metrics are
+# expanded, so no join holds the whole grid.
+CANONICAL_VALUES = """
+copy (
+    with given as not materialized (
+        select
+            cast(edition_number as bigint) as edition_no, region_ord, metric_ord, value
+        from located
+    ),
+    metric_counts as (
+        select framework_code, count(*) as n_metrics from index_metrics group by framework_code
+    ),
+    counts as (
+        select edition_no, region_ord, count(*) as n_given
+        from given group by edition_no, region_ord
+    ),
+    incomplete as (
+        select editions.edition_no, regions.region_ord, regions.framework_code
+        from (select distinct edition_no from counts) as editions
+        cross join index_regions as regions
+        inner join metric_counts on regions.framework_code = metric_counts.framework_code
+        left join counts
+            on editions.edition_no = counts.edition_no and regions.region_ord = counts.region_ord
+        where coalesce(counts.n_given, 0) < metric_counts.n_metrics
+    ),
+    absent as (
+        select
+            incomplete.edition_no, incomplete.region_ord, metrics.metric_ord,
+            cast(null as varchar) as value
+        from incomplete
+        inner join index_metrics as metrics
+            on incomplete.framework_code = metrics.framework_code
+        anti join (
+            select given.edition_no, given.region_ord, given.metric_ord
+            from given semi join incomplete
+                on given.edition_no = incomplete.edition_no
+                and given.region_ord = incomplete.region_ord
+        ) as present
+            on incomplete.edition_no = present.edition_no
+            and incomplete.region_ord = present.region_ord
+            and metrics.metric_ord = present.metric_ord
+    ),
+    grid as (select * from given union all select * from absent)
+    select
+        cast(grid.edition_no as varchar) as edition, regions.region_code, metrics.metric_code,
+        grid.value
+    from grid
+    inner join index_regions as regions on grid.region_ord = regions.region_ord
+    inner join index_metrics as metrics on grid.metric_ord = metrics.metric_ord
+    order by grid.edition_no, grid.region_ord, grid.metric_ord
+) to '{out}' (format parquet)
+"""
+
+
 def _write_values_in_duckdb(data: IndexData, target: Path) -> None:
     """metric_values (Parquet, text columns) in the seeds' layout, as canonical_tables writes
     it row by row: the edition × region × metric grid of every region's framework, an absent
     row as missing."""
-    import duckdb
-
-    path = data.values_file
-    assert path is not None
-    header = _read_header(path) or []
-    con = duckdb.connect()
+    assert data.staged is not None
+    con = data.staged.connect()
     try:
-        _small_tables(con, data)
-        out = str(target).replace("'", "''")
-        con.execute(f"""
-            copy (
-                with given as (
-                    select
-                        cast(cast(try_cast(replace(trim(c{header.index("edition")}, ' \t\r\n'),
-                            '−', '-') as double) as bigint) as varchar) as edition,
-                        trim(c{header.index("region_code")}, ' \t\r\n') as region_code,
-                        trim(c{header.index("metric_code")}, ' \t\r\n') as metric_code,
-                        nullif(replace(trim(c{header.index("value")}, ' \t\r\n'), '−', '-'), '')
-                            as value
-                    from ({_read_csv_sql(path, header)})
-                ),
-                editions as (select distinct edition from given)
-                select editions.edition, regions.region_code, metrics.metric_code, given.value
-                from editions
-                cross join index_regions as regions
-                inner join index_metrics as metrics
-                    on regions.framework_code = metrics.framework_code
-                left join given
-                    on editions.edition = given.edition
-                    and regions.region_code = given.region_code
-                    and metrics.metric_code = given.metric_code
-                order by cast(editions.edition as bigint), regions.region_ord, metrics.metric_ord
-            ) to '{out}' (format parquet)
-        """)
+        con.execute(CANONICAL_VALUES.format(out=str(target).replace("'", "''")))
     finally:
         con.close()
 

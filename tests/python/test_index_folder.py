@@ -431,3 +431,31 @@ def test_the_shipped_index_round_trips_through_the_folder_format(
     assert scores[0] == 14670 and scores[1] <= 1e-9
     assert ranks == (250, 250)
     assert n_region_diffs == 0
+
+
+def test_staged_values_are_bounded_and_removed_with_the_data(tmp_path: Path) -> None:
+    """values.csv is staged in a private DuckDB file whose connections take the project's
+    memory limit (so a big file spills instead of growing), and which is removed once the
+    validated data is no longer referenced (a failed validation leaves nothing either)."""
+    import gc
+
+    from digindex.paths import duckdb_memory_limit
+
+    data = load_index(write_folder(tmp_path / "index", TINY))
+    assert data.staged is not None
+    folder = data.staged.folder
+    con = data.staged.connect()
+    try:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        rows = con.execute("select count(*) from located").fetchone()[0]
+    finally:
+        con.close()
+    expected = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    try:
+        assert limit == expected.execute("select current_setting('memory_limit')").fetchone()[0]
+    finally:
+        expected.close()
+    assert rows == data.n_values == 16
+    del data, con
+    gc.collect()
+    assert not folder.exists()
