@@ -291,6 +291,7 @@ class StagedValues:
             config={
                 "memory_limit": duckdb_memory_limit(),
                 "temp_directory": str(self.folder / "spill"),
+                "enable_progress_bar": False,
             },
         )
 
