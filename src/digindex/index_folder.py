@@ -286,14 +286,15 @@ class StagedValues:
 
         from digindex.paths import duckdb_memory_limit
 
-        return duckdb.connect(
+        con = duckdb.connect(
             str(self.db),
             config={
                 "memory_limit": duckdb_memory_limit(),
                 "temp_directory": str(self.folder / "spill"),
-                "enable_progress_bar": False,
             },
         )
+        con.execute("set enable_progress_bar = false")
+        return con
 
 
 def _stage_values(
