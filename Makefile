@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-slow test-browser test-spark bench lint seeds clean dashboard
+.PHONY: install run test test-slow test-browser test-spark test-mutation bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -46,6 +46,11 @@ test-browser: install
 test-spark: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[spark]"
 	$(PY) tests/spark_check.py
+
+## mutation testing of the SQL: each mutation of the models/macros must fail the method's
+## tests (scripts/mutation_test.py prints the score; exits 1 below 95 %)
+test-mutation: install
+	$(PY) scripts/mutation_test.py
 
 ## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
 bench: install

@@ -179,3 +179,40 @@ def rankings(scores: pd.DataFrame, root_code: str | None = None) -> pd.DataFrame
         .astype(int)
     )
     return r.sort_values(["edition", "framework_code", "rank"]).reset_index(drop=True)
+
+
+def score_mismatches(
+    expected: pd.DataFrame,
+    actual: pd.DataFrame,
+    keys: list[str],
+    value: str = "score",
+    tolerance: float = 1e-9,
+) -> list[str]:
+    """What differs between two frames of `value` by `keys` (empty: they agree).
+
+    NaN-safe, unlike ``(a - b).abs().max()`` (which skips NaN): a row on one side only, a
+    repeated key, and a null on either side are differences, as is any |Δ| > tolerance."""
+    problems = []
+    for side, frame in (("expected", expected), ("actual", actual)):
+        repeated = frame[frame.duplicated(keys, keep=False)]
+        if len(repeated):
+            problems.append(f"{side}: {len(repeated)} rows share a key, e.g. {repeated.head(3)}")
+    merged = expected[[*keys, value]].merge(
+        actual[[*keys, value]],
+        on=keys,
+        how="outer",
+        suffixes=("_expected", "_actual"),
+        indicator=True,
+    )
+    lonely = merged[merged["_merge"] != "both"]
+    if len(lonely):
+        problems.append(f"{len(lonely)} rows on one side only, e.g. {lonely.head(3)}")
+    a, b = merged[f"{value}_expected"], merged[f"{value}_actual"]
+    nulls = merged[(merged["_merge"] == "both") & (a.isna() | b.isna())]
+    if len(nulls):
+        problems.append(f"{len(nulls)} rows with a null {value}, e.g. {nulls.head(3)}")
+    diff = (a - b).abs()
+    worst = merged.assign(diff=diff)[diff > tolerance].sort_values("diff")
+    if len(worst):
+        problems.append(f"{len(worst)} rows differ by more than {tolerance}: {worst.tail(3)}")
+    return problems

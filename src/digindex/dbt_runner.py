@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from digindex.paths import default_db, duckdb_memory_limit, find_project
+from digindex.paths import default_db, duckdb_memory_limit, duckdb_spill_dir, find_project
 
 
 class DbtError(RuntimeError):
@@ -339,7 +339,7 @@ def run_dbt(
     path.parent.mkdir(parents=True, exist_ok=True)
     # where DuckDB spills past its memory limit: beside the warehouse unless
     # DIGINDEX_TEMP_DIR says otherwise
-    spill = Path(os.environ.get("DIGINDEX_TEMP_DIR") or path.parent / "duckdb-spill")
+    spill = duckdb_spill_dir(path)
     # what profiles.yml reads (the warehouse, its memory limit, the spill folder), set for
     # this invocation and restored afterwards
     previous = {

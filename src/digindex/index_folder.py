@@ -284,15 +284,9 @@ class StagedValues:
     def connect(self) -> Any:
         import duckdb
 
-        from digindex.paths import duckdb_memory_limit
+        from digindex.paths import duckdb_config
 
-        con = duckdb.connect(
-            str(self.db),
-            config={
-                "memory_limit": duckdb_memory_limit(),
-                "temp_directory": str(self.folder / "spill"),
-            },
-        )
+        con = duckdb.connect(str(self.db), config=duckdb_config(self.folder / "spill"))
         con.execute("set enable_progress_bar = false")
         return con
 

@@ -58,6 +58,18 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("DIGINDEX_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
 
 
+def duckdb_spill_dir(db: Path) -> Path:
+    """Where DuckDB spills past its memory limit when working on `db`: DIGINDEX_TEMP_DIR,
+    else a folder beside the warehouse."""
+    return Path(os.environ.get("DIGINDEX_TEMP_DIR") or db.parent / "duckdb-spill")
+
+
+def duckdb_config(spill: Path) -> dict[str, Any]:
+    """The bounds of every DuckDB connection that reads or writes a whole index (dbt's are
+    set in profiles.yml from the same values): the memory limit, and where to spill."""
+    return {"memory_limit": duckdb_memory_limit(), "temp_directory": str(spill)}
+
+
 def project_vars(project: Path | str | None = None) -> dict[str, Any]:
     """The dbt vars of the project (``vars:`` in its ``dbt_project.yml``): the one place the
     method names (``methods``), the tree depth and the other limits are declared."""

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from digindex.dbt_runner import run_dbt
+from digindex.paths import duckdb_config, duckdb_spill_dir
 
 # the tables and views of the `published` schema written as export files
 EXPORTS = [
@@ -246,7 +247,7 @@ def write_exports(
     folder, with the gate's report and a manifest (row counts, sha256 of every file)."""
     staging = publish_dir / f".{edition}.{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config=duckdb_config(duckdb_spill_dir(db)))
     try:
         files: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}

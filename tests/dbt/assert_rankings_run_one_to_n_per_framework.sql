@@ -12,16 +12,44 @@ published as (
     select * from {{ ref('stg_reference__published_rankings') }}
 ),
 
-expected_rank as (
+{# not rank(): 1 + how many regions of the framework and edition score strictly higher,
+    counted from the distinct composites (one running sum; a self-join would be quadratic) #}
+score_counts as (
     select
         edition,
         framework_code,
-        region_code,
-        rank,
-        rank() over (
-            partition by edition, framework_code order by composite_score desc
-        ) as competition_rank
+        composite_score,
+        count(*) as n_with_score
     from rankings
+    group by edition, framework_code, composite_score
+),
+
+n_higher as (
+    select
+        edition,
+        framework_code,
+        composite_score,
+        coalesce(sum(n_with_score) over (
+            partition by edition, framework_code
+            order by composite_score desc
+            rows between unbounded preceding and 1 preceding
+        ), 0) as n_strictly_higher
+    from score_counts
+),
+
+expected_rank as (
+    select
+        rankings.edition,
+        rankings.framework_code,
+        rankings.region_code,
+        rankings.rank,
+        1 + n_higher.n_strictly_higher as competition_rank
+    from rankings
+    left join n_higher
+        on
+            rankings.edition = n_higher.edition
+            and rankings.framework_code = n_higher.framework_code
+            and rankings.composite_score = n_higher.composite_score
 ),
 
 bad_ranks as (
@@ -32,7 +60,7 @@ bad_ranks as (
         'rank ' || cast(rank as string) || ' should be ' || cast(competition_rank as string)
             as problem
     from expected_rank
-    where rank != competition_rank
+    where competition_rank is null or rank != competition_rank
 ),
 
 counts as (

@@ -1,4 +1,9 @@
-"""The shipped (synthetic) values reproduce what the 2022 report prints."""
+"""The shipped (synthetic) values reproduce what the 2022 report prints.
+
+A calibration consistency check, not evidence of the report's method: the generator works
+the values backwards from the printed scores with the pandas oracle, so these hold by
+construction unless the pipeline and the oracle disagree by more than the rounding (the
+1e-9 comparison of every node score with the oracle is test_differential's)."""
 
 from __future__ import annotations
 
