@@ -70,6 +70,17 @@ def project_copy(
 
 
 @pytest.fixture(scope="session")
+def index_project(
+    tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path], Path]
+) -> Path:
+    """One project copy per worker for the runs on index folders (ASEM, the tiny index,
+    the shipped index round trip, the differential examples): tests on one worker run one
+    at a time, and dbt reaches each run's warehouse and folder through links at fixed
+    paths, so after its first parse every run there is a partial parse."""
+    return project_copy(tmp_path_factory.mktemp("index_project") / "project")
+
+
+@pytest.fixture(scope="session")
 def baseline(baseline_run: tuple[Path, int]) -> Path:
     project, code = baseline_run
     if code != 0:

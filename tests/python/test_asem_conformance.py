@@ -4,7 +4,6 @@ and ranks the units identically."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import asem_to_index
@@ -36,10 +35,10 @@ DATASETS = {
 
 
 @pytest.fixture(scope="module")
-def asem(tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path], Path]) -> Path:
+def asem(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Path:
     """`digindex run --index tests/data/asem`: build, gate and publish, like any index."""
-    project = project_copy(tmp_path_factory.mktemp("asem"))
-    db = project / "asem.duckdb"
+    project, root = index_project, tmp_path_factory.mktemp("asem")
+    db = root / "asem.duckdb"
     code = cli.main(
         [
             "run",
@@ -50,7 +49,7 @@ def asem(tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path]
             "--db",
             str(db),
             "--publish-dir",
-            str(project / "publish"),
+            str(root / "publish"),
         ]
     )
     assert code == 0

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oracle
-from _project import copy_project
 from _repo import REPO_ROOT, SEEDS
 from digindex.dbt_runner import run_dbt
 from digindex.index_folder import load_index, write_canonical
@@ -147,8 +146,8 @@ def _oracle_scores(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_project(tmp_path_factory.mktemp("differential"))
+def project(index_project: Path) -> Path:
+    return index_project
 
 
 @settings(

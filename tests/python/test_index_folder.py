@@ -315,9 +315,9 @@ def test_cli_refuses_a_malformed_folder(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory, project_copy: Callable[[Path], Path]) -> Path:
+def tiny(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Path:
     root = tmp_path_factory.mktemp("tiny")
-    project = project_copy(root / "project")
+    project = index_project
     folder = write_folder(root / "tiny", TINY)
     db = root / "tiny.duckdb"
     assert (
@@ -385,11 +385,11 @@ def test_methods_end_to_end(tiny: Path) -> None:
 
 
 def test_the_shipped_index_round_trips_through_the_folder_format(
-    tmp_path: Path, warehouse: Path, project_copy: Callable[[Path], Path]
+    tmp_path: Path, warehouse: Path, index_project: Path
 ) -> None:
     folder = tmp_path / "h3c"
     assert cli.main(["export-index", str(folder)]) == 0
-    project = project_copy(tmp_path / "project")
+    project = index_project
     db = tmp_path / "h3c.duckdb"
     assert (
         cli.main(
