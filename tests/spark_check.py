@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     print("==> dbt build --target spark (seeds, models, data tests, unit tests)", flush=True)
     try:
         run_dbt(
-            ["build", "--target", "spark", "--exclude", "tag:published"],
+            # not the unit tests whose expected doubles are a libm's last bit (Spark's
+            # Math.log differs from glibc's by 1 ulp on some values): the comparison with
+            # DuckDB below checks the same steps on Spark, within 1e-9
+            ["build", "--target", "spark", "--exclude", "tag:published", "tag:exact_doubles"],
             db=work / "unused.duckdb",
             project_dir=project,
             quiet=True,
