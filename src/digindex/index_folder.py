@@ -685,42 +685,51 @@ def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
     con.unregister("metrics_frame")
 
 
-# values.csv as the checks and the canonical file need it, from one parallel read of the
-# file: each row's edition as a number, where its region and metric are in regions.csv /
-# metrics.csv (null: unknown), its value as text (normalised) and whether each parses
-LOCATED = """
-create table located as
-with given as (
+# values.csv's rows parsed, once for every query below: each row's edition as a number,
+# where its region and metric are in regions.csv / metrics.csv (null: unknown), its value as
+# text (normalised) and whether each parses
+PARSED_VALUES = """
+given as (
     select
+        _ordinal,
         trim(c{edition}, ' \t\r\n') as edition,
         trim(c{region}, ' \t\r\n') as region_code,
         trim(c{metric}, ' \t\r\n') as metric_code,
-        nullif(replace(trim(c{value}, ' \t\r\n'), '−', '-'), '') as value
+        trim(c{value}, ' \t\r\n') as value_text
     from ({read})
 ),
-parsed as (
+normalised as (
     select
         given.*,
         try_cast(replace(edition, '−', '-') as double) as edition_number,
-        try_cast(value as double) as value_number
+        nullif(replace(value_text, '−', '-'), '') as value
     from given
+),
+parsed as (
+    select
+        normalised.*,
+        try_cast(normalised.value as double) as value_number,
+        regions.framework_code as region_framework,
+        regions.region_ord,
+        metrics.metric_ord,
+        normalised.edition != '' and normalised.edition_number is not null
+            and isfinite(normalised.edition_number)
+            and normalised.edition_number = trunc(normalised.edition_number) as edition_ok,
+        normalised.value is null
+            or coalesce(isfinite(try_cast(normalised.value as double)), false) as value_ok
+    from normalised
+    left join index_regions as regions on normalised.region_code = regions.region_code
+    left join index_metrics as metrics
+        on regions.framework_code = metrics.framework_code
+        and normalised.metric_code = metrics.metric_code
 )
-select
-    parsed.edition_number,
-    regions.region_ord,
-    metrics.metric_ord,
-    parsed.value,
-    parsed.edition != '' and parsed.edition_number is not null
-        and isfinite(parsed.edition_number)
-        and parsed.edition_number = trunc(parsed.edition_number) as edition_ok,
-    parsed.value is null
-        or (parsed.value_number is not null and isfinite(parsed.value_number)) as value_ok
-from parsed
-left join index_regions as regions on parsed.region_code = regions.region_code
-left join index_metrics as metrics
-    on regions.framework_code = metrics.framework_code
-    and parsed.metric_code = metrics.metric_code
 """
+# values.csv as the checks and the canonical file need it, from one parallel read
+LOCATED = (
+    "create table located as with"
+    + PARSED_VALUES
+    + "select edition_number, region_ord, metric_ord, value, edition_ok, value_ok from parsed"
+)
 # clean input answers 0 in one pass: rows failing a check, then editions × regions where a
 # metric repeats (a bitmap of the metrics seen per edition × region, not a hash of every key)
 VALUES_ANY_PROBLEM = """
@@ -737,41 +746,17 @@ select (
 )
 """
 # the rows to name (only run when there are problems: a second, sequential read of the file,
-# rows numbered), with the line they repeat
-VALUES_PROBLEMS = """
-with raw as ({read}),
-given as (
+# rows numbered, through the same PARSED_VALUES), with the line they repeat
+VALUES_PROBLEMS = (
+    "with"
+    + PARSED_VALUES
+    + """,
+keyed as (
     select
-        _ordinal,
-        trim(c{edition}, ' \t\r\n') as edition,
-        trim(c{region}, ' \t\r\n') as region_code,
-        trim(c{metric}, ' \t\r\n') as metric_code,
-        trim(c{value}, ' \t\r\n') as value
-    from raw
-),
-parsed as (
-    select
-        given.*,
-        try_cast(replace(edition, '−', '-') as double) as edition_number,
-        try_cast(replace(value, '−', '-') as double) as value_number,
-        regions.framework_code as region_framework,
-        metrics.metric_code is not null as metric_known,
+        *,
         -- the edition as the number it is staged as (2022 and 2022.0 are one edition)
-        coalesce(
-            cast(try_cast(replace(edition, '−', '-') as double) as varchar), edition
-        ) as edition_key
-    from given
-    left join index_regions as regions on given.region_code = regions.region_code
-    left join index_metrics as metrics
-        on regions.framework_code = metrics.framework_code
-        and given.metric_code = metrics.metric_code
-),
-failing as (
-    select * from parsed
-    where edition = '' or edition_number is null or not isfinite(edition_number)
-        or edition_number != trunc(edition_number)
-        or region_framework is null or not metric_known
-        or (value != '' and (value_number is null or not isfinite(value_number)))
+        coalesce(cast(edition_number as varchar), edition) as edition_key
+    from parsed
 ),
 repeated as (
     select
@@ -779,21 +764,23 @@ repeated as (
         lag(_ordinal) over (
             partition by edition_key, region_code, metric_code order by _ordinal
         ) as repeats
-    from parsed
+    from keyed
     where (edition_key, region_code, metric_code) in (
-        select (edition_key, region_code, metric_code) from parsed
+        select (edition_key, region_code, metric_code) from keyed
         group by edition_key, region_code, metric_code having count(*) > 1
     )
 )
 select
-    parsed._ordinal, edition, region_code, metric_code, value, edition_number, value_number,
-    region_framework, metric_known, repeated.repeats
-from parsed
-left join repeated on parsed._ordinal = repeated._ordinal
-where parsed._ordinal in (select _ordinal from failing) or repeated.repeats is not null
-order by parsed._ordinal
+    keyed._ordinal, edition, region_code, metric_code, value_text, edition_number,
+    value_number, region_framework, metric_ord is not null as metric_known, repeated.repeats
+from keyed
+left join repeated on keyed._ordinal = repeated._ordinal
+where not edition_ok or region_ord is null or metric_ord is null or not value_ok
+    or repeated.repeats is not null
+order by keyed._ordinal
 limit 1000
 """
+)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
