@@ -197,6 +197,19 @@ decisions as (
 {%- endmacro %}
 
 
+{#- a metric's count, centre (its mean), range and treatment parameters, as aggregates
+    over its rows: the one pass both edge paths start from -#}
+{% macro treatment_summary_columns() -%}
+    count(value) as n,
+        avg(value) as centre,
+        min(value) as original_min,
+        max(value) as original_max,
+        min(max_points) as max_points,
+        min(skew_threshold) as skew_threshold,
+        min(kurtosis_threshold) as kurtosis_threshold
+{%- endmacro %}
+
+
 {#- exact everywhere: every distinct value ranked from both ends (`source`: the rows to
     use; `prefix`: put before the CTE names, so that a caller can use it for some metrics) -#}
 {% macro default__treatment_edges(edge, source='to_treat', prefix='') -%}
@@ -208,13 +221,7 @@ decisions as (
         edition,
         framework_code,
         metric_code,
-        count(value) as n,
-        avg(value) as centre,
-        min(value) as original_min,
-        max(value) as original_max,
-        min(max_points) as max_points,
-        min(skew_threshold) as skew_threshold,
-        min(kurtosis_threshold) as kurtosis_threshold
+        {{ treatment_summary_columns() }}
     from {{ source }}
     group by edition, framework_code, metric_code
 ),
@@ -290,13 +297,7 @@ summaries as materialized (
         edition,
         framework_code,
         metric_code,
-        count(value) as n,
-        avg(value) as centre,
-        min(value) as original_min,
-        max(value) as original_max,
-        min(max_points) as max_points,
-        min(skew_threshold) as skew_threshold,
-        min(kurtosis_threshold) as kurtosis_threshold,
+        {{ treatment_summary_columns() }},
         max(value, {{ n }}) as top_values,
         min(value, {{ n }}) as bottom_values
     from to_treat
