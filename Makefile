@@ -30,7 +30,7 @@ run: install
 
 ## everything CI runs: lint, then pytest (which drives dbt build with every data and unit test)
 test: install lint
-	$(PY) -m pytest -n 2 --dist loadscope
+	$(PY) -m pytest -n 2 --dist loadscope --durations=15
 
 ## the slow suites: every README command run verbatim on a fresh copy of the project
 test-slow: install

@@ -593,7 +593,7 @@ def run_coinr_size(
     n_regions: int,
     project: Path,
     keep: bool = False,
-    timeout_s: float = 900.0,
+    timeout_s: float = 3600.0,
     oracle_run: bool = True,
     git_rev: str = "",
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
@@ -803,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout",
         type=float,
-        default=900.0,
+        default=3600.0,
         help="coinr: stop a `digindex run` after this many seconds (default: %(default)s)",
     )
     parser.add_argument("--no-oracle", action="store_true", help="coinr: skip the oracle")

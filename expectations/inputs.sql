@@ -1,5 +1,6 @@
--- Frame for the `inputs` suite: one row per value row of the input, plus one row per
--- region × metric pair of its framework that has no row at all (edition × pair).
+-- Frame for the `inputs` suite: one row per value row of the input. (That every region has
+-- exactly one row per metric of its framework is the dbt test
+-- tests/dbt/assert_every_region_has_every_metric.sql, which fails the build.)
 with
 
 regions as (
@@ -24,23 +25,6 @@ attributes as (
 observed as (
     select edition, region_code, metric_code, value_text, value
     from staging.stg_index__metric_values
-),
-
-editions as (
-    select distinct edition from observed
-),
-
-expected as (
-    select editions.edition, regions.region_code, metrics.metric_code
-    from editions
-    cross join regions
-    inner join metrics on regions.framework_code = metrics.framework_code
-),
-
-pair_counts as (
-    select edition, region_code, metric_code, count(*) as n_rows_for_pair
-    from observed
-    group by edition, region_code, metric_code
 ),
 
 observed_rows as (
@@ -76,37 +60,14 @@ observed_rows as (
         and metrics.denominator = attributes.attribute
 ),
 
-missing_pairs as (
-    select expected.edition, expected.region_code, expected.metric_code,
-        cast(null as varchar) as value_text, cast(null as double) as value,
-        regions.framework_code as region_framework, metrics.node_code as metric_indicator,
-        metrics.plausible_min, metrics.plausible_max,
-        cast(null as boolean) as missing_not_allowed, cast(null as boolean) as denominator_usable
-    from expected
-    inner join regions on expected.region_code = regions.region_code
-    inner join metrics
-        on regions.framework_code = metrics.framework_code
-        and expected.metric_code = metrics.metric_code
-    left join pair_counts
-        on expected.edition = pair_counts.edition
-        and expected.region_code = pair_counts.region_code
-        and expected.metric_code = pair_counts.metric_code
-    where pair_counts.region_code is null
-),
-
 checked as (
     select
-        rows.*,
-        coalesce(pair_counts.n_rows_for_pair, 0) as n_rows_for_pair,
+        observed_rows.*,
         case
-            when rows.value is null or rows.plausible_min is null then null
-            else rows.value between rows.plausible_min and rows.plausible_max
+            when observed_rows.value is null or observed_rows.plausible_min is null then null
+            else observed_rows.value between observed_rows.plausible_min and observed_rows.plausible_max
         end as within_plausible_range
-    from (select * from observed_rows union all select * from missing_pairs) as rows
-    left join pair_counts
-        on rows.edition = pair_counts.edition
-        and rows.region_code = pair_counts.region_code
-        and rows.metric_code = pair_counts.metric_code
+    from observed_rows
 )
 
 -- Every check is computed for every row above; only rows failing at least one of them reach
@@ -114,8 +75,7 @@ checked as (
 select *
 from checked
 where not (
-    n_rows_for_pair = 1
-    and region_framework is not null
+    region_framework is not null
     and metric_indicator is not null
     and (value_text is null or regexp_full_match(value_text, '{{ value_text_regex }}'))
     and coalesce(not missing_not_allowed, true)

@@ -24,9 +24,10 @@ import duckdb
 from digindex.paths import duckdb_config, duckdb_spill_dir
 
 # One home for every check: the gate checks what only it checks before publication — the
-# inputs (missing, duplicated, unknown, non-numeric, implausible values, unusable
-# denominators). The framework's shape and the outputs are dbt tests of the build, which a
-# publication requires to pass; a GX copy of them could never fail.
+# inputs (unknown codes, non-numeric and implausible values, values missing where the index
+# does not allow it, unusable denominators). The values' completeness and unique key, the
+# framework's shape and the outputs are dbt tests of the build, which a publication
+# requires to pass; a GX copy of them could never fail.
 SUITE_ORDER = ["inputs"]
 # suites that read only inputs (seeds via staging views) can run when the build failed
 INPUT_SUITES = {"inputs"}

@@ -1,6 +1,14 @@
 -- Every region has exactly one value row for every metric of its framework, in every
 -- edition that has values (the value may be empty: missing data is then imputed or
--- screened): lists the absent and the duplicated region × metric pairs.
+-- screened). Lists each absent (n_values 0) and repeated (2+) edition × region × metric.
+-- The one home of the values' completeness and of their key's uniqueness; rows of unknown
+-- regions or of metrics not in the region's framework are the gate's (expectations/).
+--
+-- One pass over the values, in memory that grows with the regions, not with the values:
+-- per edition × region, the rows of its framework's metrics are counted and the metrics'
+-- bits (each metric's place in its framework, in chunks of 62 bits) OR-ed together: n rows
+-- with all n bits set is each metric exactly once (pigeonhole). Only the editions × regions
+-- that fail are expanded to name their absent and repeated metrics.
 with
 
 regions as (
@@ -8,7 +16,11 @@ regions as (
 ),
 
 metrics as (
-    select * from {{ ref('stg_index__metrics') }}
+    select
+        framework_code,
+        metric_code,
+        row_number() over (partition by framework_code order by metric_code) - 1 as metric_place
+    from {{ ref('stg_index__metrics') }}
 ),
 
 metric_values as (
@@ -19,39 +31,99 @@ editions as (
     select distinct edition from metric_values
 ),
 
-expected as (
+metric_bits as (
     select
-        editions.edition,
-        regions.region_code,
-        metrics.metric_code
-    from editions
-    cross join regions
-    inner join metrics on regions.framework_code = metrics.framework_code
+        framework_code,
+        metric_code,
+        cast(floor(metric_place / 62) as integer) as chunk,
+        cast(power(2, metric_place % 62) as bigint) as bit
+    from metrics
 ),
 
-observed as (
+placed as (
+    select
+        metric_values.edition,
+        metric_values.region_code,
+        metric_values.metric_code,
+        metric_bits.chunk,
+        metric_bits.bit
+    from metric_values
+    inner join regions
+        on metric_values.region_code = regions.region_code
+    inner join metric_bits
+        on
+            regions.framework_code = metric_bits.framework_code
+            and metric_values.metric_code = metric_bits.metric_code
+),
+
+seen as (
     select
         edition,
         region_code,
-        metric_code,
-        count(*) as n_values
+        chunk,
+        count(*) as n_rows,
+        bit_or(bit) as bits
+    from placed
+    group by edition, region_code, chunk
+),
+
+chunks as (
+    select
+        framework_code,
+        chunk,
+        count(*) as n_rows,
+        bit_or(bit) as bits
+    from metric_bits
+    group by framework_code, chunk
+),
+
+failing_regions as (
+    select distinct
+        editions.edition,
+        regions.region_code,
+        regions.framework_code
+    from editions
+    cross join regions
+    inner join chunks on regions.framework_code = chunks.framework_code
+    left join seen
+        on
+            editions.edition = seen.edition
+            and regions.region_code = seen.region_code
+            and chunks.chunk = seen.chunk
+    where
+        seen.n_rows is null
+        or seen.n_rows != chunks.n_rows
+        or seen.bits != chunks.bits
+),
+
+failing_values as (
+    select metric_values.*
     from metric_values
-    group by edition, region_code, metric_code
+    inner join failing_regions
+        on
+            metric_values.edition = failing_regions.edition
+            and metric_values.region_code = failing_regions.region_code
+),
+
+absent_or_repeated as (
+    select
+        failing_regions.edition,
+        failing_regions.region_code,
+        metric_bits.metric_code,
+        count(failing_values.metric_code) as n_values
+    from failing_regions
+    inner join metric_bits on failing_regions.framework_code = metric_bits.framework_code
+    left join failing_values
+        on
+            failing_regions.edition = failing_values.edition
+            and failing_regions.region_code = failing_values.region_code
+            and metric_bits.metric_code = failing_values.metric_code
+    group by failing_regions.edition, failing_regions.region_code, metric_bits.metric_code
+    having count(failing_values.metric_code) != 1
 ),
 
 final as (
-    select
-        expected.edition,
-        expected.region_code,
-        expected.metric_code,
-        coalesce(observed.n_values, 0) as n_values
-    from expected
-    left join observed
-        on
-            expected.edition = observed.edition
-            and expected.region_code = observed.region_code
-            and expected.metric_code = observed.metric_code
-    where coalesce(observed.n_values, 0) != 1
+    select * from absent_or_repeated
 )
 
 select * from final

@@ -23,9 +23,6 @@ FIRST = """(select region_code, metric_code from seeds.metric_values
 
 # expectation (by the column it checks) → SQL that breaks exactly it
 BREAKS = {
-    "n_rows_for_pair": [
-        f"delete from seeds.metric_values where (region_code, metric_code) in {FIRST}",
-    ],
     "missing_not_allowed": [
         f"update seeds.metric_values set value = null where (region_code, metric_code) in {FIRST}",
     ],
@@ -76,16 +73,3 @@ def test_the_bad_input_fails_exactly_its_expectation(
     finally:
         con.close()
     assert _failed(db) == {column}
-
-
-def test_a_duplicated_row_fails_the_one_value_per_pair_expectation(
-    warehouse: Path, tmp_path: Path
-) -> None:
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(warehouse, db)
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("insert into seeds.metric_values select * from seeds.metric_values limit 1")
-    finally:
-        con.close()
-    assert _failed(db) == {"n_rows_for_pair"}

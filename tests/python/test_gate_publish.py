@@ -283,9 +283,9 @@ def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
         assert time.perf_counter() - t0 < 1.0
 
 
-# one planted defect per singular dbt test (tests/dbt/): the SQL that plants it, and what
-# that test's failing rows must name
-def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+# the defects planted for each singular dbt test (tests/dbt/): the SQL that plants one, and
+# what that test's failing rows must name
+def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     def region(framework: str, rank: int) -> str:
         row = con.execute(
             """select region_code from marts.fct_rankings
@@ -304,12 +304,13 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str
         assert row
         return str(row[0]), str(row[1])
 
-    r1, r2, r3, r6, r7 = (
+    r1, r2, r3, r6, r7, r8 = (
         region("district", 60),
         region("district", 70),
         region("county", 50),
         region("county", 40),
         region("zone", 15),
+        region("district", 80),
     )
     metric, leaf = leaf_metric("county")
     parent = con.execute(
@@ -319,43 +320,69 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str
     ).fetchone()[0]
     zone_leaf = leaf_metric("zone")[1]
     return {
-        "assert_composite_equals_effective_weighted_metrics": (
-            f"""update marts.fct_rankings set composite_score = composite_score + 0.001
+        "assert_composite_equals_effective_weighted_metrics": [
+            (
+                f"""update marts.fct_rankings set composite_score = composite_score + 0.001
                where region_code = '{r1}'""",
-            f"region_code={r1}",
-        ),
-        "assert_every_region_has_every_metric": (
-            f"""delete from seeds.metric_values
-               where region_code = '{r2}' and metric_code = (
-                   select min(metric_code) from seeds.metric_values where region_code = '{r2}')""",
-            f"region_code={r2}",
-        ),
-        "assert_every_region_scored_on_every_node": (
-            f"""delete from marts.fct_indicator_scores
+                f"region_code={r1}",
+            )
+        ],
+        "assert_every_region_has_every_metric": [
+            # a region × metric absent
+            (
+                f"""delete from seeds.metric_values
+                   where region_code = '{r2}' and metric_code = (
+                       select min(metric_code) from seeds.metric_values
+                       where region_code = '{r2}')""",
+                f"region_code={r2}",
+            ),
+            # one repeated (the region keeps its number of rows: a repeat replaces a metric)
+            (
+                f"""update seeds.metric_values set metric_code = (
+                       select min(metric_code) from seeds.metric_values
+                       where region_code = '{r8}')
+                   where region_code = '{r8}' and metric_code = (
+                       select max(metric_code) from seeds.metric_values
+                       where region_code = '{r8}')""",
+                f"region_code={r8}",
+            ),
+        ],
+        "assert_every_region_scored_on_every_node": [
+            (
+                f"""delete from marts.fct_indicator_scores
                where region_code = '{r3}' and level = 2""",
-            f"region_code={r3}",
-        ),
-        "assert_indicator_levels_follow_parents": (
-            f"""update intermediate.int_indicators_weighted set level = level + 1
+                f"region_code={r3}",
+            )
+        ],
+        "assert_indicator_levels_follow_parents": [
+            (
+                f"""update intermediate.int_indicators_weighted set level = level + 1
                where framework_code = 'zone' and node_code = '{zone_leaf}'""",
-            f"node_code={zone_leaf}",
-        ),
-        "assert_metrics_feed_leaf_indicators": (
-            f"""update intermediate.int_metrics_weighted set node_code = '{parent}'
+                f"node_code={zone_leaf}",
+            )
+        ],
+        "assert_metrics_feed_leaf_indicators": [
+            (
+                f"""update intermediate.int_metrics_weighted set node_code = '{parent}'
                where framework_code = 'county' and metric_code = '{metric}'""",
-            f"node_code={parent}",
-        ),
-        "assert_rankings_run_one_to_n_per_framework": (
-            f"update marts.fct_rankings set rank = rank + 1 where region_code = '{r6}'",
-            f"region_code={r6}",
-        ),
-        "assert_scores_within_0_100": (
-            f"""update marts.fct_metric_values set score = 100.5
+                f"node_code={parent}",
+            )
+        ],
+        "assert_rankings_run_one_to_n_per_framework": [
+            (
+                f"update marts.fct_rankings set rank = rank + 1 where region_code = '{r6}'",
+                f"region_code={r6}",
+            )
+        ],
+        "assert_scores_within_0_100": [
+            (
+                f"""update marts.fct_metric_values set score = 100.5
                where region_code = '{r7}' and metric_code = (
                    select min(metric_code) from marts.fct_metric_values
                    where region_code = '{r7}')""",
-            f"region_code={r7}",
-        ),
+                f"region_code={r7}",
+            )
+        ],
     }
 
 
@@ -375,8 +402,9 @@ def test_every_singular_dbt_test_fails_on_its_planted_defect(
     con = duckdb.connect(str(planted))
     try:
         defects = _planted_defects(con)
-        for sql, _ in defects.values():
-            con.execute(sql)
+        for planted_sql in defects.values():
+            for sql, _ in planted_sql:
+                con.execute(sql)
     finally:
         con.close()
     assert sorted(defects) == singular, "a singular dbt test without a planted defect"
@@ -387,8 +415,9 @@ def test_every_singular_dbt_test_fails_on_its_planted_defect(
             project_dir=published_copy,
             quiet=True,
         )
-    for name, (_, named) in defects.items():
+    for name, planted_sql in defects.items():
         query = {k: v for k, v in failed.value.failing_queries.items() if k.split(".")[2] == name}
         assert query, f"{name} did not fail on its defect:\n{failed.value}"
         rows = "\n".join(failing_rows(planted, query, limit=10_000))
-        assert named in rows, f"{name} failed, but not on {named}:\n{rows[:2000]}"
+        for _, named in planted_sql:
+            assert named in rows, f"{name} failed, but not on {named}:\n{rows[:2000]}"
