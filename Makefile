@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-slow test-browser test-spark test-mutation bench lint seeds clean dashboard
+.PHONY: install run test test-slow test-browser test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -51,6 +51,11 @@ test-spark: install
 ## tests (scripts/mutation_test.py prints the score; exits 1 below 95 %)
 test-mutation: install
 	$(PY) scripts/mutation_test.py
+
+## the differential test at nightly size: thousands of random frameworks against the oracle,
+## a new seed each day (DIGINDEX_DIFFERENTIAL_EXAMPLES, DIGINDEX_DIFFERENTIAL_SEED override)
+test-differential-nightly: install
+	DIGINDEX_DIFFERENTIAL_EXAMPLES=$${DIGINDEX_DIFFERENTIAL_EXAMPLES:-5000} DIGINDEX_DIFFERENTIAL_SEED=$${DIGINDEX_DIFFERENTIAL_SEED:-$$(date +%Y%m%d)} $(PY) -m pytest tests/python/test_differential.py -n 0 -k "not shipped"
 
 ## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
 bench: install

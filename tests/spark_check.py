@@ -31,8 +31,10 @@ import pandas as pd
 
 from digindex.dbt_runner import DbtError, run_dbt
 
-# the checkout's paths (and the test oracle) live beside the generators in scripts/
+# the checkout's paths live beside the generators in scripts/, the test oracle here
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import oracle
 from _repo import REPO_ROOT, copy_project
 
 TOLERANCE = 1e-9
@@ -61,6 +63,9 @@ QUERIES = {
     ),
 }
 TREATED_FRAMEWORKS = ("district", "zone")
+# values that may be null in both builds: a treated value is null where the value is
+# missing and not imputed (nothing else compared here may be null)
+MAY_BE_NULL = {"treated_value"}
 
 
 def treated_copy(dest: Path) -> Path:
@@ -82,33 +87,28 @@ def treated_copy(dest: Path) -> Path:
 
 
 def compare(spark: dict[str, pd.DataFrame], duck: dict[str, pd.DataFrame]) -> list[str]:
-    """Problems found comparing the two builds (empty when they agree)."""
+    """Problems found comparing the two builds (empty when they agree), through the oracle's
+    NaN-safe comparison: a row in one build only, a repeated key, a value null in one build
+    only, or |Δ| > TOLERANCE (exact for the `exact` columns). Only a treated value may be
+    null in both builds (a missing value left missing); scores and ranks never."""
     problems = []
     for name, (_, keys, value, exact) in QUERIES.items():
         a, b = spark[name], duck[name]
-        merged = a.merge(b, on=keys, how="outer", suffixes=("_spark", "_duckdb"), indicator=True)
-        lonely = merged[merged["_merge"] != "both"]
-        if len(lonely):
-            problems.append(
-                f"{name}: {len(lonely)} rows in one build only, e.g. "
-                f"{lonely.head(3)[[*keys, '_merge']].to_dict('records')}"
-            )
-        both = merged[merged["_merge"] == "both"]
-        a_value, b_value = both[f"{value}_spark"], both[f"{value}_duckdb"]
-        one_null = a_value.isna() != b_value.isna()
-        if one_null.any():
-            problems.append(f"{name}: {int(one_null.sum())} {value}s null in one build only")
-        diff = (a_value - b_value).abs().max()
-        if not diff <= TOLERANCE:
-            problems.append(f"{name}: max |spark − duckdb| {value} = {diff}")
+        found = oracle.score_mismatches(
+            a, b, keys, value, TOLERANCE, both_null_ok=value in MAY_BE_NULL
+        )
         for column in exact:
-            bad = both[both[f"{column}_spark"].astype(str) != both[f"{column}_duckdb"].astype(str)]
-            if len(bad):
-                problems.append(
-                    f"{name}: {len(bad)} {column}s differ, e.g. "
-                    f"{bad.head(3)[keys].to_dict('records')}"
-                )
-        print(f"    {name}: {len(both)} rows compared, max |Δ| = {diff:.3g}")
+            found += oracle.score_mismatches(
+                a.assign(**{column: a[column].astype(float)}),
+                b.assign(**{column: b[column].astype(float)}),
+                keys,
+                column,
+                0,
+            )
+        problems += [f"{name}: {p}" for p in found]
+        merged = a.merge(b, on=keys, suffixes=("_spark", "_duckdb"))
+        diff = (merged[f"{value}_spark"] - merged[f"{value}_duckdb"]).abs().max()
+        print(f"    {name}: {len(merged)} rows compared, max |Δ| = {diff:.3g}")
     return problems
 
 

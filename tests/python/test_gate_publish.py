@@ -129,22 +129,25 @@ def _bump_weight(lines: list[str]) -> list[str]:
 
 
 _first = (REPO_ROOT / VALUES).read_text(encoding="utf-8").splitlines()[1].split(",")
-FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how the gate names it
+FIRST_VALUE = f"region_code={_first[1]}, metric_code={_first[2]}"  # how a failure names it
+COMPLETE = "FAIL test.digindex.assert_every_region_has_every_metric"
 
 
 @pytest.mark.parametrize(
     ("path", "change", "expected"),
     [
-        (VALUES, _drop_first_value, ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 0"]),
-        (VALUES, _duplicate_first_value, ["exactly one value", FIRST_VALUE, "n_rows_for_pair = 2"]),
+        # the values' completeness and unique key: the dbt test, with the pair it names
+        (VALUES, _drop_first_value, [COMPLETE, f"{FIRST_VALUE}, n_values=0"]),
+        (VALUES, _duplicate_first_value, [COMPLETE, f"{FIRST_VALUE}, n_values=2"]),
         (
             VALUES,
             _unknown_metric,
             [
+                # the gate names the unknown code, the dbt test the metric now absent
                 "belongs to a metric of its region's framework",
                 "metric_code=not_a_metric",
-                "exactly one value",
-                FIRST_VALUE,
+                COMPLETE,
+                f"{FIRST_VALUE}, n_values=0",
             ],
         ),
         (VALUES, _non_numeric, ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"]),
