@@ -337,7 +337,8 @@ COINR_COLUMNS = [
 NODE_COLUMNS = ["measured_at", "regions", "run", "node", "status", "seconds"]
 ORACLE_SCOPE = (
     "normalise (min-max as goalposts at the observed min/max) + aggregate + rank, from the "
-    "pipeline's imputed and treated values; tests/oracle.py has no imputation or treatment"
+    "pipeline's imputed and treated values (not yet tests/oracle.py's whole method, "
+    "compute_index, which the differential test uses)"
 )
 # the CLI's own phase lines: "==> <phase>: …" then "    … in 12.3 s"
 PHASES = {"index": "validate_stage_s", "build": "dbt_build_s", "check": "gate_s"}

@@ -121,6 +121,24 @@ MUTATIONS = [
         "max(denominated_value) as group_mean",
     ),
     Mutation(
+        "mean_imputed_by_group",
+        "models/intermediate/int_metric_values_scored.sql",
+        "and metrics.imputation in ('group_mean', 'group_median')",
+        "and metrics.imputation is not null",
+    ),
+    Mutation(
+        "missing_value_scored",
+        "models/intermediate/int_metric_values_scored.sql",
+        "case when is_ranked and transformed_value is not null then",
+        "case when is_ranked then",
+    ),
+    Mutation(
+        "zero_points_never_log",
+        "macros/scoring/treatment.sql",
+        "        fails as log_transformed,",
+        "        fails and max_points > 0 as log_transformed,",
+    ),
+    Mutation(
         "availability_threshold_inclusive",
         "models/intermediate/int_region_availability.sql",
         "< coalesce(indicators.min_availability, 0) as below_threshold",

@@ -7,7 +7,11 @@
     time — skew ≥ 0: every occurrence of the maximum becomes the largest remaining value;
     otherwise the minimum the smallest remaining one — re-checking after each point, up to
     winsor_max_points (5). If it still fails, the ORIGINAL values are log-transformed
-    instead: ln(x − min + 0.01·(max − min)).
+    instead: ln(x − min + 0.01·(max − min)) — with winsor_max_points 0 too (no point moved,
+    still failing), as COINr's Treat() applies its second function whenever the first
+    leaves the check failing. (COINr counts points: two tied extremes moved in one step
+    are two; the steps here count one — a known difference, test_differential's strict
+    xfail.)
 
     The macro continues a WITH from a `to_treat` CTE (edition, framework_code, region_code,
     metric_code, value, max_points, skew_threshold, kurtosis_threshold) and ends with a
@@ -176,11 +180,11 @@ decisions as (
         original_min,
         original_max,
         n_winsorised,
-        fails and max_points > 0 as log_transformed,
+        fails as log_transformed,
         coalesce(skew_before, skew) as skew_before,
         coalesce(kurtosis_before, kurtosis) as kurtosis_before,
-        case when fails and max_points > 0 then null else skew end as skew_after,
-        case when fails and max_points > 0 then null else kurtosis end as kurtosis_after
+        case when fails then null else skew end as skew_after,
+        case when fails then null else kurtosis end as kurtosis_after
     from s{{ max_points }}_verdict
 ),
 {%- endmacro %}
@@ -531,11 +535,11 @@ decisions as (
         min(coalesce(original_min, min_x)) as original_min,
         max(coalesce(original_max, max_x)) as original_max,
         max(n_winsorised) as n_winsorised,
-        max(case when fails and max_points > 0 then 1 else 0 end) = 1 as log_transformed,
+        max(case when fails then 1 else 0 end) = 1 as log_transformed,
         max(coalesce(skew_before, skew)) as skew_before,
         max(coalesce(kurtosis_before, kurtosis)) as kurtosis_before,
-        max(case when fails and max_points > 0 then null else skew end) as skew_after,
-        max(case when fails and max_points > 0 then null else kurtosis end) as kurtosis_after
+        max(case when fails then null else skew end) as skew_after,
+        max(case when fails then null else kurtosis end) as kurtosis_after
     from s{{ max_points }}_verdict
     group by edition, framework_code, metric_code
 ),

@@ -5,9 +5,10 @@
     1. denominated — the raw value divided by the region attribute the metric names as
        `denominator` (if any);
     2. imputed — a missing value takes the mean (or median) of the metric's non-missing
-       values among the regions of the same framework and edition sharing the metric's
-       `impute_group` attribute (all of them when none is named); `imputation = none` leaves
-       it missing;
+       values among the regions of the same framework and edition (`mean`, `median`), or
+       among those sharing the metric's `impute_group` attribute (`group_mean`,
+       `group_median`; all of them when none is named); `imputation = none` leaves it
+       missing;
     3. screened — `is_ranked` from int_region_availability; the later steps are computed for
        the ranked regions only (null for the others);
     4. treated — COINr's outlier treatment for the metrics that declare `treatment =
@@ -76,6 +77,8 @@ denominated as (
         on
             metric_values.region_code = group_attribute.region_code
             and metrics.impute_group = group_attribute.attribute
+            -- the group column is for group_* imputation; mean and median take the framework's
+            and metrics.imputation in ('group_mean', 'group_median')
 ),
 
 {#- step 2 -#}
@@ -146,6 +149,8 @@ treated as (
         decisions.metric_code is not null as is_treated,
         case
             when not imputed.is_ranked then null
+            -- a value still missing stays missing (least/greatest would skip the null)
+            when imputed.imputed_value is null then null
             when decisions.log_transformed
                 then ln(
                     imputed.imputed_value - decisions.original_min
@@ -228,7 +233,8 @@ final as (
         skew_after,
         kurtosis_after,
         transformed_value,
-        case when is_ranked then {{ normalise_score(
+        -- a value still missing is not scored: its node's other children carry the weight
+        case when is_ranked and transformed_value is not null then {{ normalise_score(
             'normalization', 'direction', 'transformed_value', 't_lower', 't_upper',
             't_min', 't_max', 't_mean', 't_sd', 'pct_rank'
         ) }} end as score
