@@ -32,7 +32,8 @@ run: install
 test: install lint
 	$(PY) -m pytest -n 2 --dist loadscope --durations=15
 
-## the slow suites: every README command run verbatim on a fresh copy of the project
+## the slow suites: every README command run verbatim on a fresh copy of the project, and
+## every generic dbt test seen to fail on a defect planted for it
 test-slow: install
 	$(PY) -m pytest -m slow
 

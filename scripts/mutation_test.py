@@ -98,9 +98,15 @@ MUTATIONS = [
     Mutation(
         "winsorisation_one_step_more",
         "macros/scoring/treatment.sql",
-        "and {{ k }} < max_points as winsorise_now",
-        "and {{ k }} <= max_points as winsorise_now",
+        "and n_winsorised < max_points as winsorise_now",
+        "and n_winsorised <= max_points as winsorise_now",
         count=2,  # the DuckDB path and the Spark one
+    ),
+    Mutation(
+        "winsorisation_counts_steps",
+        "macros/scoring/treatment.sql",
+        "when winsorise_now and skew >= 0 then coalesce(upper_n, 0)",
+        "when winsorise_now and skew >= 0 then 1",
     ),
     Mutation(
         "log_fallback_offset",

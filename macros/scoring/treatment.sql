@@ -3,15 +3,15 @@
     does it, per edition × framework × metric with `treatment = winsorise`: a metric fails
     the check when |skew| ≥ skew_threshold (2) and kurtosis ≥ kurtosis_threshold (3.5), with
     the bias-corrected sample statistics (G1 = g1·√(n(n−1))/(n−2),
-    G2 = ((n+1)·g2 + 6)·(n−1)/((n−2)(n−3))). A failing metric is winsorised one point at a
+    G2 = ((n+1)·g2 + 6)·(n−1)/((n−2)(n−3))). A failing metric is winsorised one step at a
     time — skew ≥ 0: every occurrence of the maximum becomes the largest remaining value;
-    otherwise the minimum the smallest remaining one — re-checking after each point, up to
-    winsor_max_points (5). If it still fails, the ORIGINAL values are log-transformed
-    instead: ln(x − min + 0.01·(max − min)) — with winsor_max_points 0 too (no point moved,
-    still failing), as COINr's Treat() applies its second function whenever the first
-    leaves the check failing. (COINr counts points: two tied extremes moved in one step
-    are two; the steps here count one — a known difference, test_differential's strict
-    xfail.)
+    otherwise the minimum the smallest remaining one — re-checking after each step, while
+    fewer than winsor_max_points (5) points are winsorised. Points as COINr counts them:
+    the values clipped so far (two tied maxima moved in one step are two points; a step
+    may take the count past the limit). If it still fails, the ORIGINAL values are
+    log-transformed instead: ln(x − min + 0.01·(max − min)) — with winsor_max_points 0 too
+    (no point moved, still failing), as COINr's Treat() applies its second function
+    whenever the first leaves the check failing.
 
     The macro continues a WITH from a `to_treat` CTE (edition, framework_code, region_code,
     metric_code, value, max_points, skew_threshold, kurtosis_threshold) and ends with a
@@ -71,8 +71,10 @@ s{{ k }}_bounds as (
         state.*,
         upper_edge.value as upper_value,
         upper_edge.d as upper_d,
+        upper_edge.n_value as upper_n,
         lower_edge.value as lower_value,
-        lower_edge.d as lower_d
+        lower_edge.d as lower_d,
+        lower_edge.n_value as lower_n
     from state_{{ k }} as state
     left join edges as upper_edge
         on
@@ -137,7 +139,7 @@ s{{ k }}_verdict as (
         coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
             as fails,
         coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
-        and {{ k }} < max_points as winsorise_now
+        and n_winsorised < max_points as winsorise_now
     from s{{ k }}_checked
 ),
 
@@ -161,7 +163,12 @@ state_{{ k + 1 }} as (
         s4,
         upper_rank + case when winsorise_now and skew >= 0 then 1 else 0 end as upper_rank,
         lower_rank + case when winsorise_now and skew < 0 then 1 else 0 end as lower_rank,
-        n_winsorised + case when winsorise_now then 1 else 0 end as n_winsorised,
+        {#- the points clipped: the values at the bound that moves join those moved before -#}
+        n_winsorised + case
+            when winsorise_now and skew >= 0 then coalesce(upper_n, 0)
+            when winsorise_now then coalesce(lower_n, 0)
+            else 0
+        end as n_winsorised,
         coalesce(skew_before, skew) as skew_before,
         coalesce(kurtosis_before, kurtosis) as kurtosis_before
     from s{{ k }}_verdict
@@ -432,6 +439,8 @@ stage_0 as {{ materialized_cte() }} (
         metric_code,
         value as original_value,
         value as x,
+        0 as n_top,
+        0 as n_bottom,
         0 as n_winsorised,
         cast(null as double) as skew_before,
         cast(null as double) as kurtosis_before,
@@ -460,6 +469,10 @@ s{{ k }}_central as {{ materialized_cte() }} (
         *,
         max(case when x < max_x then x end)
             over (partition by edition, framework_code, metric_code) as next_max,
+        sum(case when x = max_x then 1 else 0 end)
+            over (partition by edition, framework_code, metric_code) as n_at_max,
+        sum(case when x = min_x then 1 else 0 end)
+            over (partition by edition, framework_code, metric_code) as n_at_min,
         min(case when x > min_x then x end)
             over (partition by edition, framework_code, metric_code) as next_min,
         avg(power(x - mean_x, 2)) over (partition by edition, framework_code, metric_code)
@@ -491,7 +504,7 @@ s{{ k }}_verdict as {{ materialized_cte() }} (
         coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
             as fails,
         coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
-        and {{ k }} < max_points as winsorise_now
+        and n_winsorised < max_points as winsorise_now
     from s{{ k }}_checked
 ),
 
@@ -509,7 +522,12 @@ stage_{{ k + 1 }} as {{ materialized_cte() }} (
             when winsorise_now and skew < 0 and x = min_x then next_min
             else x
         end as x,
-        n_winsorised + case when winsorise_now then 1 else 0 end as n_winsorised,
+        {#- the points clipped at each end: the plateau a step moves holds every value
+            moved before at that end -#}
+        case when winsorise_now and skew >= 0 then n_at_max else n_top end as n_top,
+        case when winsorise_now and skew < 0 then n_at_min else n_bottom end as n_bottom,
+        case when winsorise_now and skew >= 0 then n_at_max else n_top end
+        + case when winsorise_now and skew < 0 then n_at_min else n_bottom end as n_winsorised,
         coalesce(skew_before, skew) as skew_before,
         coalesce(kurtosis_before, kurtosis) as kurtosis_before,
         coalesce(original_min, min_x) as original_min,

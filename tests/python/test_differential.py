@@ -40,11 +40,10 @@ oracle found the models getting wrong. Fixed, now plain tests: `winsor_max_point
 `impute_group` on `mean` (the random draw has neither), and a value left missing in a
 ranked region, which a clamp, a clip or a constant metric's special case used to score
 (`test_a_value_left_missing_is_not_scored` compares the random frameworks that reach it on
-their own). Still open, a strict xfail: COINr counts winsorised points, the models steps,
-so two tied extremes differ (`test_known_tied_extreme_counts_every_point`); a random metric
-whose winsorisation moves tied points, or whose treatment decision lies within 1e-4 of a
-threshold (decided by rounding, not by the method), is set to `treatment = none` before
-the folder is written.
+their own), and winsorisation counting steps where COINr counts points
+(`test_tied_extremes_count_every_point`). A random metric whose treatment decision lies
+within 1e-4 of a threshold (decided by rounding, not by the method) is set to
+`treatment = none` before the folder is written.
 """
 
 from __future__ import annotations
@@ -327,11 +326,11 @@ def _recode(tables: Tables, code: str) -> Tables:
     }
 
 
-# --- the known disagreements, built by hand ---------------------------------------------------
+# --- the disagreements the oracle found (fixed), built by hand ------------------------------
 
 
 def _known_frameworks() -> dict[str, Tables]:
-    """Inputs on which the models depart from COINr's definition (see the xfail tests)."""
+    """Inputs on which the models departed from COINr's definition (each pinned by a test)."""
     out: dict[str, Tables] = {}
     body = [*range(1, 21), 200, 1000, 1000]  # 23 values, the maximum tied
     for code, max_points, imputation in (
@@ -415,15 +414,11 @@ def _write(folder: Path, parts: list[Tables]) -> None:
 
 
 def _neutralise(parts: list[Tables], folder: Path) -> int:
-    """Sets `treatment = none` on the random metrics whose treatment is the known tie
-    disagreement or is decided by rounding (module docstring); how many it changed."""
+    """Sets `treatment = none` on the random metrics whose treatment is decided by rounding
+    (module docstring); how many it changed."""
     _write(folder, parts)
     treated = oracle.compute_index(oracle.read_index_folder(folder)).treatment
-    bad = set(
-        treated.loc[
-            (treated["n_winsorised"] != treated["n_steps"]) | treated["ambiguous"], "metric_code"
-        ]
-    )
+    bad = set(treated.loc[treated["ambiguous"], "metric_code"])
     for tables in parts:
         for metric in tables["metrics.csv"]:
             if metric["metric_code"] in bad:
@@ -733,6 +728,9 @@ def _assert_covered(b: Batch, codes: set[str]) -> None:
         "winsorised": (t["n_winsorised"] > 0).any(),
         "log fallback": t["log_transformed"].any(),
         "winsorised up to the limit": ((t["n_winsorised"] > 1) & ~t["log_transformed"]).any(),
+        "tied extremes winsorised (more points than steps)": (
+            t["n_winsorised"] > t["n_steps"]
+        ).any(),
         "imputed": v["is_imputed"].any(),
         "left missing (nothing to impute from)": (
             v["is_missing"] & ~v["is_imputed"] & (v["imputation"] != "none")
@@ -753,18 +751,15 @@ def _assert_covered(b: Batch, codes: set[str]) -> None:
     assert all(covered.values()), [k for k, ok in covered.items() if not ok]
 
 
-# --- the known disagreements ----------------------------------------------------------------
+# --- the disagreements the oracle found, fixed ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="models count winsorisation STEPS, COINr counts POINTS (tied values each count): "
-    "1..20, 200, 1000, 1000 with winsor_max_points 2 — COINr moves both 1000s (2 points), "
-    "still fails (skew 2.32, kurtosis 3.76), so log-transforms the original values; the "
-    "models take a second step (200 → 20), pass, report n_winsorised 2 and no log",
-)
-def test_known_tied_extreme_counts_every_point(batch: Batch) -> None:
+def test_tied_extremes_count_every_point(batch: Batch) -> None:
+    """winsor_max_points counts POINTS, as COINr does (tied values each count): 1..20, 200,
+    1000, 1000 with winsor_max_points 2 — COINr moves both 1000s (2 points), the check
+    still fails (skew 2.32, kurtosis 3.76), so the original values are log-transformed
+    (the models counted steps, took a second one — 200 → 20 — passed and reported
+    n_winsorised 2 and no log, until the oracle found it)."""
     assert not mismatches(batch, {"kd_tied_max"})
 
 

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -424,3 +425,188 @@ def test_every_singular_dbt_test_fails_on_its_planted_defect(
         rows = "\n".join(failing_rows(planted, query, limit=10_000))
         for _, named in planted_sql:
             assert named in rows, f"{name} failed, but not on {named}:\n{rows[:2000]}"
+
+
+# what a planted value looks like in a failing row (foreign keys, accepted values)
+PLANTED = "planted_defect"
+
+
+class _Planter:
+    """Plants one defect per generic dbt test in a copy of the warehouse. Each tested model
+    becomes a plain table (no contract: DuckDB would refuse the defect as it is written) and
+    each defect goes to a row of its own, so a test failing shows it caught its own defect:
+    every plant returns the text the test's failing rows must contain."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows_used: dict[str, int] = {}
+
+    def table(self, schema: str, name: str) -> str:
+        relation = f'"{schema}"."{name}"'
+        if relation not in self.rows_used:
+            kind = self.con.execute(
+                "select table_type from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, name],
+            ).fetchone()
+            assert kind, relation
+            self.con.execute(f"create temp table unconstrained as select * from {relation}")
+            self.con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} {relation}")
+            self.con.execute(f"create table {relation} as select * from unconstrained")
+            self.con.execute("drop table unconstrained")
+            self.rows_used[relation] = 0
+        return relation
+
+    def row(self, relation: str, condition: str | None = None) -> int:
+        """The rowid of a row no other defect of this table has touched."""
+        n = self.rows_used[relation]
+        self.rows_used[relation] = n + 1
+        where = f"where {condition}" if condition else ""
+        found = self.con.execute(
+            f"select rowid from {relation} {where} order by rowid limit 1 offset {n}"
+        ).fetchone()
+        assert found, f"{relation} has no row {n} {where} to plant a defect in"
+        return int(found[0])
+
+    def values(self, relation: str, rowid: int, columns: list[str]) -> str:
+        row = self.con.execute(
+            f"select {', '.join(columns)} from {relation} where rowid = {rowid}"
+        ).fetchone()
+        assert row
+        return ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
+
+    def duplicate(self, relation: str, key: list[str]) -> str:
+        rowid = self.row(relation)
+        self.con.execute(f"insert into {relation} select * from {relation} where rowid = {rowid}")
+        return self.values(relation, rowid, key)
+
+    def set(self, relation: str, column: str, value: str, condition: str | None = None) -> int:
+        rowid = self.row(relation, condition)
+        self.con.execute(f"update {relation} set {column} = {value} where rowid = {rowid}")
+        return rowid
+
+    def orphan(self, relation: str, column: str) -> str:
+        """A copy of a row whose `column` names nothing in the parent."""
+        rowid = self.row(relation)
+        columns = [
+            f"'{PLANTED}' as {c}" if c == column else c
+            for c, *_ in self.con.execute(f"select * from {relation} limit 0").description
+        ]
+        self.con.execute(
+            f"insert into {relation} select {', '.join(columns)} from {relation} "
+            f"where rowid = {rowid}"
+        )
+        return f"{PLANTED}"
+
+
+def _plant_generic(
+    planter: _Planter, kind: str, relation: str, kwargs: dict[str, Any], constraints: dict[str, Any]
+) -> list[str]:
+    """Plant the defect a generic test of `kind` must catch; what its failing rows name."""
+    if kind in ("unique_combination", "unique"):
+        key = kwargs.get("columns") or [kwargs["column_name"]]
+        named = planter.duplicate(relation, key)
+        return [named, "n_rows=2"] if kind == "unique_combination" else ["n_records=2"]
+    if kind == "not_null":
+        planter.set(relation, kwargs["column_name"], "null")
+        return [f"{kwargs['column_name']}=None"]
+    if kind == "sums_to_one":
+        column, group = kwargs["column_name"], kwargs["group_by"]
+        rowid = planter.set(relation, column, f"{column} + 0.5", kwargs.get("condition"))
+        return [planter.values(relation, rowid, group)]
+    if kind in ("foreign_key", "relationships"):
+        column = kwargs["columns"][0] if kind == "foreign_key" else kwargs["column_name"]
+        return [planter.orphan(relation, column)]
+    if kind == "column_checks":
+        named = []
+        for column in kwargs.get("not_null", []):
+            planter.set(relation, column, "null")
+            named.append(f"{column} is not null")
+        allowed = {c: [PLANTED] for c in kwargs.get("methods", {})}
+        allowed.update(kwargs.get("accepted_values", {}))
+        for column, values in allowed.items():
+            numeric = all(isinstance(v, int | float) for v in values)
+            bad = str(max(values) + 1) if numeric else f"'{PLANTED}'"
+            planter.set(relation, column, bad)
+            named.append(f"{column} in (")
+        for column, (low, high) in kwargs.get("within_range", {}).items():
+            planter.set(relation, column, str(high + 1))
+            named.append(f"{column} within [{low}, {high}]")
+        assert named, f"column_checks on {relation} checks nothing"
+        return named
+    if kind == "declared_constraints":
+        named = []
+        for column in constraints["not_null"]:
+            planter.set(relation, column, "null")
+            named.append(f"{column} is not null")
+        for key in constraints["primary_keys"]:
+            planter.duplicate(relation, key)
+            named.append(f"primary key ({', '.join(key)}) unique")
+        assert named, f"declared_constraints on {relation} declares nothing"
+        return named
+    raise AssertionError(f"no planted defect for the generic test {kind!r}: add one")
+
+
+def _constraints(model: Any) -> dict[str, Any]:
+    not_null, keys = [], []
+    for column in model.columns.values():
+        types = {str(c.type.value) for c in column.constraints}
+        if types & {"not_null", "primary_key"}:
+            not_null.append(column.name)
+        if "primary_key" in types:
+            keys.append([column.name])
+    keys += [list(c.columns) for c in model.constraints if str(c.type.value) == "primary_key"]
+    return {"not_null": not_null, "primary_keys": keys}
+
+
+@pytest.mark.slow  # ~15 s: a full parse (the var switches declared_constraints on) and a test run
+def test_every_generic_dbt_test_fails_on_its_planted_defect(
+    published_copy: Path, tmp_path: Path
+) -> None:
+    """Each generic dbt test (every use of unique_combination, sums_to_one, foreign_key,
+    column_checks, declared_constraints — the check dbt-spark relies on, switched on here —
+    and dbt's unique, not_null, relationships) is seen to fail: one defect per test, planted
+    by kind from the test's own arguments in a copy of the published warehouse; `dbt test`
+    runs them all there, and each must fail naming its defect (the clean warehouse passes
+    them: the baseline build)."""
+    from digindex.dbt_runner import DbtError, failing_rows, run_dbt
+
+    dbt_vars = {"check_declared_constraints": True}
+    manifest = run_dbt(["parse"], project_dir=published_copy, dbt_vars=dbt_vars, quiet=True)
+    planted = tmp_path / WAREHOUSE.name
+    shutil.copy(published_copy / WAREHOUSE, planted)
+    expected: dict[str, list[str]] = {}
+    con = duckdb.connect(str(planted))
+    try:
+        planter = _Planter(con)
+        for unique_id, node in sorted(manifest.nodes.items()):
+            if node.resource_type != "test" or getattr(node, "test_metadata", None) is None:
+                continue
+            model = manifest.nodes[node.attached_node]
+            relation = planter.table(model.schema, model.alias)
+            expected[unique_id] = _plant_generic(
+                planter,
+                node.test_metadata.name,
+                relation,
+                node.test_metadata.kwargs,
+                _constraints(model),
+            )
+    finally:
+        con.close()
+    kinds = {uid.split(".")[2].split("_")[0] for uid in expected}
+    assert len(expected) >= 50 and "declared" in kinds, sorted(expected)
+    with pytest.raises(DbtError) as failed:
+        run_dbt(
+            ["test", "--select", "test_type:generic"],
+            db=planted,
+            project_dir=published_copy,
+            dbt_vars=dbt_vars,
+            quiet=True,
+        )
+    queries = failed.value.failing_queries
+    missed = sorted(set(expected) - set(queries))
+    assert not missed, f"generic tests that passed despite their defect: {missed}"
+    for unique_id, named in expected.items():
+        rows = "\n".join(failing_rows(planted, {unique_id: queries[unique_id]}, limit=10_000))
+        for text in named:
+            assert text in rows, f"{unique_id} failed, but not naming {text!r}:\n{rows[:2000]}"
