@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-slow test-browser test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
+.PHONY: install run test test-slow test-browser test-crash test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -41,6 +41,11 @@ test-slow: install
 ## fonts-noto-cjk): every page, its numbers, its layout, and no request leaving the machine
 test-browser: install
 	$(PY) -m pytest -m browser -n 2 --dist loadscope
+
+## crash safety and concurrency: real runs killed (SIGKILL) at 20 checkpoints over build, gate,
+## publication and file switch, and two runs racing for one warehouse (~10 minutes)
+test-crash: install
+	$(PY) -m pytest -m crash
 
 ## the shipped index built on Apache Spark (dbt-spark, in-process) with every data test,
 ## compared with the DuckDB build (scores within 1e-9, identical ranks)

@@ -80,14 +80,16 @@ MUTATIONS = [
     Mutation(
         "geometric_as_arithmetic",
         "macros/scoring/normalise.sql",
-        "exp(sum({{ partials }}.sum_weighted_log) / sum({{ partials }}.sum_weight))",
-        "sum({{ partials }}.sum_weighted) / sum({{ partials }}.sum_weight)",
+        "exp({{ stable_sum(partials ~ '.sum_weighted_log', order_by) }}",
+        "({{ stable_sum(partials ~ '.sum_weighted', order_by) }}",
     ),
     Mutation(
         "harmonic_inverted",
         "macros/scoring/normalise.sql",
-        "sum({{ partials }}.sum_weight) / sum({{ partials }}.sum_weighted_inverse)",
-        "sum({{ partials }}.sum_weighted_inverse) / sum({{ partials }}.sum_weight)",
+        "{{ stable_sum(partials ~ '.sum_weight', order_by) }}\n"
+        "                / {{ stable_sum(partials ~ '.sum_weighted_inverse', order_by) }}",
+        "{{ stable_sum(partials ~ '.sum_weighted_inverse', order_by) }}\n"
+        "                / {{ stable_sum(partials ~ '.sum_weight', order_by) }}",
     ),
     Mutation(
         "winsorisation_two_points_a_step",

@@ -57,11 +57,12 @@
 {%- endmacro %}
 
 
-{% macro weighted_partials(value, weight, single=false) -%}
+{% macro weighted_partials(value, weight, single=false, order_by=none) -%}
     {#-
         The partial sums a weighted mean of any method is finished from (see
-        weighted_mean_of_partials): as aggregates over a GROUP BY, or — single=true — for one
-        child row. Partial sums of disjoint sets of children add up.
+        weighted_mean_of_partials): as aggregates over a GROUP BY, adding the rows in the
+        order of `order_by` (stable_sum), or — single=true — for one child row. Partial sums
+        of disjoint sets of children add up.
     -#}
     {%- if single -%}
         {{ weight }} as sum_weight,
@@ -71,26 +72,33 @@
         {{ value }} as min_score,
         1 as n_children
     {%- else -%}
-        sum({{ weight }}) as sum_weight,
-        sum({{ weight }} * {{ value }}) as sum_weighted,
-        sum(case when {{ value }} > 0 then {{ weight }} * ln({{ value }}) end) as sum_weighted_log,
-        sum(case when {{ value }} > 0 then {{ weight }} / {{ value }} end) as sum_weighted_inverse,
+        {{ stable_sum(weight, order_by) }} as sum_weight,
+        {{ stable_sum(weight ~ ' * ' ~ value, order_by) }} as sum_weighted,
+        {{ stable_sum(
+            'case when ' ~ value ~ ' > 0 then ' ~ weight ~ ' * ln(' ~ value ~ ') end', order_by
+        ) }} as sum_weighted_log,
+        {{ stable_sum(
+            'case when ' ~ value ~ ' > 0 then ' ~ weight ~ ' / ' ~ value ~ ' end', order_by
+        ) }} as sum_weighted_inverse,
         min({{ value }}) as min_score,
         count(*) as n_children
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro weighted_mean_of_partials(partials, method) -%}
+{% macro weighted_mean_of_partials(partials, method, order_by) -%}
     {#- weighted_mean, finished from summed partials (an aggregate over `partials` rows). -#}
     case
         when {{ method }} = 'arithmetic' then
-            sum({{ partials }}.sum_weighted) / sum({{ partials }}.sum_weight)
+            {{ stable_sum(partials ~ '.sum_weighted', order_by) }}
+                / {{ stable_sum(partials ~ '.sum_weight', order_by) }}
         when min({{ partials }}.min_score) <= 0 then 0.0
         when {{ method }} = 'geometric' then
-            exp(sum({{ partials }}.sum_weighted_log) / sum({{ partials }}.sum_weight))
+            exp({{ stable_sum(partials ~ '.sum_weighted_log', order_by) }}
+                / {{ stable_sum(partials ~ '.sum_weight', order_by) }})
         when {{ method }} = 'harmonic' then
-            sum({{ partials }}.sum_weight) / sum({{ partials }}.sum_weighted_inverse)
+            {{ stable_sum(partials ~ '.sum_weight', order_by) }}
+                / {{ stable_sum(partials ~ '.sum_weighted_inverse', order_by) }}
     end
 {%- endmacro %}
 

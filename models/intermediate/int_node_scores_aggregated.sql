@@ -5,7 +5,9 @@
     weight × ln score, weight ÷ score, smallest score, count), and a node's children —
     its metrics' partials and its child nodes' scores — combine by adding partial sums, so
     each level works on a table of nodes × regions, never on the values again. The
-    aggregation methods are those of weighted_mean (macros/scoring).
+    aggregation methods are those of weighted_mean (macros/scoring). Sums add a group's
+    rows in the order of their codes (stable_sum), so identical inputs give identical
+    scores, and ties between regions stay ties, whatever order the engine meets them in.
 #}
 
 {%- set max_depth = var('max_tree_depth') | int %}
@@ -28,7 +30,10 @@ metric_partials as {{ materialized_cte() }} (
         metric_scores.region_code,
         metric_scores.node_code,
         indicators.level,
-        {{ weighted_partials('metric_scores.score', 'metric_scores.metric_weight') }}
+        {{ weighted_partials(
+            'metric_scores.score', 'metric_scores.metric_weight',
+            order_by='metric_scores.metric_code'
+        ) }}
     from metric_scores
     inner join indicators
         on
@@ -51,6 +56,7 @@ level{{ level }}_children as (
         framework_code,
         region_code,
         node_code,
+        node_code as child_code,  -- the node's own metrics, summed: one row per node
         sum_weight,
         sum_weighted,
         sum_weighted_log,
@@ -66,6 +72,7 @@ level{{ level }}_children as (
         scores.framework_code,
         scores.region_code,
         indicators.parent_code as node_code,
+        scores.node_code as child_code,
         {{ weighted_partials('scores.score', 'indicators.local_weight', single=true) }}
     from level{{ level + 1 }}_scores as scores
     inner join indicators
@@ -82,7 +89,9 @@ level{{ level }}_scores as {{ materialized_cte() }} (
         children.region_code,
         children.node_code,
         indicators.level,
-        {{ weighted_mean_of_partials('children', 'indicators.aggregation') }} as score,
+        {{ weighted_mean_of_partials(
+            'children', 'indicators.aggregation', order_by='children.child_code'
+        ) }} as score,
         cast(sum(children.n_children) as integer) as n_children
     from level{{ level }}_children as children
     inner join indicators

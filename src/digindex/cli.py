@@ -9,10 +9,12 @@
   digindex report              the static HTML report (publish/<edition>/report.html)
   digindex run --index DIR     the same for any index given as an index folder
   digindex export-index DIR    the shipped index written as an index folder
+  digindex recover             finish or undo a run that was killed (any writer does it first)
 
 Exit codes: 0 success · 1 the dbt build failed (or no successful build to publish) ·
 2 bad usage or a malformed index folder · 3 the gate failed (what failed is listed) ·
-4 the publication failed (the previous publication is untouched).
+4 the publication failed (the previous publication is untouched) · 5 another writer held
+the warehouse past DIGINDEX_LOCK_TIMEOUT seconds (nothing was changed).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from digindex.paths import ProjectNotFound, default_db, default_publish_dir, fin
 from digindex.tables import format_table
 
 FRAMEWORK_ORDER = ["district", "county", "zone"]
-EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_GATE, EXIT_PUBLISH = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_GATE, EXIT_PUBLISH, EXIT_LOCKED = 0, 1, 2, 3, 4, 5
 
 
 def new_run_id() -> str:
@@ -114,6 +116,7 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     if not passed_at:
         record_unit_tests(args.project_dir, None if failures else fingerprint)
     gate.record_build(db, run_id, not failures, failures)
+    publish_mod.checkpoint("build finished")
     if failures:
         print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
         return False
@@ -123,8 +126,10 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
 
 def do_check(args: argparse.Namespace, run_id: str, build_ok: bool, db: Path) -> gate.GateResult:
     t0 = _step("check: Great Expectations suites " + ", ".join(gate.SUITE_ORDER))
+    publish_mod.checkpoint("gate started")
     result = gate.run_gate(db, run_id, args.project_dir / "expectations", build_ok=build_ok)
     gate.record_gate(db, result)
+    publish_mod.checkpoint("gate finished")
     report = args.publish_dir / "runs" / f"{run_id}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
@@ -189,11 +194,23 @@ def do_publish(
             _inputs(args),
             _dbt_vars(args),
         )
-        publish_mod.checkpoint("tables_replaced")
+        publish_mod.checkpoint("published models built")
+
+        def report(folder: Path) -> list[Path]:
+            from digindex.report import write_report_into
+
+            return [write_report_into(shadow.path, edition, folder)]
+
         pub = publish_mod.write_exports(
-            shadow.path, edition, run_id, result.to_json_dict(), result.summary(), args.publish_dir
+            shadow.path,
+            edition,
+            run_id,
+            result.to_json_dict(),
+            result.summary(),
+            args.publish_dir,
+            extras=report,
         )
-        publish_mod.checkpoint("exports_written")
+        # the commit point: the warehouse, which names the version folder just sealed
         shadow.commit()
     except Exception as err:  # any failure means: not published
         publish_mod.discard_exports(args.publish_dir, edition, run_id)
@@ -203,7 +220,9 @@ def do_publish(
             file=sys.stderr,
         )
         return EXIT_PUBLISH
-    publish_mod.switch_exports(pub, args.publish_dir)
+    publish_mod.checkpoint("warehouse switched")
+    publish_mod.follow_warehouse(args.db, args.publish_dir, publishing=True)
+    pub.directory = args.publish_dir / str(edition)
     counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
     _done(t0, f"published run {run_id} ({counts})")
     print(f"    exports: {pub.directory}")
@@ -270,8 +289,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Nothing more than what every writing command does first (in main, under the lock)."""
+    current = publish_mod.current_versions(args.db)
+    shown = ", ".join(f"{e}: run {r}" for e, r in sorted(current.items())) or "none"
+    print(f"publish/<edition> follows the warehouse ({shown}); leftovers removed")
+    return EXIT_OK
+
+
 # the commands that write the warehouse: one at a time per warehouse (publish.WriterLock)
-WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run}
+WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run, cmd_recover}
 
 
 class UsageError(ValueError):
@@ -679,6 +706,13 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    add(
+        "recover",
+        cmd_recover,
+        "finish or undo an interrupted run: point publish/<edition> at the version the "
+        "warehouse names, remove what a killed run left (every writing command does this "
+        "first)",
+    )
     p = add(
         "report",
         cmd_report,
@@ -742,12 +776,21 @@ def main(argv: list[str] | None = None) -> int:
         args.edition = None
     if args.func not in WRITERS:
         return int(args.func(args))
-    with publish_mod.WriterLock(args.db):
-        if index is not None:
-            code = _prepare_index(args)
-            if code:
-                return code
-        return int(args.func(args))
+    try:
+        with publish_mod.WriterLock(args.db, "digindex " + " ".join(argv or sys.argv[1:])):
+            # a run killed after its commit has its files switched now; one killed before
+            # it has its unsealed files removed
+            publish_mod.Shadow.remove_leftover(args.db)
+            publish_mod.follow_warehouse(args.db, args.publish_dir)
+            if index is not None:
+                code = _prepare_index(args)
+                if code:
+                    return code
+                publish_mod.checkpoint("index staged")
+            return int(args.func(args))
+    except publish_mod.LockTimeout as err:
+        print(f"digindex: {err}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 if __name__ == "__main__":

@@ -130,6 +130,15 @@ class Progress:
             )
 
 
+def _checkpoints(event: Any) -> None:
+    """A checkpoint ("built <name>") as each seed and model is written (the crash-safety
+    suite's injection points inside a build)."""
+    if event.info.name in ("LogModelResult", "LogSeedResult"):
+        from digindex.checkpoints import checkpoint
+
+        checkpoint(f"built {event.data.node_info.node_name}")
+
+
 # the vars that only say where an index's data is: unit tests mock their inputs, so these
 # do not change what a unit test checks
 DATA_LOCATION_VARS = frozenset({"index_dir", "index_format"})
@@ -385,7 +394,7 @@ def run_dbt(
                     # the parse wrote manifest.json; dbt would write it again after the
                     # command (~0.4 s): only run_results.json is written, below
                     full.insert(full.index(args[0]) + 1, "--no-write-json")
-                callbacks = [Progress()] if progress else None
+                callbacks = [Progress(), _checkpoints] if progress else [_checkpoints]
                 res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
                 if manifest is not None and hasattr(res.result, "write"):
                     res.result.write(str(project_dir / "target" / "run_results.json"))

@@ -2,11 +2,17 @@
 
 Every run that writes works on a **shadow copy** of the warehouse file (:class:`Shadow`):
 the build, the gate and the published models (``models/published/``, built by dbt) all
-happen there. Only when all of them passed and the exports are written does the shadow
-replace the warehouse, in one ``rename`` — so readers of the file see the previous
-publication or the new one, whole, never a mix, and an interrupted or failed run leaves
-the warehouse as it was. The exports are written to a temporary folder and switched into
-``publish/<edition>/`` right after.
+happen there. The edition's exports are written into a new version folder,
+``publish/.versions/<edition>/<run_id>/``, complete with its manifest, while the shadow is
+still private. Then the shadow replaces the warehouse in one ``rename``: **that is the
+commit point**. The warehouse's ``published.publication_log`` names the run, and so the
+version folder, that is current for each edition; ``publish/<edition>`` is a symbolic link
+that follows it (:func:`follow_warehouse` switches it in one more ``rename`` and removes
+the versions nothing points to). A run killed before the commit leaves the warehouse and
+the link as they were (its unsealed folder is removed by the next run); one killed after
+it has its link switched by the next writing command, which starts with
+:func:`follow_warehouse`. Readers of the warehouse see the previous publication or the new
+one, whole; readers of the files see one version folder, whole.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -24,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from digindex.checkpoints import checkpoint
 from digindex.dbt_runner import run_dbt
 from digindex.paths import duckdb_config, duckdb_spill_dir
 
@@ -42,6 +50,13 @@ EXPORTS = [
     "published_table_audit",
 ]
 BOM = "\ufeff".encode()
+# where the sealed export folders live, one per edition and run: publish/.versions/<ed>/<run>
+VERSIONS = ".versions"
+# a CSV cell starting with one of these is a formula to Excel / WPS / LibreOffice: OWASP's
+# CSV-injection advice is to prefix it with a single quote
+FORMULA_LEADS = "=+-@\t\r"
+# significant digits of a double in the CSV exports (the Parquet files keep every bit)
+CSV_DIGITS = 12
 
 
 class PublishError(RuntimeError):
@@ -55,10 +70,6 @@ class Publication:
     directory: Path
     row_counts: dict[str, int]
     manifest: dict[str, Any]
-
-
-def checkpoint(stage: str) -> None:
-    """A named point in the publication; tests replace it to inject failures."""
 
 
 def git_commit(repo: Path) -> str:
@@ -104,33 +115,73 @@ def _checkpoint_file(db: Path) -> None:
             con.close()
 
 
+class LockTimeout(RuntimeError):
+    """Another writer held the warehouse for longer than the wait allowed."""
+
+
+# how long a writer waits for another one (seconds); DIGINDEX_LOCK_TIMEOUT overrides it
+LOCK_TIMEOUT_DEFAULT = 3600.0
+
+
 class WriterLock:
     """The one writer of a warehouse: an exclusive lock (``.<name>.lock`` beside the file)
     held by every command that writes it, for the whole command (staging an index folder,
-    build, gate, publication). A second writer waits for the first to finish, so the shadow
-    copy, the staged index folder and the exports have one author at a time. The lock is
-    the kernel's (``flock``): a killed process releases it.
+    build, gate, publication, file switch). A second writer waits for the first to finish —
+    saying who holds it (process id, command, since when) — up to ``timeout`` seconds
+    (``DIGINDEX_LOCK_TIMEOUT``, default one hour), then gives up with :class:`LockTimeout`.
+    So the shadow copy, the staged index folder and the exports have one author at a time.
+    The lock is the kernel's (``flock``): a killed process releases it.
     """
 
-    def __init__(self, live: Path) -> None:
+    def __init__(self, live: Path, command: str = "digindex", timeout: float | None = None) -> None:
+        self.live = live
         self.path = live.with_name(f".{live.name}.lock")
+        self.command = command
+        self.timeout = (
+            float(os.environ.get("DIGINDEX_LOCK_TIMEOUT", LOCK_TIMEOUT_DEFAULT))
+            if timeout is None
+            else timeout
+        )
         self._file: Any = None
+
+    def _holder(self) -> str:
+        self._file.seek(0)
+        return self._file.read().strip() or "another process"
 
     def __enter__(self) -> WriterLock:
         import fcntl
+        import time
+        from datetime import datetime
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("a+")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip() or "another process"
-            print(f"    waiting for the other writer of this warehouse ({holder})", flush=True)
-            fcntl.flock(self._file, fcntl.LOCK_EX)
+            holder = self._holder()
+            print(
+                f"    waiting for the other writer of this warehouse ({holder}); "
+                f"giving up after {self.timeout:g} s",
+                flush=True,
+            )
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = self._holder()
+                        self._file.close()
+                        raise LockTimeout(
+                            f"another writer still holds {self.live} after {self.timeout:g} s "
+                            f"({holder}); nothing was changed"
+                        ) from None
+                    time.sleep(0.2)
         self._file.seek(0)
         self._file.truncate()
-        self._file.write(f"pid {os.getpid()}")
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        self._file.write(f"pid {os.getpid()}, `{self.command}`, since {since}")
         self._file.flush()
         return self
 
@@ -158,6 +209,13 @@ class Shadow:
         self.path = live.with_name(f".{live.name}.shadow")
         self.committed = False
 
+    @staticmethod
+    def remove_leftover(live: Path) -> None:
+        """The copy (and write-ahead log) a killed run left; call it under the writer lock."""
+        shadow = live.with_name(f".{live.name}.shadow")
+        for leftover in (shadow, shadow.with_name(shadow.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
     def __enter__(self) -> Shadow:
         self.live.parent.mkdir(parents=True, exist_ok=True)
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
@@ -166,6 +224,7 @@ class Shadow:
             shutil.copyfile(self.live, self.path)
         else:
             self.path.unlink(missing_ok=True)
+        checkpoint("shadow copied")
         return self
 
     def commit(self) -> None:
@@ -197,9 +256,44 @@ def editions(db: Path) -> list[int]:
         con.close()
 
 
+def _export_queries(con: duckdb.DuckDBPyConnection, table: str, edition: int) -> tuple[str, str]:
+    """The queries that write one export, for CSV and for Parquet: the edition's rows in key
+    order (ORDER BY ALL: the published tables lead with their keys), so identical inputs give
+    identical files. In the CSV, a text cell that a spreadsheet would run as a formula gets a
+    leading ' (OWASP), and a double is written with CSV_DIGITS significant digits (its last
+    bits vary with the order of parallel sums); the Parquet file keeps every value as is."""
+    columns = con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where schema_name = 'published' and table_name = ? order by column_index""",
+        [table],
+    ).fetchall()
+    if not columns:
+        raise PublishError(f"published.{table} does not exist")
+    names = [str(c) for c, _ in columns]
+    where = f" where edition = {int(edition)}" if "edition" in names else ""
+    ordered = f"select * from published.{table}{where} order by all"
+    leads = ", ".join("'" + ch + "'" for ch in FORMULA_LEADS)
+    cells = []
+    for name, kind in columns:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        if kind == "VARCHAR":
+            cells.append(
+                f"case when left({quoted}, 1) in ({leads}) then chr(39) || {quoted} "
+                f"else {quoted} end as {quoted}"
+            )
+        elif kind in ("DOUBLE", "FLOAT"):
+            cells.append(
+                f"case when isfinite({quoted}) then printf('%.{CSV_DIGITS}g', {quoted}) "
+                f"else cast({quoted} as varchar) end as {quoted}"
+            )
+        else:
+            cells.append(quoted)
+    return f"select {', '.join(cells)} from ({ordered})", ordered
+
+
 def _write_csv_with_bom(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     raw = target.with_suffix(".raw")
-    con.execute(f"copy ({query}) to '{raw}' (format csv, header true)")
+    con.execute("copy (" + query + ") to ? (format csv, header true)", [str(raw)])
     with target.open("wb") as out, raw.open("rb") as src:
         out.write(BOM)  # so Excel opens the Chinese names as UTF-8
         shutil.copyfileobj(src, out, 1 << 20)
@@ -235,6 +329,10 @@ def build_published(
     )
 
 
+def versions_dir(publish_dir: Path, edition: int) -> Path:
+    return publish_dir / VERSIONS / str(int(edition))
+
+
 def write_exports(
     db: Path,
     edition: int,
@@ -242,36 +340,33 @@ def write_exports(
     gate_report: dict[str, Any],
     gate_summary: dict[str, Any],
     publish_dir: Path,
+    extras: Callable[[Path], list[Path]] | None = None,
 ) -> Publication:
-    """The edition's published rows as CSV (UTF-8 with BOM) and Parquet in a temporary
-    folder, with the gate's report and a manifest (row counts, sha256 of every file)."""
-    staging = publish_dir / f".{edition}.{run_id}.tmp"
+    """The edition's published rows as CSV (UTF-8 with BOM) and Parquet, the gate's report,
+    whatever `extras(folder)` writes (the HTML report) and a manifest (row counts, sha256 of
+    every file), written into an unsealed folder and then sealed: renamed to
+    ``publish/.versions/<edition>/<run_id>/``. Nothing points to it yet."""
+    staging = versions_dir(publish_dir, edition) / f".{run_id}.tmp"
     staging.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db), read_only=True, config=duckdb_config(duckdb_spill_dir(db)))
     try:
         files: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
         for table in EXPORTS:
-            columns = {
-                r[0]
-                for r in con.execute(
-                    "select column_name from duckdb_columns() where schema_name = 'published' "
-                    "and table_name = ?",
-                    [table],
-                ).fetchall()
-            }
-            where = f" where edition = {int(edition)}" if "edition" in columns else ""
-            query = f"select * from published.{table}{where}"
-            counts[table] = int(con.execute(f"select count(*) from ({query})").fetchone()[0])
+            csv_query, parquet_query = _export_queries(con, table, edition)
+            counts[table] = int(
+                con.execute(f"select count(*) from ({parquet_query})").fetchone()[0]
+            )
             csv_path, parquet_path = staging / f"{table}.csv", staging / f"{table}.parquet"
-            _write_csv_with_bom(con, query, csv_path)
-            con.execute(f"copy ({query}) to '{parquet_path}' (format parquet)")
+            _write_csv_with_bom(con, csv_query, csv_path)
+            con.execute("copy (" + parquet_query + ") to ? (format parquet)", [str(parquet_path)])
             for path in (csv_path, parquet_path):
                 files[path.name] = {
                     "rows": counts[table],
                     "sha256": _sha256(path),
                     "bytes": path.stat().st_size,
                 }
+            checkpoint(f"export written: {table}")
         log = con.execute(
             """select published_at, git_commit, inputs_sha256
                              from published.publication_log where run_id = ?""",
@@ -284,6 +379,10 @@ def write_exports(
     report = staging / "validation.json"
     report.write_text(json.dumps(gate_report, ensure_ascii=False, indent=2), encoding="utf-8")
     files[report.name] = {"sha256": _sha256(report), "bytes": report.stat().st_size}
+    if extras is not None:
+        for path in extras(staging):
+            files[path.name] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        checkpoint("report written")
     manifest = {
         "run_id": run_id,
         "edition": edition,
@@ -297,20 +396,77 @@ def write_exports(
     (staging / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    return Publication(run_id, edition, staging, counts, manifest)
+    checkpoint("manifest written")
+    sealed = versions_dir(publish_dir, edition) / run_id
+    os.replace(staging, sealed)
+    checkpoint("version sealed")
+    return Publication(run_id, edition, sealed, counts, manifest)
 
 
-def switch_exports(pub: Publication, publish_dir: Path) -> Publication:
-    """Put the staged export folder in place of ``publish/<edition>/`` (two renames)."""
-    target = publish_dir / str(pub.edition)
-    old = publish_dir / f".{pub.edition}.{pub.run_id}.old"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(pub.directory, target)
-    shutil.rmtree(old, ignore_errors=True)
-    pub.directory = target
-    return pub
+def current_versions(db: Path) -> dict[int, str]:
+    """The run whose exports are current for each edition, as the warehouse records it
+    (its latest publication of the edition); empty for a warehouse never published."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            """select edition, arg_max(run_id, published_at)
+               from published.publication_log group by edition"""
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+    return {int(e): str(r) for e, r in rows}
+
+
+def _pointed(link: Path) -> str | None:
+    """The version a publish/<edition> link points to (None: no link)."""
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def follow_warehouse(db: Path, publish_dir: Path, publishing: bool = False) -> None:
+    """Make ``publish/<edition>`` point to the version the warehouse says is current, and
+    remove everything else a run leaves in the publish folder: unsealed folders, versions
+    nothing points to, a link half made. Runs after every commit and at the start of every
+    writing command (under the writer lock), so a run killed anywhere is completed or
+    undone by the next one. `publishing`: pass the checkpoints (the crash-safety suite)."""
+    current = current_versions(db)
+    root = publish_dir / VERSIONS
+    for leftover in publish_dir.glob(".*.link"):
+        leftover.unlink()
+    for leftover in [*publish_dir.glob(".*.tmp"), *publish_dir.glob(".*.old")]:
+        shutil.rmtree(leftover, ignore_errors=True)  # also the layout before version folders
+    if not root.is_dir():
+        return
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir() or not folder.name.isdigit():
+            continue
+        edition = int(folder.name)
+        link = publish_dir / str(edition)
+        wanted = current.get(edition)
+        if wanted and (folder / wanted).is_dir() and _pointed(link) != wanted:
+            old = publish_dir / f".{edition}.{wanted}.old"
+            if link.is_dir() and not link.is_symlink():
+                os.replace(link, old)  # exports of the layout before version folders
+            temporary = publish_dir / f".{edition}.{wanted}.link"
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(Path(VERSIONS) / str(edition) / wanted)
+            os.replace(temporary, link)
+            if publishing:
+                checkpoint("exports switched")
+            shutil.rmtree(old, ignore_errors=True)
+        keep = _pointed(link)
+        for version in folder.iterdir():
+            if version.name != keep:
+                shutil.rmtree(version, ignore_errors=True)
+    if publishing:
+        checkpoint("old versions removed")
 
 
 def discard_exports(publish_dir: Path, edition: int, run_id: str) -> None:
-    shutil.rmtree(publish_dir / f".{edition}.{run_id}.tmp", ignore_errors=True)
+    """A publication that failed before its commit: its folder, sealed or not, goes."""
+    folder = versions_dir(publish_dir, edition)
+    for path in (folder / f".{run_id}.tmp", folder / run_id):
+        shutil.rmtree(path, ignore_errors=True)

@@ -469,8 +469,14 @@ def write_report(db: Path, edition: int | None, publish_dir: Path) -> Path:
             f"{db} has no published edition {edition or ''}".rstrip()
             + f" (published: {', '.join(map(str, found)) or 'none'})"
         )
+    return write_report_into(db, int(edition), Path(publish_dir) / str(edition))
+
+
+def write_report_into(db: Path, edition: int, folder: Path) -> Path:
+    """Write the edition's report as ``<folder>/report.html`` (a publication writes it into
+    its version folder, so every publication has its own)."""
     html = render_report(db, int(edition))
-    target = Path(publish_dir) / str(edition) / REPORT_NAME
+    target = folder / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{REPORT_NAME}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

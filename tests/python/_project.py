@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,8 @@ def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
             state[f"table:{t}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     finally:
         con.close()
-    for f in sorted((project / "publish" / str(edition)).iterdir()):
+    link = project / "publish" / str(edition)
+    state["link"] = os.readlink(link) if link.is_symlink() else "(a folder)"
+    for f in sorted(link.iterdir()):
         state[f"file:{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
     return state

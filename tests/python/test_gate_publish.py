@@ -33,7 +33,7 @@ def published_copy(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """A copy of the published baseline (project, warehouse and exports), shared by this
     module's tests so that dbt parses it once (its partial parsing then serves them all)."""
     dest = tmp_path_factory.mktemp("published") / "project"
-    shutil.copytree(baseline, dest, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(baseline, dest, symlinks=True, ignore=shutil.ignore_patterns("target", "logs"))
     # the baseline's unit tests passed on this code: these runs skip them (and say so)
     (dest / "target").mkdir()
     shutil.copy(baseline / "target" / UNIT_TESTS_STAMP, dest / "target")
@@ -46,11 +46,11 @@ def project(published_copy: Path, tmp_path: Path) -> Iterator[Path]:
     exports are put back as they were (dbt's parse cache in target/ is kept)."""
     kept = tmp_path / "kept"
     for part in ("seeds", "build", "publish"):
-        shutil.copytree(published_copy / part, kept / part)
+        shutil.copytree(published_copy / part, kept / part, symlinks=True)
     yield published_copy
     for part in ("seeds", "build", "publish"):
         shutil.rmtree(published_copy / part)
-        shutil.copytree(kept / part, published_copy / part)
+        shutil.copytree(kept / part, published_copy / part, symlinks=True)
 
 
 def test_a_complete_run_publishes_every_peer_group(baseline: Path) -> None:
@@ -187,7 +187,9 @@ def test_bad_input_is_refused_named_and_leaves_the_publication(
     assert published_state(project) == before
 
 
-@pytest.mark.parametrize("stage", ["tables_replaced", "exports_written"])
+@pytest.mark.parametrize(
+    "stage", ["published models built", "export written: rankings", "version sealed"]
+)
 def test_an_interrupted_publish_leaves_the_previous_publication(
     project: Path, stage: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,11 +203,16 @@ def test_an_interrupted_publish_leaves_the_previous_publication(
     assert digindex(project, "publish") == cli.EXIT_PUBLISH
     assert "injected failure" in capsys.readouterr().err
     assert published_state(project) == before
-    assert not list((project / "publish").glob(".*.tmp"))
+    versions = project / "publish" / publish.VERSIONS / "2022"
+    assert sorted(p.name for p in versions.iterdir()) == [state_link(before)]
     assert not list(project.glob("build/.*.shadow*"))
     # and the next, uninterrupted publish goes through
     monkeypatch.setattr(publish, "checkpoint", lambda at: None)
     assert digindex(project, "publish") == 0
+
+
+def state_link(state: dict[str, str]) -> str:
+    return Path(state["link"]).name
 
 
 def test_publish_is_refused_after_a_failed_build(project: Path) -> None:
@@ -239,9 +246,12 @@ def test_a_reader_holding_the_warehouse_neither_blocks_nor_sees_a_mix(project: P
     assert not list(project.glob("build/.*.shadow*"))
 
 
-def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+def test_a_second_writer_waits_for_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two writers of one warehouse never overlap: the second waits for the first's lock
-    (which the kernel releases when the first ends, even when killed)."""
+    (which the kernel releases when the first ends, even when killed), naming the holder,
+    up to its timeout (then exit code 5, nothing changed)."""
     live = tmp_path / "build" / "warehouse.duckdb"
     holder = subprocess.Popen(
         [
@@ -262,8 +272,38 @@ def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
             waited = time.perf_counter() - t0
         assert waited > 1.0
         assert (
-            f"waiting for the other writer of this warehouse (pid {holder.pid})" in out.getvalue()
+            f"waiting for the other writer of this warehouse (pid {holder.pid}, `digindex`, since "
+            in out.getvalue()
         )
+    finally:
+        holder.kill()
+        holder.wait()
+    # a writer that waits longer than its timeout gives up, naming the holder, and the CLI
+    # says so with its own exit code
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from digindex.publish import WriterLock\n"
+            f"with WriterLock(Path({str(live)!r}), 'digindex run --index x'):\n"
+            "    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(publish.LockTimeout) as timed_out:
+            with contextlib.redirect_stdout(io.StringIO()), publish.WriterLock(live, timeout=0.5):
+                pass
+        assert f"pid {holder.pid}, `digindex run --index x`, since " in str(timed_out.value)
+        monkeypatch.setenv("DIGINDEX_LOCK_TIMEOUT", "0.5")
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = cli.main(["build", "--db", str(live)])
+        assert code == cli.EXIT_LOCKED
+        assert f"another writer still holds {live} after 0.5 s (pid {holder.pid}" in err.getvalue()
+        assert "Traceback" not in err.getvalue()
     finally:
         holder.kill()
         holder.wait()
