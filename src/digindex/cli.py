@@ -116,6 +116,8 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     if not passed_at:
         record_unit_tests(args.project_dir, None if failures else fingerprint)
     gate.record_build(db, run_id, not failures, failures)
+    if not failures:
+        publish_mod.record_build_inputs(db, run_id, _inputs(args))
     publish_mod.checkpoint("build finished")
     if failures:
         print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
@@ -191,7 +193,7 @@ def do_publish(
             run_id,
             edition,
             result.summary(),
-            _inputs(args),
+            publish_mod.built_inputs(shadow.path),
             _dbt_vars(args),
         )
         publish_mod.checkpoint("published models built")
@@ -633,6 +635,11 @@ def cmd_export_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def staged_index(db: Path) -> Path:
+    """Where `run --index` / `build --index` stage the folder for the warehouse `db`."""
+    return db.parent / f"{db.stem}.index"
+
+
 def _prepare_index(args: argparse.Namespace) -> int:
     """Validate --index DIR and stage it as canonical CSVs beside the warehouse."""
     from digindex.index_folder import IndexFolderError, load_index, write_canonical
@@ -643,7 +650,7 @@ def _prepare_index(args: argparse.Namespace) -> int:
     except IndexFolderError as err:
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
-    args.canonical_dir = write_canonical(data, args.db.parent / f"{args.db.stem}.index")
+    args.canonical_dir = write_canonical(data, staged_index(args.db))
     counts = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in data.counts().items())
     _done(t0, f"valid ({counts}); staged in {args.canonical_dir}")
     return EXIT_OK
@@ -782,11 +789,22 @@ def main(argv: list[str] | None = None) -> int:
             # it has its unsealed files removed
             publish_mod.Shadow.remove_leftover(args.db)
             publish_mod.follow_warehouse(args.db, args.publish_dir)
-            if index is not None:
+            if index is not None and args.func in (cmd_run, cmd_build):
                 code = _prepare_index(args)
                 if code:
                     return code
                 publish_mod.checkpoint("index staged")
+            elif index is not None:
+                # check / publish work on what the last build staged and built: staging the
+                # folder again could pair its files with marts built from others
+                args.canonical_dir = staged_index(args.db)
+                if not args.canonical_dir.is_dir():
+                    print(
+                        f"refused: {args.db} has no build of an index folder; run "
+                        f"`digindex build --index {args.index}` first",
+                        file=sys.stderr,
+                    )
+                    return EXIT_BUILD
             return int(args.func(args))
     except publish_mod.LockTimeout as err:
         print(f"digindex: {err}", file=sys.stderr)

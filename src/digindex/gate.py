@@ -344,7 +344,8 @@ def copy_audit(source: Path, target: Path) -> None:
     con = duckdb.connect(str(target))
     try:
         ensure_audit(con)
-        con.execute(f"attach '{source}' as shadow (read_only)")
+        quoted = str(source).replace("'", "''")  # a path may hold a quote
+        con.execute(f"attach '{quoted}' as shadow (read_only)")
         for table in ("build_runs", "gate_runs", "expectation_results"):
             found = con.execute(
                 """select count(*) from duckdb_tables()

@@ -12,14 +12,16 @@ via ``var('index_dir')``. ``export_seeds`` writes the shipped H3C seeds as an in
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digindex.paths import project_vars
+from digindex.paths import PROJECT_FILE, find_project, project_vars
 
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
 REQUIRED = {
@@ -63,6 +65,25 @@ OPTIONAL = {
     ],
 }
 CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# what a number is, in every column of every file: the gate's definition (the `value_text`
+# regex of expectations/inputs.json, which test_bad_input checks is this one) — ASCII digits,
+# an optional sign, decimal point and exponent; no thousands separators, units, `inf`, `nan`
+# or `1_000` (which Python's float() and DuckDB would read)
+NUMBER = r"^\s*[-+]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][-+]?[0-9]+)?\s*$"
+NUMBER_RE = re.compile(NUMBER)
+# the characters trimmed from both ends of every cell (codes, numbers, names), once, by the
+# Python reader and by DuckDB alike
+TRIM = " \t\r\n"
+# the longest cell (characters) a file read row by row may hold: names, codes, units. (A
+# longer cell is a broken file — an unclosed quote — or hostile; values.csv's cells are
+# bounded by their own checks: numbers, known codes.)
+MAX_CELL_CHARS = 10_000
+# editions are years (or any positive whole number that fits a folder name and a bigint)
+EDITIONS = (1, 9999)
+# the smallest weight (and effective weight: a node's share of the index) that counts: a
+# normal positive double. Below it a weight is subnormal and loses precision, and its share
+# of the index can round to 0 — the node would silently count for nothing.
+MIN_WEIGHT = sys.float_info.min
 
 # the shipped seeds' layouts (what the staging models read)
 SEED_COLUMNS = {
@@ -145,7 +166,43 @@ class Row:
     cells: dict[str, str]
 
     def get(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
+        return (self.cells.get(column) or "").strip(TRIM)
+
+
+def _show(text: str, limit: int = 60) -> str:
+    """A cell as messages quote it: repr, cut to `limit` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def _utf8_problem(name: str, raw: bytes, err: UnicodeDecodeError, problems: _Problems) -> None:
+    """Where a file stops being UTF-8: its line and (when its header is readable) column."""
+    start = raw.rfind(b"\n", 0, err.start) + 1
+    line = raw.count(b"\n", 0, err.start) + 1
+    end = raw.find(b"\n", err.start)
+    text = raw[start : end if end >= 0 else len(raw)].decode("utf-8", errors="replace")
+    column = None
+    if line > 1:
+        header = _read_header_bytes(raw)
+        cells = next(csv.reader([text]), [])
+        for i, cell in enumerate(cells):
+            if "\ufffd" in cell:
+                column = header[i] if header and i < len(header) else str(i + 1)
+                break
+    problems.add(
+        name,
+        Row(line, {}),
+        column,
+        f"not UTF-8 (byte 0x{raw[err.start]:02x} at character {err.start - start + 1} of the "
+        "line; is the file in GBK or Latin-1?): save it as UTF-8",
+    )
+
+
+def _read_header_bytes(raw: bytes) -> list[str] | None:
+    first = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    header = next(csv.reader([first]), None)
+    return [h.strip(TRIM) for h in header] if header else None
 
 
 @dataclass
@@ -160,12 +217,23 @@ class Limits:
 
     @classmethod
     def of_project(cls, project: Path | str | None = None) -> Limits:
-        declared = project_vars(project)
-        return cls(
-            {kind: set(names) for kind, names in declared["methods"].items()},
-            int(declared["max_tree_depth"]),
-            int(declared["max_winsorisation_points"]),
-        )
+        path = find_project(project) / PROJECT_FILE
+        stat = path.stat()
+        methods, depth, points = _declared_limits(path, stat.st_mtime_ns, stat.st_size)
+        return cls({kind: set(names) for kind, names in methods}, depth, points)
+
+
+@functools.lru_cache(maxsize=8)
+def _declared_limits(
+    path: Path, mtime_ns: int, size: int
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int, int]:
+    """The vars Limits reads, parsed once per version of the file (YAML takes ~0.2 s)."""
+    declared = project_vars(path.parent)
+    return (
+        tuple((kind, tuple(names)) for kind, names in declared["methods"].items()),
+        int(declared["max_tree_depth"]),
+        int(declared["max_winsorisation_points"]),
+    )
 
 
 @dataclass
@@ -207,35 +275,80 @@ def _read(folder: Path, name: str, problems: _Problems) -> tuple[list[str], list
     if not path.is_file():
         problems.add(name, None, None, f"missing (an index folder needs {', '.join(FILES)})")
         return [], []
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        problems.add(name, None, None, f"not UTF-8 ({err})")
+        _utf8_problem(name, raw, err, problems)
         return [], []
-    reader = csv.reader(io.StringIO(text))
+    # the csv module's own cell limit (131,072) raises; every cell is measured below instead
+    # (the text is in memory already)
+    previous_limit = csv.field_size_limit(max(len(text), MAX_CELL_CHARS) + 1)
     try:
-        header = [h.strip() for h in next(reader)]
+        return _parse(name, text, problems)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _parse(name: str, text: str, problems: _Problems) -> tuple[list[str], list[Row]]:
+    known = len(problems.items)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip(TRIM) for h in next(reader)]
     except StopIteration:
-        problems.add(name, None, None, "empty file (no header row)")
+        problems.add(name, Row(1, {}), None, "empty file (no header row)")
+        return [], []
+    except csv.Error as err:
+        problems.add(name, Row(1, {}), None, f"not a readable CSV header ({err})")
         return [], []
     _check_header(name, header, problems)
-    rows = []
-    for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
+    rows, line = [], reader.line_num + 1  # the line each row starts on
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            problems.add(name, Row(line, {}), None, f"not readable as CSV ({err})")
+            break
+        row, line = Row(line, {}), reader.line_num + 1
+        if not any(c.strip(TRIM) for c in cells):
             continue
         if len(cells) != len(header):
-            problems.add(
-                name, Row(line, {}), None, f"has {len(cells)} fields, the header has {len(header)}"
-            )
+            problems.add(name, row, None, f"has {len(cells)} fields, the header has {len(header)}")
             continue
-        rows.append(Row(line, dict(zip(header, cells, strict=True))))
+        row.cells = dict(zip(header, cells, strict=True))
+        long = [c for c in header if len(row.cells[c]) > MAX_CELL_CHARS]
+        for column in long:
+            problems.add(
+                name,
+                row,
+                column,
+                f"is {len(row.cells[column])} characters long; a cell may hold at most "
+                f"{MAX_CELL_CHARS} (an unclosed quote?)",
+            )
+        if not long:
+            rows.append(row)
+    if not rows and len(problems.items) == known:
+        what = "value rows" if name == "values.csv" else "rows"
+        problems.add(name, Row(line, {}), None, f"no {what}: the file has only its header")
     return header, rows
 
 
 def _check_header(name: str, header: list[str], problems: _Problems) -> None:
     missing = [c for c in REQUIRED[name] if c not in header]
     if missing:
-        problems.add(name, Row(1, {}), None, f"header lacks required column(s) {missing}")
+        hint = ""
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            hint = " (the file is separated by ';' or tabs: an index file is comma-separated)"
+        problems.add(name, Row(1, {}), None, f"header lacks required column(s) {missing}{hint}")
+    for i, h in enumerate(header, start=1):
+        if not h:
+            problems.add(name, Row(1, {}), str(i), "the header cell is empty (name every column)")
+        elif len(h) > MAX_CELL_CHARS:
+            problems.add(
+                name, Row(1, {}), str(i), f"is {len(h)} characters long; at most {MAX_CELL_CHARS}"
+            )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         problems.add(name, Row(1, {}), None, f"header repeats column(s) {dupes}")
@@ -248,7 +361,7 @@ def _read_header(path: Path) -> list[str] | None:
             header = next(csv.reader(fh), None)
     except (OSError, UnicodeDecodeError):
         return None
-    return [h.strip() for h in header] if header else None
+    return [h.strip(TRIM) for h in header] if header else None
 
 
 def _read_csv_sql(path: Path, header: list[str], numbered: bool = False) -> str:
@@ -257,7 +370,7 @@ def _read_csv_sql(path: Path, header: list[str], numbered: bool = False) -> str:
     costs a pass in order (only done to name failing rows)."""
     quoted = str(path).replace("'", "''")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
-    blank = " and ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(header)))
+    blank = " and ".join(f"coalesce(trim(c{i}, '{TRIM}'), '') = ''" for i in range(len(header)))
     ordinal = "row_number() over () as _ordinal, " if numbered else "0 as _ordinal, "
     return f"""
         select {ordinal}*
@@ -316,11 +429,20 @@ def _stage_values(
 
 
 def _data_lines(path: Path) -> list[int]:
-    """The line number of every non-blank data row (only needed to name problems)."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        return [reader.line_num for cells in reader if any(c.strip() for c in cells)]
+    """The line every non-blank data row starts on (only needed to name problems)."""
+    previous_limit = csv.field_size_limit(sys.maxsize)  # DuckDB read it: any cell size
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            lines, start = [], reader.line_num + 1
+            for cells in reader:
+                if any(c.strip(TRIM) for c in cells):
+                    lines.append(start)
+                start = reader.line_num + 1
+            return lines
+    finally:
+        csv.field_size_limit(previous_limit)
 
 
 def _number(
@@ -334,26 +456,55 @@ def _number(
     integer: bool = False,
     low: float | None = None,
     high: float | None = None,
+    normal: bool = False,
 ) -> float | None:
+    """The number in a cell (None: empty or not a number, named in `problems`). A number is
+    what NUMBER says; `normal`: a normal positive double (see MIN_WEIGHT)."""
     text = row.get(column)
     if not text:
         if required:
             problems.add(file, row, column, "is empty; a number is required")
         return None
-    try:
-        value = float(text.replace("−", "-"))
-    except ValueError:
-        problems.add(file, row, column, f"{text!r} is not a number")
+    shown = _show(text)
+    message = _not_a_number(text)
+    if message:
+        problems.add(file, row, column, f"{shown} {message}")
         return None
+    value = float(text.replace("−", "-"))
     if not math.isfinite(value):
-        problems.add(file, row, column, f"{text!r} is not a finite number")
-    elif integer and value != int(value):
-        problems.add(file, row, column, f"{text!r} is not a whole number")
+        problems.add(file, row, column, f"{shown} is not a finite number (beyond ±1.8e308)")
+        return None
+    if integer and value != int(value):
+        problems.add(file, row, column, f"{shown} is not a whole number")
     elif positive and value <= 0:
-        problems.add(file, row, column, f"{text!r} must be > 0")
+        problems.add(file, row, column, f"{shown} must be > 0")
+    elif normal and value < MIN_WEIGHT:
+        problems.add(
+            file,
+            row,
+            column,
+            f"{shown} is below the smallest normal double ({MIN_WEIGHT!r}): too small to count",
+        )
     elif (low is not None and value < low) or (high is not None and value > high):
-        problems.add(file, row, column, f"{text!r} must lie in [{low}, {high}]")
+        problems.add(file, row, column, f"{shown} must lie in [{low}, {high}]")
     return value
+
+
+def _not_a_number(text: str) -> str | None:
+    """Why `text` is not a number as NUMBER defines it (None: it is one)."""
+    plain = text.replace("−", "-")
+    if NUMBER_RE.match(plain):
+        return None
+    if "\n" in plain:
+        return "is not a number (it spans several lines: an unclosed quote?)"
+    if plain.strip(TRIM).lstrip("+-").lower() in {"inf", "infinity", "nan"}:
+        return "is not a finite number"
+    if NUMBER_RE.match(re.sub(r"(?<=[0-9])[,_ '](?=[0-9]{3})", "", plain)):
+        return "is not a number (write it without thousands separators)"
+    unit = re.match(r"^\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*[^0-9\s]+\s*$", plain)
+    if unit and NUMBER_RE.match(unit.group(1)):
+        return f"is not a number (write the number without its unit: {unit.group(1)})"
+    return "is not a number"
 
 
 def _choice(
@@ -407,6 +558,10 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
                 tables[name], values_file = [], folder / name
                 values, n_values = staged
                 _check_header(name, headers[name], problems)
+                if not n_values:
+                    problems.add(
+                        name, Row(2, {}), None, "no value rows: the file has only its header"
+                    )
                 continue
         headers[name], tables[name] = _read(folder, name, problems)
     if problems.items:
@@ -424,6 +579,8 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
     _check_regions(data, problems)
     _check_metrics(data, problems)
     _check_values(data, problems)
+    if not problems.items:  # every weight and value is a valid number: what they add up to
+        _check_shares(data, problems)
     if problems.items:
         raise IndexFolderError(folder, problems.items)
     return data
@@ -444,10 +601,7 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
             continue
         nodes[key] = row
         parent = row.get("parent_code")
-        if parent:
-            _number(problems, f, row, "weight", required=True, positive=True)
-        else:
-            _number(problems, f, row, "weight", required=False, positive=True)
+        _number(problems, f, row, "weight", required=bool(parent), positive=True, normal=True)
         _choice(
             problems,
             f,
@@ -549,7 +703,7 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
                 f, row, "node_code", f"{node[1]!r} has child nodes; metrics feed leaf nodes only"
             )
         fed.add(node)
-        _number(problems, f, row, "weight", required=True, positive=True)
+        _number(problems, f, row, "weight", required=True, positive=True, normal=True)
         if row.get("direction").replace("−", "-") not in {"1", "-1", "+1"}:
             problems.add(f, row, "direction", f"{row.get('direction')!r} must be 1 or -1")
         transform = _choice(
@@ -604,8 +758,12 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
         )
         _number(problems, f, row, "skew_threshold", required=False, positive=True)
         _number(problems, f, row, "kurtosis_threshold", required=False)
-        _number(problems, f, row, "plausible_min", required=False)
-        _number(problems, f, row, "plausible_max", required=False)
+        low = _number(problems, f, row, "plausible_min", required=False)
+        high = _number(problems, f, row, "plausible_max", required=False)
+        if low is not None and high is not None and low > high:
+            problems.add(
+                f, row, "plausible_max", f"{high:g} must not be below plausible_min ({low:g})"
+            )
     for column in sorted({r.get("denominator") for r in data.tables[f]} & region_columns):
         for region in data.tables["regions.csv"]:
             _number(problems, "regions.csv", region, column, required=False)
@@ -626,19 +784,26 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
     region_fw = {r.get("region_code"): r.get("framework_code") for r in data.tables["regions.csv"]}
     metrics = {(r.get("framework_code"), r.get("metric_code")) for r in data.tables["metrics.csv"]}
     seen: dict[tuple[str, str, str], int] = {}  # (edition, region, metric) → line
+    log = {
+        (r.get("framework_code"), r.get("metric_code"))
+        for r in data.tables["metrics.csv"]
+        if r.get("transform").lower() == "log"
+    }
     for row in data.tables[f]:
-        edition = _number(problems, f, row, "edition", required=True, integer=True)
+        edition = _edition(problems, row)
         region, metric = row.get("region_code"), row.get("metric_code")
         if region not in region_fw:
-            problems.add(f, row, "region_code", f"{region!r} is not a region of regions.csv")
+            problems.add(f, row, "region_code", f"{_show(region)} is not a region of regions.csv")
         elif (region_fw[region], metric) not in metrics:
             problems.add(
                 f,
                 row,
                 "metric_code",
-                f"{metric!r} is not a metric of framework {region_fw[region]!r}",
+                f"{_show(metric)} is not a metric of framework {region_fw[region]!r}",
             )
-        _number(problems, f, row, "value", required=False)
+        value = _number(problems, f, row, "value", required=False)
+        if value is not None and value <= 0 and (region_fw.get(region), metric) in log:
+            _log_problem(problems, row, metric)
         # the edition as the number it is staged as (2022 and 2022.0 are one edition)
         key = (repr(edition) if edition is not None else row.get("edition"), region, metric)
         if key in seen:
@@ -649,6 +814,102 @@ def _check_values(data: IndexData, problems: _Problems) -> None:
                 f"{region} × {metric} (edition {row.get('edition')}) repeats line {seen[key]}",
             )
         seen[key] = row.line
+
+
+def _edition(problems: _Problems, row: Row) -> float | None:
+    return _number(
+        problems,
+        "values.csv",
+        row,
+        "edition",
+        required=True,
+        integer=True,
+        low=EDITIONS[0],
+        high=EDITIONS[1],
+    )
+
+
+def _log_problem(problems: _Problems, row: Row, metric: str) -> None:
+    problems.add(
+        "values.csv",
+        row,
+        "value",
+        f"{_show(row.get('value'))} must be > 0: metric {metric!r} has transform log "
+        "(the logarithm of a value ≤ 0 is undefined)",
+    )
+
+
+def _check_shares(data: IndexData, problems: _Problems) -> None:
+    """Every node's and metric's effective weight — the product of its shares among its
+    siblings, up to the root: what it counts for in the index — must be a normal double
+    (MIN_WEIGHT), and sibling weights must add up to a finite number. (Each weight being
+    normal is not enough: 1e-200 beside 1e200 is a share of 1e-400, which is 0.)"""
+    f = "framework.csv"
+    rows = {(r.get("framework_code"), r.get("node_code")): r for r in data.tables[f]}
+    total: dict[tuple[str, str], float] = {}
+    for (fw, _), r in rows.items():
+        if r.get("parent_code"):
+            key = (fw, r.get("parent_code"))
+            total[key] = total.get(key, 0.0) + float(r.get("weight"))
+    effective: dict[tuple[str, str], float] = {}
+
+    def weight_of(key: tuple[str, str]) -> float:
+        if key not in effective:
+            r = rows[key]
+            parent = (key[0], r.get("parent_code"))
+            if not r.get("parent_code"):
+                effective[key] = 1.0
+            elif not math.isfinite(total[parent]):
+                effective[key] = math.nan
+            else:
+                effective[key] = weight_of(parent) * float(r.get("weight")) / total[parent]
+        return effective[key]
+
+    for parent, sum_ in total.items():
+        if not math.isfinite(sum_):
+            first = next(r for k, r in rows.items() if (k[0], r.get("parent_code")) == parent)
+            problems.add(
+                f,
+                first,
+                "weight",
+                f"the weights of the children of {parent[1]!r} add up to more than 1.8e308",
+            )
+    for key, r in rows.items():
+        share = weight_of(key)
+        if math.isfinite(share) and share < MIN_WEIGHT:
+            problems.add(
+                f,
+                r,
+                "weight",
+                f"{_show(r.get('weight'))} gives node {key[1]!r} a share of the index of "
+                f"{share:.3g}, below the smallest normal double ({MIN_WEIGHT!r}): it would "
+                "count for nothing",
+            )
+    m = "metrics.csv"
+    metric_total: dict[tuple[str, str], float] = {}
+    for r in data.tables[m]:
+        key = (r.get("framework_code"), r.get("node_code"))
+        metric_total[key] = metric_total.get(key, 0.0) + float(r.get("weight"))
+    for r in data.tables[m]:
+        key = (r.get("framework_code"), r.get("node_code"))
+        if not math.isfinite(metric_total[key]):
+            problems.add(
+                m,
+                r,
+                "weight",
+                f"the weights of the metrics of node {key[1]!r} add up to more than 1.8e308",
+            )
+            continue
+        share = weight_of(key) * float(r.get("weight")) / metric_total[key]
+        if math.isfinite(share) and share < MIN_WEIGHT:
+            problems.add(
+                m,
+                r,
+                "weight",
+                f"{_show(r.get('weight'))} gives metric {r.get('metric_code')!r} a share of the "
+                f"index of {share:.3g}, below the smallest normal double ({MIN_WEIGHT!r}): it "
+                "would count for nothing",
+            )
 
 
 def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
@@ -669,6 +930,7 @@ def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
             "metric_ord": range(len(metrics)),
             "framework_code": [r.get("framework_code") for r in metrics],
             "metric_code": [r.get("metric_code") for r in metrics],
+            "transform": [r.get("transform").lower() or "none" for r in metrics],
         }
     )
     # as DuckDB tables: joins on a pandas frame scan it through Python, ~2× slower
@@ -679,7 +941,8 @@ def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
                           any_value(framework_code) as framework_code
                    from regions_frame group by region_code""")
     con.execute("""create table index_metrics as
-                   select framework_code, metric_code, min(metric_ord) as metric_ord
+                   select framework_code, metric_code, min(metric_ord) as metric_ord,
+                          arg_min(transform, metric_ord) as transform
                    from metrics_frame group by framework_code, metric_code""")
     con.unregister("regions_frame")
     con.unregister("metrics_frame")
@@ -714,9 +977,14 @@ parsed as (
         metrics.metric_ord,
         normalised.edition != '' and normalised.edition_number is not null
             and isfinite(normalised.edition_number)
-            and normalised.edition_number = trunc(normalised.edition_number) as edition_ok,
+            and normalised.edition_number = trunc(normalised.edition_number)
+            and normalised.edition_number between {min_edition} and {max_edition} as edition_ok,
+        metrics.transform = 'log' as log_metric,
         normalised.value is null
-            or coalesce(isfinite(try_cast(normalised.value as double)), false) as value_ok
+            or (regexp_full_match(normalised.value, '{number}')
+                and coalesce(isfinite(try_cast(normalised.value as double)), false)
+                and (metrics.transform is distinct from 'log'
+                     or try_cast(normalised.value as double) > 0)) as value_ok
     from normalised
     left join index_regions as regions on normalised.region_code = regions.region_code
     left join index_metrics as metrics
@@ -772,7 +1040,8 @@ repeated as (
 )
 select
     keyed._ordinal, edition, region_code, metric_code, value_text, edition_number,
-    value_number, region_framework, metric_ord is not null as metric_known, repeated.repeats
+    value_number, region_framework, metric_ord is not null as metric_known,
+    coalesce(log_metric, false), repeated.repeats
 from keyed
 left join repeated on keyed._ordinal = repeated._ordinal
 where not edition_ok or region_ord is null or metric_ord is null or not value_ok
@@ -790,6 +1059,9 @@ def _columns(header: list[str]) -> dict[str, int]:
         "region": header.index("region_code"),
         "metric": header.index("metric_code"),
         "value": header.index("value"),
+        "number": NUMBER.replace("'", "''"),
+        "min_edition": EDITIONS[0],
+        "max_edition": EDITIONS[1],
     }
 
 
@@ -815,16 +1087,18 @@ def _check_values_in_duckdb(data: IndexData, problems: _Problems) -> None:
     if not failing:
         return
     lines = _data_lines(path)
-    for ordinal, edition, region, metric, value, _, _, framework, known, repeats in failing:
+    for ordinal, edition, region, metric, value, _, _, framework, known, log, repeats in failing:
         row = Row(lines[ordinal - 1], {"edition": edition, "value": value})
-        _number(problems, f, row, "edition", required=True, integer=True)
+        _edition(problems, row)
         if framework is None:
-            problems.add(f, row, "region_code", f"{region!r} is not a region of regions.csv")
+            problems.add(f, row, "region_code", f"{_show(region)} is not a region of regions.csv")
         elif not known:
             problems.add(
-                f, row, "metric_code", f"{metric!r} is not a metric of framework {framework!r}"
+                f, row, "metric_code", f"{_show(metric)} is not a metric of framework {framework!r}"
             )
-        _number(problems, f, row, "value", required=False)
+        number = _number(problems, f, row, "value", required=False)
+        if number is not None and number <= 0 and log:
+            _log_problem(problems, row, metric)
         if repeats is not None:
             problems.add(
                 f,

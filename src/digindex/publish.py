@@ -97,6 +97,43 @@ def inputs_hash(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+def record_build_inputs(db: Path, run_id: str, inputs: list[Path]) -> None:
+    """Record, in the warehouse a build wrote, the sha256 of the inputs it read — so that a
+    later publication of these marts names what they were built from, not whatever input
+    files lie around when it runs."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists audit")
+        con.execute(
+            """create table if not exists audit.build_inputs (
+                   run_id varchar primary key, recorded_at timestamp, inputs_sha256 varchar)"""
+        )
+        con.execute(
+            "insert into audit.build_inputs values (?, now(), ?)", [run_id, inputs_hash(inputs)]
+        )
+    finally:
+        con.close()
+
+
+def built_inputs(db: Path) -> str:
+    """The sha256 of the inputs the warehouse's marts were built from (its latest build)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "select inputs_sha256 from audit.build_inputs order by recorded_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    finally:
+        con.close()
+    if row is None:
+        raise PublishError(
+            f"{db} does not record the inputs its marts were built from (built by an older "
+            "digindex): run `digindex build` first"
+        )
+    return str(row[0])
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -306,13 +343,14 @@ def build_published(
     run_id: str,
     edition: int,
     gate_summary: dict[str, Any],
-    inputs: list[Path],
+    inputs_sha256: str,
     dbt_vars: dict[str, Any] | None = None,
 ) -> None:
     """dbt builds the published models (and their tests) into `db` — the run's shadow.
 
-    The publication's facts go to the publication_log model as environment variables, and
-    the vars stay those of the build, so dbt reuses the build's parse."""
+    The publication's facts go to the publication_log model as environment variables
+    (`inputs_sha256`: what the marts were built from, see built_inputs), and the vars stay
+    those of the build, so dbt reuses the build's parse."""
     run_dbt(
         ["build", "--select", "tag:published"],
         db=db,
@@ -323,7 +361,7 @@ def build_published(
             "DIGINDEX_PUBLICATION_RUN_ID": run_id,
             "DIGINDEX_PUBLICATION_EDITION": str(int(edition)),
             "DIGINDEX_PUBLICATION_GIT_COMMIT": git_commit(project_dir),
-            "DIGINDEX_PUBLICATION_INPUTS_SHA256": inputs_hash(inputs),
+            "DIGINDEX_PUBLICATION_INPUTS_SHA256": inputs_sha256,
             "DIGINDEX_PUBLICATION_SUITE_RESULTS": json.dumps(gate_summary),
         },
     )

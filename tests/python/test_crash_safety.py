@@ -272,7 +272,7 @@ def test_two_runs_racing_for_one_warehouse_each_publish_their_own(
     finally:
         con.close()
     for variant, (out, _) in outputs.items():
-        run_id = out.splitlines()[0].removeprefix("run ").strip()
+        run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
         assert _variant_of(world, log[run_id]) == variant, "a run recorded another's inputs"
     db_side, file_side = through_warehouse(world), through_files(world)
     assert db_side.run_id == file_side.run_id
@@ -323,3 +323,24 @@ def test_identical_runs_publish_identical_files(
                 continue
             assert (first / name).read_bytes() == (other / name).read_bytes(), name
         assert _without_run_fields(first) == _without_run_fields(other)
+
+
+def test_publish_after_a_killed_build_publishes_the_last_whole_build(
+    world: World, expected_scores: dict[str, str]
+) -> None:
+    """`build` killed after it rewrote fct_rankings, then `publish` (naming the other
+    variant's folder, as a user might): the publication is the last complete build's —
+    its marts and its inputs' record — never marts of one build with another's record."""
+    done = world.run("A")
+    assert done.returncode == 0, done.stderr[-3000:]
+    killed = world.digindex(
+        "build", "--index", str(world.folders["B"]), crash_at="built fct_rankings"
+    )
+    assert killed.returncode == -signal.SIGKILL
+    published = world.digindex("publish", "--index", str(world.folders["B"]))
+    assert published.returncode == 0, published.stderr[-3000:]
+    db_side, file_side = through_warehouse(world), through_files(world)
+    assert db_side.run_id == file_side.run_id
+    assert db_side.variant == file_side.variant == "A"
+    assert db_side.scores == expected_scores["A"]
+    assert not leftovers(world)

@@ -1,0 +1,673 @@
+"""The bad-input matrix: hostile and malformed index folders given to `digindex run --index`
+on a warehouse that already holds a publication (of the valid tiny index).
+
+Every case is refused with its exit code and a message naming the file, line and column
+(or the region and metric), without a Python traceback, and leaves the previous
+publication byte-identical: the published tables, the `publish/<edition>` link's target and
+every file behind it, and the sealed versions. Almost every case is refused by the folder
+validation (digindex.index_folder.load_index) before dbt runs, in well under a second; one
+reaches the gate. What looks hostile but is valid (a BOM, CRLF, `2024.0`, names with quotes,
+commas, newlines or a formula's first character, a folder path with a quote) is published.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_index_folder import MALFORMED, TINY, _append, _drop, _replace
+
+from digindex import cli, index_folder
+from digindex.index_folder import MAX_CELL_CHARS, load_index, write_canonical
+
+EDITION = 2024  # TINY's
+Files = dict[str, "str | bytes | None"]  # None: a folder of that name instead of a file
+Change = Callable[[Files], None]
+
+
+# -- writing folders -------------------------------------------------------------------------
+
+
+def write_files(folder: Path, files: Files) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if content is None:
+            (folder / name).mkdir()
+        elif isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content, encoding="utf-8", newline="")
+    return folder
+
+
+def _sub(name: str, old: str, new: str) -> Change:
+    """_replace on text that may already be bytes-free (every occurrence, at least one)."""
+
+    def change(files: Files) -> None:
+        text = files[name]
+        assert isinstance(text, str) and old in text, old
+        files[name] = text.replace(old, new)
+
+    return change
+
+
+def _encode(name: str, encoding: str, old: str = "", new: str = "") -> Change:
+    def change(files: Files) -> None:
+        text = files[name]
+        assert isinstance(text, str)
+        if old:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        files[name] = text.encode(encoding)
+
+    return change
+
+
+def _set(name: str, content: str | bytes | None) -> Change:
+    def change(files: Files) -> None:
+        files[name] = content
+
+    return change
+
+
+def _all(*changes: Change) -> Change:
+    def change(files: Files) -> None:
+        for c in changes:
+            c(files)
+
+    return change
+
+
+def _crlf(files: Files) -> None:
+    for name, text in files.items():
+        assert isinstance(text, str)
+        files[name] = text.replace("\n", "\r\n")
+
+
+def _bom(files: Files) -> None:
+    for name, text in files.items():
+        assert isinstance(text, str)
+        files[name] = "\ufeff" + text
+
+
+def _metrics_columns(plausible_m1: str = ",") -> Change:
+    """metrics.csv with the optional plausible_min / plausible_max columns (m1's given)."""
+
+    def change(files: Files) -> None:
+        text = files["metrics.csv"]
+        assert isinstance(text, str)
+        lines = text.splitlines()
+        lines[0] += ",plausible_min,plausible_max"
+        for i in range(1, len(lines)):
+            lines[i] += "," + plausible_m1 if lines[i].startswith("t,m1,") else ",,"
+        files["metrics.csv"] = "\n".join(lines) + "\n"
+
+    return change
+
+
+LONG = 200_000
+
+
+# -- the cases -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    change: Change
+    message: str
+    exit_code: int = cli.EXIT_USAGE
+
+
+OWN = [
+    # encodings
+    Case(
+        "values_in_gbk",
+        _encode("values.csv", "gbk", "2024,r3,m1,30", "2024,r3,m1,三十"),
+        "values.csv, line 4, column value: not UTF-8 (byte 0xc8",
+    ),
+    Case(
+        "regions_in_latin1",
+        _encode("regions.csv", "latin-1", "Region 2", "Zürich"),
+        "regions.csv, line 3, column region_name: not UTF-8 (byte 0xfc",
+    ),
+    Case(
+        "framework_in_gbk",
+        _encode("framework.csv", "gbk", "t,a,root,A,", "t,a,root,数字,"),
+        "framework.csv, line 3, column name: not UTF-8",
+    ),
+    Case("values_in_utf16", _encode("values.csv", "utf-16"), "values.csv, line 1: not UTF-8"),
+    Case(
+        "crlf_line_numbers",
+        _all(_crlf, _sub("values.csv", "2024,r3,m1,30", "2024,r3,m1,thirty")),
+        "values.csv, line 4, column value: 'thirty' is not a number",
+    ),
+    Case(
+        # a BOM, the edition spelled 2022.0 for 2022: still the same value twice
+        "bom_duplicate_edition_2022_0",
+        _all(
+            _sub("values.csv", "2024,", "2022,"),
+            _append("values.csv", "2022.0,r1,m1,11\n"),
+            _bom,
+        ),
+        "values.csv, line 18, column region_code: r1 × m1 (edition 2022.0) repeats line 2",
+    ),
+    # ragged rows, headers, empty and missing files
+    Case(
+        "values_too_many_fields",
+        _append("values.csv", "2024,r1,m1,10,extra\n"),
+        "values.csv, line 18: has 5 fields, the header has 4",
+    ),
+    Case(
+        "regions_too_few_fields",
+        _replace("regions.csv", "r3,Region 3,t,y", "r3,Region 3,t"),
+        "regions.csv, line 4: has 3 fields, the header has 4",
+    ),
+    Case(
+        "metrics_too_many_fields",
+        _replace(
+            "metrics.csv",
+            "t,m2,b,M2,u,1,-1,none,rank,,,none,",
+            "t,m2,b,M2,u,1,-1,none,rank,,,none,,",
+        ),
+        "metrics.csv, line 3: has 14 fields, the header has 13",
+    ),
+    Case(
+        "duplicate_header",
+        _replace("regions.csv", "framework_code,grp", "framework_code,region_name"),
+        "regions.csv, line 1: header repeats column(s) ['region_name']",
+    ),
+    Case(
+        "empty_header_cell",
+        _replace("regions.csv", "framework_code,grp", "framework_code,"),
+        "regions.csv, line 1, column 4: the header cell is empty",
+    ),
+    Case(
+        "semicolon_separated",
+        lambda files: files.__setitem__("values.csv", str(files["values.csv"]).replace(",", ";")),
+        "values.csv, line 1: header lacks required column(s) ['edition', 'region_code', "
+        "'metric_code', 'value'] (the file is separated by ';' or tabs",
+    ),
+    Case(
+        "values_header_only",
+        _set("values.csv", "edition,region_code,metric_code,value\n"),
+        "values.csv, line 2: no value rows: the file has only its header",
+    ),
+    Case(
+        "regions_header_only",
+        _set("regions.csv", "region_code,region_name,framework_code,grp\n"),
+        "regions.csv, line 2: no rows: the file has only its header",
+    ),
+    Case("values_empty", _set("values.csv", ""), "values.csv, line 1: empty file (no header row)"),
+    Case(
+        "framework_empty",
+        _set("framework.csv", ""),
+        "framework.csv, line 1: empty file (no header row)",
+    ),
+    Case(
+        "values_only_a_bom",
+        _set("values.csv", "\ufeff"),
+        "values.csv, line 1: empty file (no header row)",
+    ),
+    Case("framework_missing", _drop("framework.csv"), "framework.csv: missing"),
+    Case("values_is_a_folder", _set("values.csv", None), "values.csv: missing"),
+    Case(
+        "no_files",
+        _all(*(_drop(n) for n in index_folder.FILES)),
+        "metrics.csv: missing (an index folder needs framework.csv, metrics.csv",
+    ),
+    Case(
+        "unclosed_quote_in_values",
+        _replace("values.csv", "2024,r3,m1,30", '2024,r3,m1,"30'),
+        "values.csv, line 4, column value: '30\\n2024,r4,m1,",
+    ),
+    Case(
+        "unclosed_quote_in_regions",
+        _replace("regions.csv", "r2,Region 2", 'r2,"Region 2'),
+        "regions.csv, line 3: has 2 fields, the header has 4",
+    ),
+    Case(
+        "nul_byte_in_a_value",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,3\x000"),
+        "values.csv, line 4, column value: '3\\x000' is not a number",
+    ),
+    # numbers
+    Case(
+        "value_1e309",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,1e309"),
+        "values.csv, line 4, column value: '1e309' is not a finite number",
+    ),
+    Case(
+        "value_inf",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,inf"),
+        "values.csv, line 4, column value: 'inf' is not a finite number",
+    ),
+    Case(
+        "value_minus_inf",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,-inf"),
+        "values.csv, line 4, column value: '-inf' is not a finite number",
+    ),
+    Case(
+        "value_nan",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,nan"),
+        "values.csv, line 4, column value: 'nan' is not a finite number",
+    ),
+    Case(
+        "value_with_thousands_separator",
+        _replace("values.csv", "2024,r3,m1,30", '2024,r3,m1,"1,000"'),
+        "values.csv, line 4, column value: '1,000' is not a number (write it without thousands "
+        "separators)",
+    ),
+    Case(
+        # Python's float() and DuckDB read it; the gate's number does not
+        "value_with_underscore",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,1_000"),
+        "values.csv, line 4, column value: '1_000' is not a number",
+    ),
+    Case(
+        "value_with_unit",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,12%"),
+        "values.csv, line 4, column value: '12%' is not a number (write the number without its "
+        "unit: 12)",
+    ),
+    Case(
+        "value_in_arabic_indic_digits",
+        _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,٣٠"),
+        "values.csv, line 4, column value: '٣٠' is not a number",
+    ),
+    Case(
+        "framework_weight_inf",
+        _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,inf,"),
+        "framework.csv, line 3, column weight: 'inf' is not a finite number",
+    ),
+    Case(
+        "framework_weight_1e309",
+        _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,1e309,"),
+        "framework.csv, line 3, column weight: '1e309' is not a finite number",
+    ),
+    Case(
+        "metric_weight_nan",
+        _replace("metrics.csv", "t,m1,b,M1,u,1,", "t,m1,b,M1,u,nan,"),
+        "metrics.csv, line 2, column weight: 'nan' is not a finite number",
+    ),
+    Case(
+        "framework_weight_subnormal",
+        _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,1e-320,"),
+        "framework.csv, line 4, column weight: '1e-320' is below the smallest normal double",
+    ),
+    Case(
+        "metric_weight_subnormal",
+        _replace("metrics.csv", "t,m2,b,M2,u,1,", "t,m2,b,M2,u,1e-320,"),
+        "metrics.csv, line 3, column weight: '1e-320' is below the smallest normal double",
+    ),
+    Case(
+        # both weights normal, but b's share of the index (1e-10 / 1e300) is not
+        "weight_share_underflows",
+        _all(
+            _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,1e300,"),
+            _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,1e-10,"),
+        ),
+        "framework.csv, line 4, column weight: '1e-10' gives node 'b' a share of the index of",
+    ),
+    Case(
+        "metric_share_underflows",
+        _all(
+            _replace("metrics.csv", "t,m1,b,M1,u,1,", "t,m1,b,M1,u,1e300,"),
+            _replace("metrics.csv", "t,m2,b,M2,u,1,", "t,m2,b,M2,u,1e-20,"),
+        ),
+        "metrics.csv, line 3, column weight: '1e-20' gives metric 'm2' a share of the index of",
+    ),
+    Case(
+        "weights_sum_overflows",
+        _all(
+            _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,1.7e308,"),
+            _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,1.7e308,"),
+        ),
+        "framework.csv, line 3, column weight: the weights of the children of 'root' add up to "
+        "more than 1.8e308",
+    ),
+    Case(
+        "goalpost_lower_minus_inf",
+        _replace("metrics.csv", ",goalpost,0,10,", ",goalpost,-inf,10,"),
+        "metrics.csv, line 4, column lower: '-inf' is not a finite number",
+    ),
+    Case(
+        "plausible_range_inverted",
+        _metrics_columns("100,0"),
+        "metrics.csv, line 2, column plausible_max: 0 must not be below plausible_min (100)",
+    ),
+    Case(
+        "min_availability_nan",
+        _replace("framework.csv", ",0.9\n", ",nan\n"),
+        "framework.csv, line 4, column min_availability: 'nan' is not a finite number",
+    ),
+    # editions
+    Case(
+        "edition_negative",
+        _replace("values.csv", "2024,r3,m1,30", "-2024,r3,m1,30"),
+        "values.csv, line 4, column edition: '-2024' must lie in [1, 9999]",
+    ),
+    Case(
+        "edition_huge",
+        _replace("values.csv", "2024,r3,m1,30", "1e20,r3,m1,30"),
+        "values.csv, line 4, column edition: '1e20' must lie in [1, 9999]",
+    ),
+    Case(
+        "edition_not_whole",
+        _replace("values.csv", "2024,r3,m1,30", "2022.5,r3,m1,30"),
+        "values.csv, line 4, column edition: '2022.5' is not a whole number",
+    ),
+    Case(
+        "edition_empty",
+        _replace("values.csv", "2024,r3,m1,30", ",r3,m1,30"),
+        "values.csv, line 4, column edition: is empty; a number is required",
+    ),
+    Case(
+        "edition_text",
+        _replace("values.csv", "2024,r3,m1,30", "FY2024,r3,m1,30"),
+        "values.csv, line 4, column edition: 'FY2024' is not a number",
+    ),
+    # values the scoring cannot take
+    Case(
+        "log_metric_value_zero",
+        _replace("values.csv", "2024,r3,m4,1", "2024,r3,m4,0"),
+        "values.csv, line 16, column value: '0' must be > 0: metric 'm4' has transform log",
+    ),
+    Case(
+        "log_metric_value_negative",
+        _replace("values.csv", "2024,r1,m4,10", "2024,r1,m4,-10"),
+        "values.csv, line 14, column value: '-10' must be > 0: metric 'm4' has transform log",
+    ),
+    # hostile names and codes
+    Case(
+        "region_name_200k_characters",
+        _replace("regions.csv", "Region 2", "x" * LONG),
+        f"regions.csv, line 3, column region_name: is {LONG} characters long; a cell may hold "
+        f"at most {MAX_CELL_CHARS}",
+    ),
+    Case(
+        "framework_name_200k_characters_quoted",
+        _replace("framework.csv", "t,b,root,B,", 't,b,root,"' + "y," * (LONG // 2) + '",'),
+        f"framework.csv, line 4, column name: is {LONG} characters long",
+    ),
+    Case(
+        "values_region_code_200k_characters",
+        _replace("values.csv", "2024,r3,m1,30", "2024," + "r" * LONG + ",m1,30"),
+        "values.csv, line 4, column region_code: 'rrrr",
+    ),
+    Case(
+        "region_code_with_space",
+        _replace("regions.csv", "r4,Region 4", "r 4,Region 4"),
+        "regions.csv, line 5, column region_code: 'r 4' is not an ASCII code",
+    ),
+    Case(
+        "region_code_non_ascii",
+        _replace("regions.csv", "r4,Region 4", "地区4,Region 4"),
+        "regions.csv, line 5, column region_code: '地区4' is not an ASCII code",
+    ),
+    Case(
+        # trimmed: spaces, tabs, CR, LF — not a no-break space, which then is no code
+        "region_code_no_break_space",
+        _replace("regions.csv", "r4,Region 4", "r4\xa0,Region 4"),
+        "regions.csv, line 5, column region_code: 'r4\\xa0' is not an ASCII code",
+    ),
+    Case(
+        "sql_looking_region_code",
+        _replace("regions.csv", "r4,Region 4", "x'; drop table y; --,Region 4"),
+        'regions.csv, line 5, column region_code: "x\'; drop table y; --" is not an ASCII code',
+    ),
+    Case(
+        "sql_looking_metric_code",
+        _replace("metrics.csv", "t,m1,b,", "t,m1'--,b,"),
+        'metrics.csv, line 2, column metric_code: "m1\'--" is not an ASCII code',
+    ),
+    Case(
+        "sql_looking_node_code",
+        _replace("framework.csv", "t,b,root,B,", "t,b') or 1=1 --,root,B,"),
+        'framework.csv, line 4, column node_code: "b\') or 1=1 --" is not an ASCII code',
+    ),
+    Case(
+        "sql_looking_code_in_values",
+        _replace("values.csv", "2024,r3,m1,30", "2024,x'; drop table y; --,m1,30"),
+        'values.csv, line 4, column region_code: "x\'; drop table y; --" is not a region of '
+        "regions.csv",
+    ),
+]
+
+CASES = [Case(f"malformed_{n}", c, m) for n, c, m in MALFORMED] + OWN
+
+
+# -- the baseline publication ----------------------------------------------------------------
+
+
+@dataclass
+class Baseline:
+    root: Path
+    project: Path
+    db: Path
+    publish_dir: Path
+    state: dict[str, str]
+
+
+def run_index(project: Path, folder: Path, db: Path, publish_dir: Path) -> int:
+    return cli.main(
+        [
+            "run",
+            "--index",
+            str(folder),
+            "--db",
+            str(db),
+            "--publish-dir",
+            str(publish_dir),
+            "--project-dir",
+            str(project),
+        ]
+    )
+
+
+def publication_state(db: Path, publish_dir: Path, edition: int = EDITION) -> dict[str, str]:
+    """A fingerprint of a publication: every published table, the edition link's target,
+    every file behind it, and the sealed versions of the edition."""
+    state = {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                """select table_name from information_schema.tables
+                   where table_schema = 'published' order by 1"""
+            ).fetchall()
+        ]
+        for t in tables:
+            rows = con.execute(f"select * from published.{t} order by all").fetchall()
+            state[f"table:{t}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    finally:
+        con.close()
+    assert tables, "no published tables"
+    link = publish_dir / str(edition)
+    assert link.is_symlink(), f"{link} is not a link"
+    state["link"] = os.readlink(link)
+    for f in sorted(link.rglob("*")):
+        if f.is_file():
+            state[f"file:{f.relative_to(link)}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+    versions = publish_dir / ".versions" / str(edition)
+    state["versions"] = ", ".join(sorted(p.name for p in versions.iterdir()))
+    return state
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Baseline:
+    """The tiny index published once (a full run, ~30 s); every case runs on it."""
+    root = tmp_path_factory.mktemp("bad_input")
+    db, publish_dir = root / "tiny.duckdb", root / "publish"
+    folder = write_files(root / "tiny", dict(TINY))
+    assert run_index(index_project, folder, db, publish_dir) == cli.EXIT_OK
+    return Baseline(root, index_project, db, publish_dir, publication_state(db, publish_dir))
+
+
+# -- the matrix ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_is_refused(
+    case: Case, baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files: Files = dict(TINY)
+    case.change(files)
+    folder = write_files(tmp_path / "index", files)
+    code = run_index(baseline.project, folder, baseline.db, baseline.publish_dir)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == case.exit_code, output
+    assert case.message in output, output[-3000:]
+    assert "Traceback" not in output
+    assert len(output) < 20_000, "the messages quote whole cells"
+    assert publication_state(baseline.db, baseline.publish_dir) == baseline.state
+
+
+def test_the_matrix_is_large_enough() -> None:
+    assert len(CASES) >= 60 and len(OWN) >= 31
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+def test_an_implausible_value_is_refused_by_the_gate(
+    baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the folder validation cannot know (a value outside the range its metric declares
+    plausible) reaches the gate, which names the row; nothing is published."""
+    files: Files = dict(TINY)
+    _metrics_columns("0,25")(files)  # r3's m1 is 30
+    folder = write_files(tmp_path / "index", files)
+    code = run_index(baseline.project, folder, baseline.db, baseline.publish_dir)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == cli.EXIT_GATE, output
+    assert "region_code=r3, metric_code=m1" in output, output[-3000:]
+    assert "within_plausible_range" in output
+    assert "Traceback" not in output
+    assert publication_state(baseline.db, baseline.publish_dir) == baseline.state
+
+
+# -- what looks hostile but is valid -----------------------------------------------------------
+
+NAMES = {
+    "r1": '=HYPERLINK("http://x","click"), then',
+    "r2": "+Region 2, with a comma",
+    "r3": '-Region "3"\nsecond line',
+    "r4": "@Region 4; x'; drop table y; --",
+}
+
+
+def _names(terminator: str = "\n") -> Change:
+    """regions.csv with NAMES (and padded codes), rows ending in `terminator`."""
+
+    def change(files: Files) -> None:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator=terminator)
+        writer.writerow(["region_code", "region_name", "framework_code", "grp"])
+        for code, grp in (("r1", "x"), ("r2", "x"), ("r3", "y"), ("r4", "y")):
+            writer.writerow([f" {code} ", NAMES[code], "t", grp])
+        files["regions.csv"] = buf.getvalue()
+
+    return change
+
+
+VALID = [
+    ("bom", _bom),
+    ("crlf", _crlf),
+    ("bom_and_crlf", _all(_bom, _crlf)),
+    ("edition_2024_0", _sub("values.csv", "2024,r1,", "2024.0,r1,")),
+    ("codes_padded", _sub("values.csv", ",r2,", ", r2\t,")),
+    ("hostile_names", _names()),
+    ("blank_lines", _sub("values.csv", "2024,r1,m2,5\n", "2024,r1,m2,5\n\n , , , \n")),
+    ("unicode_minus", _replace("values.csv", "2024,r1,m2,5", "2024,r1,m2,−5")),
+    ("huge_values", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,1.7e308")),
+    ("tiny_values", _replace("values.csv", "2024,r1,m1,10", "2024,r1,m1,4.9e-308")),
+    (
+        "huge_and_small_weights",
+        _all(
+            _replace("framework.csv", "t,a,root,A,2,", "t,a,root,A,2e150,"),
+            _replace("framework.csv", "t,b,root,B,1,", "t,b,root,B,1e150,"),
+            _replace("metrics.csv", "t,m1,b,M1,u,1,", "t,m1,b,M1,u,1e-300,"),
+            _replace("metrics.csv", "t,m2,b,M2,u,1,", "t,m2,b,M2,u,1e-300,"),
+        ),
+    ),
+    ("plus_sign_and_exponent", _replace("values.csv", "2024,r3,m1,30", "2024,r3,m1,+3.0E1")),
+    ("target_above_lowest_value", _replace("metrics.csv", ",minmax,,,", ",target,,25,")),
+]
+
+
+@pytest.mark.parametrize("change", [c for _, c in VALID], ids=[n for n, _ in VALID])
+def test_valid_but_unusual_folders_pass_validation(tmp_path: Path, change: Change) -> None:
+    """The validation accepts these (and stages them as the clean folder would be)."""
+    files: Files = dict(TINY)
+    change(files)
+    data = load_index(write_files(tmp_path / "index", files))
+    out = write_canonical(data, tmp_path / "canonical")
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select * from read_parquet(?) order by all", [str(out / "metric_values.parquet")]
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 16
+    assert {r[0] for r in rows} == {"2024"} and {r[1] for r in rows} == {"r1", "r2", "r3", "r4"}
+
+
+def test_the_number_is_the_gates(baseline: Baseline) -> None:
+    """One definition of a number: the validation's is the gate's regex."""
+    suite = json.loads((baseline.project / "expectations" / "inputs.json").read_text("utf-8"))
+    regexes = [e["kwargs"]["regex"] for e in suite["expectations"] if "regex" in e["kwargs"]]
+    assert regexes == [index_folder.NUMBER]
+
+
+def test_hostile_but_valid_folder_is_published(
+    baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder whose path holds a quote, with a BOM and CRLF in every file, `2024.0` for
+    2024, padded codes, and region names with quotes, commas, a newline, SQL and a formula's
+    first character: published, the names intact in the warehouse, and each exported CSV
+    cell that a spreadsheet would run as a formula prefixed with a single quote."""
+    files: Files = dict(TINY)
+    _all(
+        _sub("values.csv", "2024,r1,", "2024.0,r1,"),
+        _sub("values.csv", ",r2,", ", r2 ,"),
+        _crlf,
+        _names("\r\n"),  # CRLF between rows, the newline inside r3's name kept
+        _bom,
+    )(files)
+    folder = write_files(tmp_path / "it's an index", files)
+    db, publish_dir = tmp_path / "hostile.duckdb", tmp_path / "publish"
+    code = run_index(baseline.project, folder, db, publish_dir)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == cli.EXIT_OK, output[-5000:]
+    assert "Traceback" not in output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = dict(
+            con.execute("select region_code, region_name from published.regions").fetchall()
+        )
+        ranks = dict(con.execute("select region_code, rank from published.rankings").fetchall())
+    finally:
+        con.close()
+    assert names == NAMES
+    assert ranks == {"r2": 1, "r3": 2, "r1": 3}  # the tiny index's (test_index_folder)
+    exported = publish_dir / str(EDITION)
+    for export in ("regions.csv", "rankings.csv"):
+        text = (exported / export).read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        cells = {r["region_code"]: r["region_name"] for r in rows}
+        expected = {c: "'" + n for c, n in NAMES.items()}
+        if export == "rankings.csv":
+            expected = {c: n for c, n in expected.items() if c in ranks}
+        assert cells == expected, export
