@@ -199,8 +199,11 @@ def do_publish(
         publish_mod.checkpoint("published models built")
 
         def report(folder: Path) -> list[Path]:
-            from digindex.report import write_report_into
+            from digindex.report import REPORT_MAX_REGIONS, write_report_into
 
+            if publish_mod.region_count(shadow.path, edition) > REPORT_MAX_REGIONS:
+                print(f"    no report.html: more than {REPORT_MAX_REGIONS:,} regions")
+                return []
             return [write_report_into(shadow.path, edition, folder)]
 
         pub = publish_mod.write_exports(

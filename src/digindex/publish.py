@@ -293,6 +293,18 @@ def editions(db: Path) -> list[int]:
         con.close()
 
 
+def region_count(db: Path, edition: int) -> int:
+    """How many regions the edition's published rankings list."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "select count(*) from published.rankings where edition = ?", [int(edition)]
+        ).fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
+
+
 def _export_queries(con: duckdb.DuckDBPyConnection, table: str, edition: int) -> tuple[str, str]:
     """The queries that write one export, for CSV and for Parquet: the edition's rows in key
     order (ORDER BY ALL: the published tables lead with their keys), so identical inputs give

@@ -28,6 +28,10 @@ from plotly.offline import get_plotlyjs
 from digindex.dashboard import charts, data
 
 REPORT_NAME = "report.html"
+# a publication writes its report when the edition has at most this many regions: the report
+# lists every region (a page of 10k rows is ~5 s to write; 1M would be gigabytes). Larger
+# editions get theirs from `digindex report` if wanted; their version folder has none.
+REPORT_MAX_REGIONS = 20_000
 TOP_N = 5
 # the detail map: the three provinces with most ranked regions (长三角)
 DETAIL_PROVINCES = ["上海市", "江苏省", "浙江省"]
