@@ -43,7 +43,7 @@ test-browser: install
 	$(PY) -m pytest -m browser -n 2 --dist loadscope
 
 ## crash safety and concurrency: real runs killed (SIGKILL) at 20 checkpoints over build, gate,
-## publication and file switch, and two runs racing for one warehouse (~10 minutes)
+## publication and file switch, two runs racing for one warehouse, identical runs compared
 test-crash: install
 	$(PY) -m pytest -m crash
 

@@ -1,5 +1,5 @@
 """What is published is what was checked, whole — when a run is killed, and when two runs
-race for one warehouse (``make test-crash``: ~10 minutes, so not in ``make test``).
+race for one warehouse (``make test-crash``: ~10 minutes, too slow for ``make test``).
 
 Every run here is a real ``digindex run`` process on a copy of the project, publishing the
 tiny index folder in one of two variants that differ in one value (so every published
