@@ -1,10 +1,10 @@
 """Named moments of a writing command (build, gate, publication, file switch).
 
 They do nothing unless ``DIGINDEX_CRASH_AT`` names one: the process then kills itself
-there with SIGKILL — no cleanup, no ``finally``, as ``kill -9`` or a power cut of the
-process would leave it. The crash-safety suite (``make test-crash``) uses them as
-deterministic injection points; :data:`PUBLICATION` lists the ones every publishing run
-passes, in order.
+there with SIGKILL — no cleanup, no ``finally``, as ``kill -9`` would leave it. The
+crash-safety suite (``make test-crash``, tests/python/test_crash_safety.py, which lists
+the ones it kills at) uses them as deterministic injection points. The build passes one
+per dbt seed and model written: ``built <name>``.
 """
 
 from __future__ import annotations
@@ -13,24 +13,6 @@ import os
 import signal
 
 CRASH_ENV = "DIGINDEX_CRASH_AT"
-
-# the checkpoints of a publication, in the order a run passes them (the build adds one per
-# dbt node: "built <model or seed name>")
-PUBLICATION = [
-    "index staged",
-    "shadow copied",
-    "build finished",
-    "gate started",
-    "gate finished",
-    "published models built",
-    "export written",
-    "report written",
-    "manifest written",
-    "version sealed",
-    "warehouse switched",
-    "exports switched",
-    "old versions removed",
-]
 
 
 def checkpoint(stage: str) -> None:

@@ -20,16 +20,17 @@ def digindex(project: Path, *args: str) -> int:
     return cli.main(["--project-dir", str(project), *args])
 
 
-def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
-    """A fingerprint of everything published: every published table and export file."""
+def publication_state(db: Path, publish_dir: Path, edition: int) -> dict[str, str]:
+    """A fingerprint of a publication: every published table, the edition link's target,
+    every file behind it, and the sealed versions of the edition."""
     state = {}
-    con = duckdb.connect(str(project / WAREHOUSE), read_only=True)
+    con = duckdb.connect(str(db), read_only=True)
     try:
         tables = [
             r[0]
             for r in con.execute(
                 """select table_name from information_schema.tables
-               where table_schema = 'published' order by 1"""
+                   where table_schema = 'published' order by 1"""
             ).fetchall()
         ]
         for t in tables:
@@ -37,8 +38,18 @@ def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
             state[f"table:{t}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     finally:
         con.close()
-    link = project / "publish" / str(edition)
-    state["link"] = os.readlink(link) if link.is_symlink() else "(a folder)"
-    for f in sorted(link.iterdir()):
-        state[f"file:{f.name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+    assert tables, "no published tables"
+    link = publish_dir / str(edition)
+    assert link.is_symlink(), f"{link} is not a link"
+    state["link"] = os.readlink(link)
+    for f in sorted(link.rglob("*")):
+        if f.is_file():
+            state[f"file:{f.relative_to(link)}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+    versions = publish_dir / ".versions" / str(edition)
+    state["versions"] = ", ".join(sorted(p.name for p in versions.iterdir()))
     return state
+
+
+def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
+    """The fingerprint of a project copy's publication (its default warehouse and exports)."""
+    return publication_state(project / WAREHOUSE, project / "publish", edition)

@@ -13,10 +13,8 @@ commas, newlines or a formula's first character, a folder path with a quote) is 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import duckdb
 import pytest
 from test_index_folder import MALFORMED, TINY, _append, _drop, _replace
 
+from _project import publication_state
 from digindex import cli, index_folder
 from digindex.index_folder import MAX_CELL_CHARS, load_index, write_canonical
 
@@ -473,36 +472,6 @@ def run_index(project: Path, folder: Path, db: Path, publish_dir: Path) -> int:
     )
 
 
-def publication_state(db: Path, publish_dir: Path, edition: int = EDITION) -> dict[str, str]:
-    """A fingerprint of a publication: every published table, the edition link's target,
-    every file behind it, and the sealed versions of the edition."""
-    state = {}
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                """select table_name from information_schema.tables
-                   where table_schema = 'published' order by 1"""
-            ).fetchall()
-        ]
-        for t in tables:
-            rows = con.execute(f"select * from published.{t} order by all").fetchall()
-            state[f"table:{t}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    finally:
-        con.close()
-    assert tables, "no published tables"
-    link = publish_dir / str(edition)
-    assert link.is_symlink(), f"{link} is not a link"
-    state["link"] = os.readlink(link)
-    for f in sorted(link.rglob("*")):
-        if f.is_file():
-            state[f"file:{f.relative_to(link)}"] = hashlib.sha256(f.read_bytes()).hexdigest()
-    versions = publish_dir / ".versions" / str(edition)
-    state["versions"] = ", ".join(sorted(p.name for p in versions.iterdir()))
-    return state
-
-
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Baseline:
     """The tiny index published once (a full run, ~30 s); every case runs on it."""
@@ -510,7 +479,9 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> B
     db, publish_dir = root / "tiny.duckdb", root / "publish"
     folder = write_files(root / "tiny", dict(TINY))
     assert run_index(index_project, folder, db, publish_dir) == cli.EXIT_OK
-    return Baseline(root, index_project, db, publish_dir, publication_state(db, publish_dir))
+    return Baseline(
+        root, index_project, db, publish_dir, publication_state(db, publish_dir, EDITION)
+    )
 
 
 # -- the matrix ------------------------------------------------------------------------------
@@ -530,7 +501,7 @@ def test_bad_input_is_refused(
     assert case.message in output, output[-3000:]
     assert "Traceback" not in output
     assert len(output) < 20_000, "the messages quote whole cells"
-    assert publication_state(baseline.db, baseline.publish_dir) == baseline.state
+    assert publication_state(baseline.db, baseline.publish_dir, EDITION) == baseline.state
 
 
 def test_the_matrix_is_large_enough() -> None:
@@ -553,7 +524,7 @@ def test_an_implausible_value_is_refused_by_the_gate(
     assert "region_code=r3, metric_code=m1" in output, output[-3000:]
     assert "within_plausible_range" in output
     assert "Traceback" not in output
-    assert publication_state(baseline.db, baseline.publish_dir) == baseline.state
+    assert publication_state(baseline.db, baseline.publish_dir, EDITION) == baseline.state
 
 
 # -- what looks hostile but is valid -----------------------------------------------------------

@@ -246,6 +246,23 @@ def test_a_reader_holding_the_warehouse_neither_blocks_nor_sees_a_mix(project: P
     assert not list(project.glob("build/.*.shadow*"))
 
 
+def _lock_holder(live: Path, seconds: int, command: str = "digindex") -> subprocess.Popen[str]:
+    """Another process holding the writer lock of `live` for `seconds`, once it says so."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path; from digindex.publish import WriterLock\n"
+            f"with WriterLock(Path({str(live)!r}), {command!r}):\n"
+            f"    print('held', flush=True); time.sleep({seconds})",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_a_second_writer_waits_for_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -253,19 +270,8 @@ def test_a_second_writer_waits_for_the_first(
     (which the kernel releases when the first ends, even when killed), naming the holder,
     up to its timeout (then exit code 5, nothing changed)."""
     live = tmp_path / "build" / "warehouse.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from digindex.publish import WriterLock\n"
-            f"with WriterLock(Path({str(live)!r})):\n"
-            "    print('held', flush=True); time.sleep(2)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _lock_holder(live, 2)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         out = io.StringIO()
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(out), publish.WriterLock(live):
@@ -280,19 +286,8 @@ def test_a_second_writer_waits_for_the_first(
         holder.wait()
     # a writer that waits longer than its timeout gives up, naming the holder, and the CLI
     # says so with its own exit code
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from digindex.publish import WriterLock\n"
-            f"with WriterLock(Path({str(live)!r}), 'digindex run --index x'):\n"
-            "    print('held', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _lock_holder(live, 30, "digindex run --index x")
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(publish.LockTimeout) as timed_out:
             with contextlib.redirect_stdout(io.StringIO()), publish.WriterLock(live, timeout=0.5):
                 pass
@@ -308,18 +303,7 @@ def test_a_second_writer_waits_for_the_first(
         holder.kill()
         holder.wait()
     # a killed holder releases the lock at once
-    killed = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; from pathlib import Path; from digindex.publish import WriterLock\n"
-            f"with WriterLock(Path({str(live)!r})):\n"
-            "    print('held', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert killed.stdout is not None and killed.stdout.readline().strip() == "held"
+    killed = _lock_holder(live, 60)
     killed.kill()
     killed.wait()
     t0 = time.perf_counter()
