@@ -29,7 +29,8 @@ renamed as (
         cast(coalesce(nullif(lower(trim(treatment)), ''), 'none') as string) as treatment,
         {{ cast_or_null('winsor_max_points', 'integer') }} as winsor_max_points,
         {{ cast_or_null('skew_threshold', 'double') }} as skew_threshold,
-        {{ cast_or_null('kurtosis_threshold', 'double') }} as kurtosis_threshold
+        {{ cast_or_null('kurtosis_threshold', 'double') }} as kurtosis_threshold,
+        cast(coalesce(nullif(lower(trim(constant_scores)), ''), 'warn') as string) as constant_scores
     from source
 )
 

@@ -140,9 +140,16 @@ def do_check(args: argparse.Namespace, run_id: str, build_ok: bool, db: Path) ->
     for s in result.suites:
         status = "skipped" if s.skipped_reason else ("passed" if s.success else "FAILED")
         failed = sum(not e.success for e in s.expectations)
+        warned = f", {len(s.warnings)} warning(s)" if s.warnings else ""
         print(
-            f"    {s.name:<10} {status:<8} {len(s.expectations) - failed}/"
-            f"{len(s.expectations)} expectations, {s.n_rows} rows sent to GX"
+            f"    {s.name:<12} {status:<8} {len(s.expectations) - failed}/"
+            f"{len(s.expectations)} expectations{warned}, {s.n_rows} rows sent to GX"
+        )
+    if any(s.warnings for s in result.suites):
+        print(
+            "    the gate WARNS (a warning does not stop a publication):\n"
+            + gate.format_failures(result, warnings=True),
+            file=sys.stderr,
         )
     if not result.success:
         print("    the gate FAILED:\n" + gate.format_failures(result), file=sys.stderr)

@@ -27,11 +27,16 @@ from digindex.paths import duckdb_config, duckdb_spill_dir
 # inputs (unknown codes, non-numeric and implausible values, values missing where the index
 # does not allow it, unusable denominators). The values' completeness and unique key, the
 # framework's shape and the outputs are dbt tests of the build, which a publication
-# requires to pass; a GX copy of them could never fail.
-SUITE_ORDER = ["inputs"]
+# requires to pass; a GX copy of them could never fail. After a build, the gate also judges
+# whether the method's output is plausible (a metric scoring every region alike): a warning
+# in the report, or an error where the index says so (the expectation's severity).
+SUITE_ORDER = ["inputs", "plausibility"]
 # suites that read only inputs (seeds via staging views) can run when the build failed
 INPUT_SUITES = {"inputs"}
 MAX_EXAMPLES = 20
+# GX's severities (an expectation's "severity"; GX's default is critical): a failing
+# critical expectation stops the publication, a failing warning is reported only
+CRITICAL = "critical"
 
 
 @dataclass
@@ -46,6 +51,16 @@ class ExpectationOutcome:
     unexpected_count: int
     observed_value: Any
     examples: list[dict[str, Any]]
+    severity: str = CRITICAL
+
+    @property
+    def blocks(self) -> bool:
+        """Whether the outcome stops the publication: a failing critical expectation."""
+        return not self.success and self.severity == CRITICAL
+
+    @property
+    def warns(self) -> bool:
+        return not self.success and self.severity != CRITICAL
 
 
 @dataclass
@@ -55,6 +70,10 @@ class SuiteOutcome:
     skipped_reason: str | None = None
     n_rows: int = 0
     expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if e.warns]
 
 
 @dataclass
@@ -87,6 +106,7 @@ class GateResult:
                             "description": e.description,
                             "kwargs": e.kwargs,
                             "success": e.success,
+                            "severity": e.severity,
                             "unexpected_count": e.unexpected_count,
                             "observed_value": e.observed_value,
                             "unexpected_examples": e.examples,
@@ -103,7 +123,8 @@ class GateResult:
             s.name: {
                 "success": s.success,
                 "skipped": s.skipped_reason is not None,
-                "failed": sum(not e.success for e in s.expectations),
+                "failed": sum(e.blocks for e in s.expectations),
+                "warnings": len(s.warnings),
                 "evaluated": len(s.expectations),
             }
             for s in self.suites
@@ -266,6 +287,7 @@ def _validate_here(name: str, spec: dict[str, Any], frame: Any) -> list[Expectat
                 unexpected_count=int(res.get("unexpected_count") or (0 if r.success else 1)),
                 observed_value=_plain(res.get("observed_value")),
                 examples=_plain(examples[:MAX_EXAMPLES]),
+                severity=str(declared.get("severity", CRITICAL)),
             )
         )
     return outcomes
@@ -297,7 +319,7 @@ def run_gate(db: Path, run_id: str, directory: Path, build_ok: bool = True) -> G
                 continue
             outcomes = _validate(name, spec, frame)
             suites.append(
-                SuiteOutcome(name, all(o.success for o in outcomes), None, len(frame), outcomes)
+                SuiteOutcome(name, not any(o.blocks for o in outcomes), None, len(frame), outcomes)
             )
     finally:
         con.close()
@@ -315,10 +337,18 @@ AUDIT_DDL = [
         column_name varchar, description varchar, kwargs json, success boolean,
         unexpected_count bigint, observed_value json, unexpected_examples json,
         skipped_reason varchar)""",
+    # added with the plausibility suite (warehouses made before it gain the column)
+    "alter table audit.expectation_results add column if not exists severity varchar",
     """create table if not exists audit.build_runs (
         run_id varchar primary key, finished_at timestamptz, success boolean,
         failures json)""",
 ]
+
+
+RESULT_COLUMNS = (
+    "run_id, suite, expectation_index, expectation_type, column_name, description, kwargs, "
+    "success, unexpected_count, observed_value, unexpected_examples, skipped_reason, severity"
+)
 
 
 def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
@@ -354,7 +384,7 @@ def copy_audit(source: Path, target: Path) -> None:
                 [table],
             ).fetchone()[0]
             if found:
-                con.execute(f"""insert into audit.{table} select * from shadow.audit.{table}
+                con.execute(f"""insert into audit.{table} by name select * from shadow.audit.{table}
                                 where run_id not in (select run_id from audit.{table})""")
         con.execute("detach shadow")
     finally:
@@ -401,7 +431,8 @@ def record_gate(db: Path, result: GateResult) -> None:
                 )
             for e in s.expectations:
                 con.execute(
-                    "insert into audit.expectation_results values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f"insert into audit.expectation_results ({RESULT_COLUMNS}) "
+                    "values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         result.run_id,
                         s.name,
@@ -415,6 +446,7 @@ def record_gate(db: Path, result: GateResult) -> None:
                         json.dumps(e.observed_value, ensure_ascii=False),
                         json.dumps(e.examples, ensure_ascii=False),
                         None,
+                        e.severity,
                     ],
                 )
         con.execute("commit")
@@ -442,15 +474,17 @@ def _describe_expected(e: ExpectationOutcome) -> str:
     return e.expectation_type
 
 
-def format_failures(result: GateResult, limit: int = 10) -> str:
-    """What failed, short and readable: suite, expectation, rows, observed vs expected."""
+def format_failures(result: GateResult, limit: int = 10, warnings: bool = False) -> str:
+    """What failed, short and readable: suite, expectation, rows, observed vs expected (with
+    `warnings`, the failing expectations of severity warning instead)."""
     lines = []
     for s in result.suites:
         if s.skipped_reason:
-            lines.append(f"- {s.name}: {s.skipped_reason}")
+            if not warnings:
+                lines.append(f"- {s.name}: {s.skipped_reason}")
             continue
         for e in s.expectations:
-            if e.success:
+            if not (e.warns if warnings else e.blocks):
                 continue
             lines.append(
                 f"- {s.name}: {e.description} — {e.unexpected_count} row(s) fail "

@@ -62,6 +62,7 @@ OPTIONAL = {
         "kurtosis_threshold",
         "plausible_min",
         "plausible_max",
+        "constant_scores",
     ],
 }
 CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -124,6 +125,7 @@ SEED_COLUMNS = {
         "winsor_max_points",
         "skew_threshold",
         "kurtosis_threshold",
+        "constant_scores",
     ],
     "regions": [
         "region_code",
@@ -764,6 +766,14 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
             problems.add(
                 f, row, "plausible_max", f"{high:g} must not be below plausible_min ({low:g})"
             )
+        _choice(
+            problems,
+            f,
+            row,
+            "constant_scores",
+            data.limits.methods["constant_scores"],
+            default="warn",
+        )
     for column in sorted({r.get("denominator") for r in data.tables[f]} & region_columns):
         for region in data.tables["regions.csv"]:
             _number(problems, "regions.csv", region, column, required=False)
@@ -1180,6 +1190,7 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
                 "winsor_max_points": r.get("winsor_max_points"),
                 "skew_threshold": r.get("skew_threshold"),
                 "kurtosis_threshold": r.get("kurtosis_threshold"),
+                "constant_scores": r.get("constant_scores").lower() or "warn",
             }
         )
     regions, attributes = [], []

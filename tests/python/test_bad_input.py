@@ -642,3 +642,83 @@ def test_hostile_but_valid_folder_is_published(
         if export == "rankings.csv":
             expected = {c: n for c, n in expected.items() if c in ranks}
         assert cells == expected, export
+
+
+# -- plausibility of the output ----------------------------------------------------------------
+
+
+def _constant_m1(policy: str) -> Change:
+    """m1 normalised to a target below every value (10, 20, 30): 100·(x − min)/(target − min)
+    is negative, clamped to 0 for every region; metrics.csv's constant_scores column says
+    `policy` for m1."""
+
+    def change(files: Files) -> None:
+        _replace("metrics.csv", ",minmax,,,", ",target,,5,")(files)
+        text = files["metrics.csv"]
+        assert isinstance(text, str)
+        lines = text.splitlines()
+        lines[0] += ",constant_scores"
+        for i in range(1, len(lines)):
+            lines[i] += "," + policy if lines[i].startswith("t,m1,") else ","
+        files["metrics.csv"] = "\n".join(lines) + "\n"
+
+    return change
+
+
+def test_a_metric_scoring_every_region_alike_is_a_warning(
+    baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """By default a degenerate metric (every region at 0) is reported by the gate as a
+    warning, in the console, the run's report and the audit, and the index is published."""
+    files: Files = dict(TINY)
+    _constant_m1("")(files)
+    folder = write_files(tmp_path / "index", files)
+    db, publish_dir = tmp_path / "warned.duckdb", tmp_path / "publish"
+    code = run_index(baseline.project, folder, db, publish_dir)
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_OK, captured.err[-3000:]
+    assert "the gate WARNS" in captured.err
+    assert "framework_code=t, metric_code=m1, n_scored=3, score=0.0" in captured.err
+    assert "the gate FAILED" not in captured.err
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run_id, summary = con.execute(
+            "select run_id, suite_results from published.publication_log"
+        ).fetchone()
+        audit = con.execute(
+            """select column_name, severity, success, unexpected_count
+               from audit.expectation_results where run_id = ? and not success""",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    assert audit == [("constant_where_warned", "warning", False, 1)]
+    assert json.loads(summary)["plausibility"] == {
+        "success": True,
+        "skipped": False,
+        "failed": 0,
+        "warnings": 1,
+        "evaluated": 2,
+    }
+    report = json.loads((publish_dir / "runs" / f"{run_id}.json").read_text(encoding="utf-8"))
+    (warned,) = [e for s in report["suites"] for e in s["expectations"] if not e["success"]]
+    assert warned["severity"] == "warning" and warned["column"] == "constant_where_warned"
+
+
+def test_a_metric_scoring_every_region_alike_is_refused_where_the_index_says_so(
+    baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same metric declared `constant_scores = error`: the gate fails naming it, nothing
+    is published."""
+    files: Files = dict(TINY)
+    _constant_m1("error")(files)
+    folder = write_files(tmp_path / "index", files)
+    code = run_index(baseline.project, folder, baseline.db, baseline.publish_dir)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == cli.EXIT_GATE, output[-3000:]
+    assert "the gate FAILED" in output
+    assert "metric_code=m1, n_scored=3, score=0.0" in output
+    assert "constant_where_refused" in output
+    assert "Traceback" not in output
+    assert publication_state(baseline.db, baseline.publish_dir, EDITION) == baseline.state
