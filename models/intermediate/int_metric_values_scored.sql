@@ -61,7 +61,14 @@ denominated as (
             else metric_values.value / cast(denominator_attribute.value as double)
         end as denominated_value,
         metrics.imputation,
-        coalesce(group_attribute.value, '') as impute_group_value
+        -- the group column is for group_* imputation; mean and median take the framework's.
+        -- (Said here, not in the join: a condition on one side of a left join is no equality,
+        -- and DuckDB then joins every value with every attribute, a nested loop.)
+        case
+            when metrics.imputation in ('group_mean', 'group_median')
+                then coalesce(group_attribute.value, '')
+            else ''
+        end as impute_group_value
     from metric_values
     inner join regions
         on metric_values.region_code = regions.region_code
@@ -77,8 +84,6 @@ denominated as (
         on
             metric_values.region_code = group_attribute.region_code
             and metrics.impute_group = group_attribute.attribute
-            -- the group column is for group_* imputation; mean and median take the framework's
-            and metrics.imputation in ('group_mean', 'group_median')
 ),
 
 {#- step 2 -#}
