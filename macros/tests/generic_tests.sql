@@ -48,10 +48,11 @@
 {% endtest %}
 
 
-{% test column_checks(model, not_null=[], methods={}, accepted_values={}, within_range={}) %}
+{% test column_checks(model, not_null=[], methods={}, declared_values={}, accepted_values={}, within_range={}) %}
     {#- A model's column checks in one query (one scan, one dbt node): every failing row once,
         with `failed_checks` naming each check it fails. `methods` maps a column to a method
-        kind of var('methods') (the one list of valid method names). -#}
+        kind of var('methods') (the one list of valid method names), `declared_values` a
+        column to the var listing its values. -#}
     {%- set checks = [] -%}
     {%- for column in not_null -%}
         {%- do checks.append((column ~ ' is not null', column ~ ' is null')) -%}
@@ -59,6 +60,9 @@
     {%- set allowed = {} -%}
     {%- for column, kind in methods.items() -%}
         {%- do allowed.update({column: var('methods')[kind]}) -%}
+    {%- endfor -%}
+    {%- for column, name in declared_values.items() -%}
+        {%- do allowed.update({column: var(name)}) -%}
     {%- endfor -%}
     {%- do allowed.update(accepted_values) -%}
     {%- for column, values in allowed.items() -%}

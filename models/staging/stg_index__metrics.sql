@@ -30,7 +30,9 @@ renamed as (
         {{ cast_or_null('winsor_max_points', 'integer') }} as winsor_max_points,
         {{ cast_or_null('skew_threshold', 'double') }} as skew_threshold,
         {{ cast_or_null('kurtosis_threshold', 'double') }} as kurtosis_threshold,
-        cast(coalesce(nullif(lower(trim(constant_scores)), ''), 'warn') as string) as constant_scores
+        cast(
+            coalesce(nullif(lower(trim(constant_scores)), ''), '{{ var("constant_scores")[0] }}') as string
+        ) as constant_scores
     from source
 )
 

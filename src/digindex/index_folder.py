@@ -210,31 +210,34 @@ def _read_header_bytes(raw: bytes) -> list[str] | None:
 @dataclass
 class Limits:
     """What an index may declare, read from the project's dbt vars (never copied here): the
-    method names by kind (var ``methods``), the deepest tree (var ``max_tree_depth``) and the
-    most winsorisation points a metric may ask for (var ``max_winsorisation_points``)."""
+    method names by kind (var ``methods``), the deepest tree (var ``max_tree_depth``), the
+    most winsorisation points a metric may ask for (var ``max_winsorisation_points``) and
+    what a metric scoring every region alike may be (var ``constant_scores``)."""
 
     methods: dict[str, set[str]]
     max_depth: int
     max_winsorisation_points: int
+    constant_scores: list[str]
 
     @classmethod
     def of_project(cls, project: Path | str | None = None) -> Limits:
         path = find_project(project) / PROJECT_FILE
         stat = path.stat()
-        methods, depth, points = _declared_limits(path, stat.st_mtime_ns, stat.st_size)
-        return cls({kind: set(names) for kind, names in methods}, depth, points)
+        methods, depth, points, constant = _declared_limits(path, stat.st_mtime_ns, stat.st_size)
+        return cls({kind: set(names) for kind, names in methods}, depth, points, list(constant))
 
 
 @functools.lru_cache(maxsize=8)
 def _declared_limits(
     path: Path, mtime_ns: int, size: int
-) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int, int]:
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int, int, tuple[str, ...]]:
     """The vars Limits reads, parsed once per version of the file (YAML takes ~0.2 s)."""
     declared = project_vars(path.parent)
     return (
         tuple((kind, tuple(names)) for kind, names in declared["methods"].items()),
         int(declared["max_tree_depth"]),
         int(declared["max_winsorisation_points"]),
+        tuple(declared["constant_scores"]),
     )
 
 
@@ -771,8 +774,8 @@ def _check_metrics(data: IndexData, problems: _Problems) -> None:
             f,
             row,
             "constant_scores",
-            data.limits.methods["constant_scores"],
-            default="warn",
+            set(data.limits.constant_scores),
+            default=data.limits.constant_scores[0],
         )
     for column in sorted({r.get("denominator") for r in data.tables[f]} & region_columns):
         for region in data.tables["regions.csv"]:
@@ -1190,7 +1193,8 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
                 "winsor_max_points": r.get("winsor_max_points"),
                 "skew_threshold": r.get("skew_threshold"),
                 "kurtosis_threshold": r.get("kurtosis_threshold"),
-                "constant_scores": r.get("constant_scores").lower() or "warn",
+                "constant_scores": r.get("constant_scores").lower()
+                or data.limits.constant_scores[0],
             }
         )
     regions, attributes = [], []
