@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test test-slow test-browser test-crash test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
+.PHONY: install run test lint-python test-slow test-browser test-crash test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -28,9 +28,10 @@ run: install
 	$(VENV)/bin/digindex reconcile
 	$(VENV)/bin/digindex report
 
-## everything CI runs: lint, then pytest (which drives dbt build with every data and unit test)
-test: install lint
-	$(PY) -m pytest -n 2 --dist loadscope --durations=15
+## the tests: ruff on the Python, then pytest (which drives dbt build with every data and unit
+## test). The SQL's style (sqlfluff, ~30 s of CPU) is `make lint`, which CI runs too.
+test: install lint-python
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=15
 
 ## the slow suites: every README command run verbatim on a fresh copy of the project, and
 ## every generic dbt test seen to fail on a defect planted for it
@@ -72,10 +73,12 @@ dashboard: install
 	$(PY) -m digindex.dashboard
 
 ## style: ruff (lint and format) on the Python, sqlfluff on the SQL models and tests
-lint: install
+lint: lint-python
+	$(VENV)/bin/sqlfluff lint models tests/dbt --processes 2
+
+lint-python: install
 	$(VENV)/bin/ruff check src scripts tests bench
 	$(VENV)/bin/ruff format --check src scripts tests bench
-	$(VENV)/bin/sqlfluff lint models tests/dbt --processes 2
 
 ## regenerate the committed seeds from their sources (report text, division codes, generator)
 seeds: install

@@ -35,7 +35,7 @@ SUITE = [
     "tests/python/test_build.py",
     "tests/python/test_differential.py",
     "tests/python/test_asem_conformance.py",
-    "tests/python/test_index_folder.py::test_methods_end_to_end",
+    "tests/python/test_bad_input.py::test_methods_end_to_end",
 ]
 # the parts of the repository a copy needs to run SUITE
 COPIED = sorted({*PROJECT_PARTS, "pyproject.toml", "scripts", "tests", "sources"})

@@ -12,6 +12,11 @@ from _repo import copy_project as copy_project
 from digindex import cli
 
 WAREHOUSE = Path("build") / "warehouse.duckdb"  # the default, relative to the project
+# the file name of every warehouse a test builds from an index folder (each in a folder of its
+# own): dbt's profile holds the warehouse's file name (the catalog DuckDB names after it), so
+# a run into a warehouse of another name is a full parse of the project (~10 s), one of the
+# same name a partial parse
+INDEX_DB = "index.duckdb"
 
 
 def digindex(project: Path, *args: str) -> int:

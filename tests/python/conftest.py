@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from _project import WAREHOUSE, copy_project, digindex
-from digindex.dbt_runner import UNIT_TESTS_STAMP
+from digindex.dbt_runner import UNIT_TESTS_STAMP, code_fingerprint, record_unit_tests
 
 
 def _session_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
@@ -52,18 +52,21 @@ def baseline_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tu
 def project_copy(
     tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Callable[[Path], Path]:
-    """Copies the project to a folder. If the session's baseline has already passed its
-    unit tests, the copy carries that record (target/unit_tests_passed.json): its first
-    build then runs every data test but not the unit tests again — the record holds the
-    code's fingerprint, so a copy whose code differs runs them. (The baseline's own build
-    always runs them, and test_build checks they passed.)"""
+    """Copies the project to a folder, with a record that the unit tests passed on its code
+    (target/unit_tests_passed.json): its first build then runs every data test but not the
+    unit tests, which the session's baseline build runs on this same code (its build always
+    runs them, and test_build fails the session unless they passed). The record holds the
+    code's fingerprint, so a copy whose code is then changed runs them. (Copied from the
+    baseline once it has passed them; before that, written for the code being tested.)"""
     stamp = _session_dir(tmp_path_factory, worker_id) / "baseline" / "target" / UNIT_TESTS_STAMP
 
     def copy(dest: Path) -> Path:
         project = copy_project(dest)
+        (project / "target").mkdir(exist_ok=True)
         if stamp.exists():
-            (project / "target").mkdir(exist_ok=True)
             shutil.copy(stamp, project / "target")
+        else:
+            record_unit_tests(project, code_fingerprint(project))
         return project
 
     return copy
@@ -112,7 +115,31 @@ def con(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 BROWSER_FIXTURES = {"page", "browser_context", "offline_page"}
 
 
+# The order modules are handed to pytest-xdist's workers in (`make test`: --dist loadscope
+# --no-loadscope-reorder; a worker takes the next module when it is nearly done with its
+# own). First, one module that needs the baseline run (its worker builds it, ~1 min) and
+# the modules that run index folders in their own project copy (the other worker keeps
+# busy meanwhile); the modules reading the baseline after. Modules not listed come last.
+MODULE_ORDER = [
+    "test_build",
+    "test_bad_input",
+    "test_differential",
+    "test_asem_conformance",
+    "test_gate_publish",
+    "test_index_folder",
+    "test_reproduces_report",
+    "test_gate_expectations",
+    "test_seeds",
+]
+
+
+def _module_rank(item: pytest.Item) -> int:
+    name = Path(str(item.fspath)).stem
+    return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+    items.sort(key=_module_rank)  # stable: a module's tests keep their order

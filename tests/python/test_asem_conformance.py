@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from _project import INDEX_DB
 from _repo import ASEM_REFERENCE, REPO_ROOT
 from digindex import cli
 
@@ -38,7 +39,7 @@ DATASETS = {
 def asem(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Path:
     """`digindex run --index tests/data/asem`: build, gate and publish, like any index."""
     project, root = index_project, tmp_path_factory.mktemp("asem")
-    db = root / "asem.duckdb"
+    db = root / INDEX_DB
     code = cli.main(
         [
             "run",

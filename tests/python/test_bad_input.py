@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import duckdb
 import pytest
 from test_index_folder import MALFORMED, TINY, _append, _drop, _replace
 
-from _project import publication_state
+from _project import INDEX_DB, publication_state
 from digindex import cli, index_folder
 from digindex.index_folder import MAX_CELL_CHARS, load_index, write_canonical
 
@@ -474,14 +475,61 @@ def run_index(project: Path, folder: Path, db: Path, publish_dir: Path) -> int:
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory, index_project: Path) -> Baseline:
-    """The tiny index published once (a full run, ~30 s); every case runs on it."""
+    """The tiny index published once (a full run, ~30 s): its methods are checked on it by
+    hand (test_methods_end_to_end), and every case runs against it."""
     root = tmp_path_factory.mktemp("bad_input")
-    db, publish_dir = root / "tiny.duckdb", root / "publish"
+    db, publish_dir = root / INDEX_DB, root / "publish"
     folder = write_files(root / "tiny", dict(TINY))
     assert run_index(index_project, folder, db, publish_dir) == cli.EXIT_OK
     return Baseline(
         root, index_project, db, publish_dir, publication_state(db, publish_dir, EDITION)
     )
+
+
+def test_methods_end_to_end(baseline: Baseline) -> None:
+    """The tiny index's scores and ranks, worked out by hand from the methods' definitions."""
+    con = duckdb.connect(str(baseline.db), read_only=True)
+    try:
+        status = {
+            r[0]: (r[1], r[2])
+            for r in con.execute(
+                "select region_code, is_ranked, reason from marts.fct_region_status"
+            ).fetchall()
+        }
+        imputed = con.execute(
+            """select imputed_value, is_imputed from intermediate.int_metric_values_scored
+               where region_code = 'r2' and metric_code = 'm3'"""
+        ).fetchone()
+        scores = {
+            (r[0], r[1]): r[2]
+            for r in con.execute(
+                "select region_code, node_code, score from marts.fct_indicator_scores"
+            ).fetchall()
+        }
+        ranks = dict(con.execute("select region_code, rank from marts.fct_rankings").fetchall())
+    finally:
+        con.close()
+    # r4 misses m1: 50% availability under node b, whose threshold is 90%
+    assert status["r4"][0] is False and "b 50.0% < 90.0%" in status["r4"][1]
+    assert all(status[r][0] for r in ("r1", "r2", "r3"))
+    # r2's missing m3 takes the median of its group (x: r1 = 4)
+    assert imputed == (4.0, True)
+    # by hand: b = mean(min-max of m1, rank of −m2) over r1..r3; a1 = goalpost m3 on 0..10;
+    # a2 = harmonic of a2x = log-goalpost of m4 on 1..100; a = geometric(a1, a2);
+    # root = (2·a + b)/3
+    m1 = {"r1": 0.0, "r2": 50.0, "r3": 100.0}
+    m2 = {"r1": 0.0, "r2": 50.0, "r3": 100.0}
+    m3 = {"r1": 40.0, "r2": 40.0, "r3": 80.0}
+    m4 = {r: 100 * math.log(v) / math.log(100) for r, v in {"r1": 10, "r2": 100, "r3": 1}.items()}
+    for r in ("r1", "r2", "r3"):
+        b = (m1[r] + m2[r]) / 2
+        a = math.sqrt(m3[r] * m4[r]) if m4[r] > 0 else 0.0
+        assert scores[(r, "b")] == pytest.approx(b, abs=1e-9)
+        assert scores[(r, "a2")] == pytest.approx(m4[r], abs=1e-9)
+        assert scores[(r, "a")] == pytest.approx(a, abs=1e-9)
+        assert scores[(r, "root")] == pytest.approx((2 * a + b) / 3, abs=1e-9)
+    assert ranks == {"r2": 1, "r3": 2, "r1": 3}
+    assert ("r4", "root") not in scores
 
 
 # -- the matrix ------------------------------------------------------------------------------
@@ -509,20 +557,26 @@ def test_the_matrix_is_large_enough() -> None:
     assert len({c.name for c in CASES}) == len(CASES)
 
 
-def test_an_implausible_value_is_refused_by_the_gate(
+def test_what_only_the_gate_knows_is_refused_by_it(
     baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """What the folder validation cannot know (a value outside the range its metric declares
-    plausible) reaches the gate, which names the row; nothing is published."""
+    """What the folder validation cannot know reaches the gate, which names it and refuses:
+    a value outside the range its metric declares plausible (the inputs suite), and a metric
+    scoring every region alike where the index says that is an error (the plausibility
+    suite, after the build). Nothing is published."""
     files: Files = dict(TINY)
     _metrics_columns("0,25")(files)  # r3's m1 is 30
+    _constant_m1("error")(files)
     folder = write_files(tmp_path / "index", files)
     code = run_index(baseline.project, folder, baseline.db, baseline.publish_dir)
     captured = capsys.readouterr()
     output = captured.out + captured.err
     assert code == cli.EXIT_GATE, output
+    assert "the gate FAILED" in output
     assert "region_code=r3, metric_code=m1" in output, output[-3000:]
     assert "within_plausible_range" in output
+    assert "metric_code=m1, n_scored=3, score=0.0" in output
+    assert "constant_where_refused" in output
     assert "Traceback" not in output
     assert publication_state(baseline.db, baseline.publish_dir, EDITION) == baseline.state
 
@@ -617,7 +671,7 @@ def test_hostile_but_valid_folder_is_published(
         _bom,
     )(files)
     folder = write_files(tmp_path / "it's an index", files)
-    db, publish_dir = tmp_path / "hostile.duckdb", tmp_path / "publish"
+    db, publish_dir = tmp_path / INDEX_DB, tmp_path / "publish"
     code = run_index(baseline.project, folder, db, publish_dir)
     captured = capsys.readouterr()
     output = captured.out + captured.err
@@ -665,6 +719,7 @@ def _constant_m1(policy: str) -> Change:
     return change
 
 
+@pytest.mark.slow
 def test_a_metric_scoring_every_region_alike_is_a_warning(
     baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -673,7 +728,7 @@ def test_a_metric_scoring_every_region_alike_is_a_warning(
     files: Files = dict(TINY)
     _constant_m1("")(files)
     folder = write_files(tmp_path / "index", files)
-    db, publish_dir = tmp_path / "warned.duckdb", tmp_path / "publish"
+    db, publish_dir = tmp_path / INDEX_DB, tmp_path / "publish"
     code = run_index(baseline.project, folder, db, publish_dir)
     captured = capsys.readouterr()
     assert code == cli.EXIT_OK, captured.err[-3000:]
@@ -703,22 +758,3 @@ def test_a_metric_scoring_every_region_alike_is_a_warning(
     report = json.loads((publish_dir / "runs" / f"{run_id}.json").read_text(encoding="utf-8"))
     (warned,) = [e for s in report["suites"] for e in s["expectations"] if not e["success"]]
     assert warned["severity"] == "warning" and warned["column"] == "constant_where_warned"
-
-
-def test_a_metric_scoring_every_region_alike_is_refused_where_the_index_says_so(
-    baseline: Baseline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The same metric declared `constant_scores = error`: the gate fails naming it, nothing
-    is published."""
-    files: Files = dict(TINY)
-    _constant_m1("error")(files)
-    folder = write_files(tmp_path / "index", files)
-    code = run_index(baseline.project, folder, baseline.db, baseline.publish_dir)
-    captured = capsys.readouterr()
-    output = captured.out + captured.err
-    assert code == cli.EXIT_GATE, output[-3000:]
-    assert "the gate FAILED" in output
-    assert "metric_code=m1, n_scored=3, score=0.0" in output
-    assert "constant_where_refused" in output
-    assert "Traceback" not in output
-    assert publication_state(baseline.db, baseline.publish_dir, EDITION) == baseline.state

@@ -219,6 +219,7 @@ def test_duckdb_memory_limit_has_one_default() -> None:
     assert found.group(1) == DEFAULT_MEMORY_LIMIT
 
 
+@pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
 def test_a_new_warehouse_or_index_folder_is_not_a_new_parse(tmp_path: Path) -> None:
     """dbt reaches a run's warehouse and index folder through links at fixed paths in the
     project, so another file or folder leaves what dbt's parse depends on unchanged: dbt

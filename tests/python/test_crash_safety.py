@@ -25,6 +25,7 @@ import duckdb
 import pytest
 from test_index_folder import TINY, write_folder
 
+from _project import INDEX_DB
 from digindex import publish
 from digindex.checkpoints import CRASH_ENV
 
@@ -104,7 +105,7 @@ def world(project_copy, tmp_path_factory: pytest.TempPathFactory) -> World:  # t
         files = dict(TINY)
         files["values.csv"] = files["values.csv"].replace(VARIANTS["A"], line)
         folders[name] = write_folder(root / name / "tiny", files)
-    w = World(project_copy(root / "project"), root / "w" / "tiny.duckdb", root / "pub", folders)
+    w = World(project_copy(root / "project"), root / "w" / INDEX_DB, root / "pub", folders)
     done = w.run("A")
     assert done.returncode == 0, done.stderr[-3000:]
     return w

@@ -63,6 +63,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 import oracle
+from _project import INDEX_DB
 from _repo import REPO_ROOT, SEEDS
 from digindex.dbt_runner import run_dbt
 from digindex.index_folder import load_index, write_canonical
@@ -465,7 +466,7 @@ class Batch:
 
 def _run_model(project: Path, folder: Path, root: Path) -> dict[str, pd.DataFrame]:
     canonical = write_canonical(load_index(folder, project), root / "canonical")
-    db = root / "wh.duckdb"
+    db = root / INDEX_DB
     run_dbt(
         ["run", "--select", "+fct_indicator_scores", "+fct_rankings"],
         db=db,

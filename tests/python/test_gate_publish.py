@@ -138,9 +138,17 @@ COMPLETE = "FAIL test.digindex.assert_every_region_has_every_metric"
     ("path", "change", "expected"),
     [
         # the values' completeness and unique key: the dbt test, with the pair it names
-        (VALUES, _drop_first_value, [COMPLETE, f"{FIRST_VALUE}, n_values=0"]),
+        # (make test runs the refusal by a dbt test of a duplicate row — a refusal by the gate
+        # is test_bad_input's test_what_only_the_gate_knows_is_refused_by_it — and make
+        # test-slow, which CI runs too, the others)
+        pytest.param(
+            VALUES,
+            _drop_first_value,
+            [COMPLETE, f"{FIRST_VALUE}, n_values=0"],
+            marks=pytest.mark.slow,
+        ),
         (VALUES, _duplicate_first_value, [COMPLETE, f"{FIRST_VALUE}, n_values=2"]),
-        (
+        pytest.param(
             VALUES,
             _unknown_metric,
             [
@@ -150,9 +158,15 @@ COMPLETE = "FAIL test.digindex.assert_every_region_has_every_metric"
                 COMPLETE,
                 f"{FIRST_VALUE}, n_values=0",
             ],
+            marks=pytest.mark.slow,
         ),
-        (VALUES, _non_numeric, ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"]),
-        (
+        pytest.param(
+            VALUES,
+            _non_numeric,
+            ["every value is a number", FIRST_VALUE, "value_text = 'n/a'"],
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
             NODES,
             _bump_weight,
             [
@@ -164,6 +178,7 @@ COMPLETE = "FAIL test.digindex.assert_every_region_has_every_metric"
                 "failed_checks=aggregation in (arithmetic, geometric, harmonic), "
                 "framework_code=district, node_code=digital_infrastructure",
             ],
+            marks=pytest.mark.slow,
         ),
     ],
     ids=["missing_value", "duplicate_row", "unknown_metric", "non_numeric", "weights_105pct"],
@@ -188,7 +203,13 @@ def test_bad_input_is_refused_named_and_leaves_the_publication(
 
 
 @pytest.mark.parametrize(
-    "stage", ["published models built", "export written: rankings", "version sealed"]
+    "stage",
+    [
+        # the last moment before the commit point in make test, the others in make test-slow
+        pytest.param("published models built", marks=pytest.mark.slow),
+        pytest.param("export written: rankings", marks=pytest.mark.slow),
+        "version sealed",
+    ],
 )
 def test_an_interrupted_publish_leaves_the_previous_publication(
     project: Path, stage: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -223,6 +244,7 @@ def test_publish_is_refused_after_a_failed_build(project: Path) -> None:
     assert published_state(project) == before
 
 
+@pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
 def test_a_reader_holding_the_warehouse_neither_blocks_nor_sees_a_mix(project: Path) -> None:
     """A BI tool keeps the file open during a run: the run publishes anyway (it writes a
     shadow copy and switches it in), the open reader keeps its consistent old view, and a
@@ -263,6 +285,7 @@ def _lock_holder(live: Path, seconds: int, command: str = "digindex") -> subproc
     return holder
 
 
+@pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
 def test_a_second_writer_waits_for_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

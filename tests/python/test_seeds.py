@@ -16,6 +16,7 @@ from _repo import SEEDS
     [extract_report, build_regions, generate_values],
     ids=["extract_report", "build_regions", "generate_values"],
 )
+@pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
 def test_committed_seed_matches_its_generator(module) -> None:  # type: ignore[no-untyped-def]
     assert module.main(["--check"]) == 0
 
