@@ -1,11 +1,17 @@
-"""Build the shipped index on Apache Spark and check it equals the DuckDB build.
+"""Build the shipped index on Apache Spark from an index folder and check it equals the
+DuckDB build from the seeds.
 
-``make test-spark``: ``dbt build --target spark`` of everything but the published layer
-(which the DuckDB warehouse publishes; dbt-spark in session mode: an
-in-process SparkSession on this machine's Java 17; seeds, every model, data test and unit
-test), then ``dbt build`` on DuckDB, then every composite and node score compared (within
-1e-9), every rank (identical), and every treated value (within 1e-9, with the same
-treatment decisions). Exit 0 when both builds pass and agree, 1 otherwise.
+``make test-spark``: the shipped index written as an index folder (``digindex
+export-index``), validated and staged as the CLI stages any folder (canonical CSV files,
+the values as Parquet), then ``dbt build --target spark`` of everything but the published
+layer (which the DuckDB warehouse publishes; dbt-spark in session mode: an in-process
+SparkSession on this machine's Java 17) reading that folder with Spark's own readers
+(``read_index_csv`` / ``read_index_parquet``: a CSV view, ``parquet.`path```; the index's
+own seeds are not loaded) — models, every data test and unit test — then ``dbt build`` on
+DuckDB from the seeds, then every composite and node score compared (within 1e-9), every
+rank (identical), and every treated value (within 1e-9, with the same treatment
+decisions). One comparison covers both the index-folder path on Spark and the seeds path
+on DuckDB. Exit 0 when both builds pass and agree, 1 otherwise.
 
 Both builds run on a copy of the project in which the district and zone metrics declare
 COINr's outlier treatment (`treatment = winsorise`, with thresholds low enough to fire on
@@ -29,7 +35,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from digindex import cli
 from digindex.dbt_runner import DbtError, run_dbt
+from digindex.index_folder import load_index, write_canonical
 
 # the checkout's paths live beside the generators in scripts/, the test oracle here
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -125,15 +133,30 @@ def main(argv: list[str] | None = None) -> int:
     project = treated_copy(work / "project")
 
     t0 = time.perf_counter()
-    print("==> dbt build --target spark (seeds, models, data tests, unit tests)", flush=True)
+    print("==> the shipped index as an index folder, validated and staged", flush=True)
+    folder = work / "index"
+    if cli.main(["--project-dir", str(project), "export-index", str(folder)]) != 0:
+        return 1
+    staged = write_canonical(load_index(folder, project), work / "staged")
+    print("==> dbt build --target spark from the folder (models, data tests, unit tests)")
     try:
         run_dbt(
             # not the unit tests whose expected doubles are a libm's last bit (Spark's
             # Math.log differs from glibc's by 1 ulp on some values): the comparison with
-            # DuckDB below checks the same steps on Spark, within 1e-9
-            ["build", "--target", "spark", "--exclude", "tag:published", "tag:exact_doubles"],
+            # DuckDB below checks the same steps on Spark, within 1e-9; not the index's own
+            # seeds, which a build from a folder does not read
+            [
+                "build",
+                "--target",
+                "spark",
+                "--exclude",
+                "tag:published",
+                "tag:exact_doubles",
+                "tag:index_input",
+            ],
             db=work / "unused.duckdb",
             project_dir=project,
+            dbt_vars={"index_dir": str(staged.resolve())},
             quiet=True,
         )
     except DbtError as err:
@@ -146,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     spark_frames = {n: spark.sql(q).toPandas() for n, (q, *_) in QUERIES.items()}
 
     t1 = time.perf_counter()
-    print("==> dbt build on DuckDB", flush=True)
+    print("==> dbt build on DuckDB from the seeds", flush=True)
     db = work / "duckdb.duckdb"
     try:
         run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=project, quiet=True)

@@ -40,6 +40,37 @@
     {{ return(source('index_csv', name)) }}
 {%- endmacro %}
 
+{#-
+    Spark reads the staged files with its own readers, where they lie (a local path in local
+    mode; any path the cluster reads — HDFS, S3, DBFS — elsewhere): Parquet directly
+    (parquet.`path`), CSV through an external (unmanaged) table in the schema
+    `digindex_index` declaring the canonical files' dialect (a header, RFC 4180 quotes,
+    cells that span lines; every column text), pointed at the folder when a model that reads
+    it runs. (A table, not a temporary view: a persistent view — a staging model — may not
+    read a temporary one; dropping an external table leaves its files.) As on DuckDB, the one
+    table that grows with the regions, metric_values, is staged as Parquet.
+-#}
+{% macro spark__read_index_parquet(name) -%}
+    {{ return('parquet.`' ~ var('index_dir') ~ '/' ~ name ~ '.parquet`') }}
+{%- endmacro %}
+
+{% macro spark__read_index_csv(name) -%}
+    {%- if name == 'metric_values' -%}
+        {{ return(spark__read_index_parquet(name)) }}
+    {%- endif -%}
+    {%- set table = 'digindex_index.' ~ name -%}
+    {%- if execute -%}
+        {%- do run_query('create schema if not exists digindex_index') -%}
+        {%- do run_query('drop table if exists ' ~ table) -%}
+        {%- do run_query(
+            'create table ' ~ table
+            ~ " using csv options (path '" ~ var('index_dir') ~ '/' ~ name ~ ".csv',"
+            ~ " header 'true', multiLine 'true', quote '\"', escape '\"', encoding 'UTF-8')"
+        ) -%}
+    {%- endif -%}
+    {{ return(table) }}
+{%- endmacro %}
+
 
 {% macro median(expression) -%}
     {{ return(adapter.dispatch('median', 'digindex')(expression)) }}
