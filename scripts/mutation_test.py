@@ -131,8 +131,8 @@ MUTATIONS = [
     Mutation(
         "mean_imputed_by_group",
         "models/intermediate/int_metric_values_scored.sql",
-        "and metrics.imputation in ('group_mean', 'group_median')",
-        "and metrics.imputation is not null",
+        "when metrics.imputation in ('group_mean', 'group_median')",
+        "when metrics.imputation is not null",
     ),
     Mutation(
         "missing_value_scored",
