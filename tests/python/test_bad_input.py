@@ -98,19 +98,25 @@ def _bom(files: Files) -> None:
         files[name] = "\ufeff" + text
 
 
-def _metrics_columns(plausible_m1: str = ",") -> Change:
-    """metrics.csv with the optional plausible_min / plausible_max columns (m1's given)."""
+def _m1_columns(columns: list[str], m1_cells: list[str]) -> Change:
+    """metrics.csv with optional `columns` added: m1's cells given, the other metrics' empty."""
 
     def change(files: Files) -> None:
         text = files["metrics.csv"]
         assert isinstance(text, str)
         lines = text.splitlines()
-        lines[0] += ",plausible_min,plausible_max"
+        lines[0] += "," + ",".join(columns)
         for i in range(1, len(lines)):
-            lines[i] += "," + plausible_m1 if lines[i].startswith("t,m1,") else ",,"
+            cells = m1_cells if lines[i].startswith("t,m1,") else [""] * len(columns)
+            lines[i] += "," + ",".join(cells)
         files["metrics.csv"] = "\n".join(lines) + "\n"
 
     return change
+
+
+def _metrics_columns(plausible_m1: str = ",") -> Change:
+    """metrics.csv with the optional plausible_min / plausible_max columns (m1's given)."""
+    return _m1_columns(["plausible_min", "plausible_max"], plausible_m1.split(","))
 
 
 LONG = 200_000
@@ -706,17 +712,10 @@ def _constant_m1(policy: str) -> Change:
     is negative, clamped to 0 for every region; metrics.csv's constant_scores column says
     `policy` for m1."""
 
-    def change(files: Files) -> None:
-        _replace("metrics.csv", ",minmax,,,", ",target,,5,")(files)
-        text = files["metrics.csv"]
-        assert isinstance(text, str)
-        lines = text.splitlines()
-        lines[0] += ",constant_scores"
-        for i in range(1, len(lines)):
-            lines[i] += "," + policy if lines[i].startswith("t,m1,") else ","
-        files["metrics.csv"] = "\n".join(lines) + "\n"
-
-    return change
+    return _all(
+        _replace("metrics.csv", ",minmax,,,", ",target,,5,"),
+        _m1_columns(["constant_scores"], [policy]),
+    )
 
 
 @pytest.mark.slow
