@@ -25,7 +25,7 @@ import pytest
 from _project import WAREHOUSE, digindex, published_state
 from _repo import REPO_ROOT
 from digindex import cli, publish
-from digindex.dbt_runner import UNIT_TESTS_STAMP
+from digindex.dbt_runner import UNIT_TESTS_STAMP, run_dbt
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +269,32 @@ def test_publish_is_refused_after_a_failed_build(project: Path) -> None:
     assert digindex(project, "build") == cli.EXIT_BUILD
     assert digindex(project, "publish") == cli.EXIT_BUILD
     assert published_state(project) == before
+
+
+def test_a_seed_changed_since_the_warehouse_was_built_loads(project: Path) -> None:
+    """A warehouse built by an earlier version: its metric_catalog lacks a column the CSV now
+    has and holds another as text. dbt's default seed load truncated that table and copied
+    the CSV into it (DuckDB: 'It was not possible to automatically detect the CSV parsing
+    dialect'); the seed is now made afresh from the CSV and its column_types."""
+    con = duckdb.connect(str(project / WAREHOUSE))
+    try:
+        con.execute("alter table seeds.metric_catalog drop column constant_scores")
+        con.execute("alter table seeds.metric_catalog alter weight type varchar")
+    finally:
+        con.close()
+    run_dbt(["seed", "--select", "metric_catalog"], project_dir=project, quiet=True)
+    con = duckdb.connect(str(project / WAREHOUSE), read_only=True)
+    try:
+        columns = dict(
+            con.execute("""select column_name, data_type from duckdb_columns()
+                           where schema_name = 'seeds' and table_name = 'metric_catalog'
+                           order by column_index""").fetchall()
+        )
+    finally:
+        con.close()
+    header = (project / "seeds/metrics/metric_catalog.csv").open(encoding="utf-8").readline()
+    assert list(columns) == header.strip().split(",")
+    assert columns["weight"] == "DOUBLE"
 
 
 @pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
