@@ -14,6 +14,7 @@ node_code, weight, direction, transform, normalization, lower, upper), regions
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,14 +192,16 @@ def aggregate_tree(children: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
 def _count_above(frame: pd.DataFrame, by: list[str], value: str, offset: float = 0.0) -> np.ndarray:
     """For each row, how many rows of its `by` group have a `value` > its own + offset
     (counted on the group's sorted values; O(n log n), so the benchmark sizes work)."""
-
-    def count(v: pd.Series) -> pd.Series:
-        ordered = np.sort(v.to_numpy(dtype=float))
-        above = len(ordered) - np.searchsorted(ordered, v.to_numpy(dtype=float) + offset, "right")
-        return pd.Series(above, index=v.index)
-
-    values = frame[value].astype(float)
-    return values.groupby([frame[c] for c in by], sort=False).transform(count).to_numpy()
+    groups = frame.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
+    values = frame[value].to_numpy(dtype=float)
+    order = np.lexsort((values, groups))  # by group, then value
+    bounds = np.searchsorted(groups[order], np.arange(groups.max() + 2 if len(groups) else 1))
+    above = np.empty(len(values))
+    for start, end in itertools.pairwise(bounds):
+        rows = order[start:end]
+        ordered = values[rows]
+        above[rows] = len(rows) - np.searchsorted(ordered, values[rows] + offset, "right")
+    return above
 
 
 def competition_ranks(frame: pd.DataFrame, by: list[str], value: str) -> np.ndarray:
@@ -677,27 +680,27 @@ def compute_index(tables: dict[str, pd.DataFrame]) -> IndexResult:
     # 4. treat (COINr), per edition × framework × metric over the ranked regions' values
     v["treated_value"] = v["imputed_value"].where(v["is_ranked"])
     treated_rows = []
-    declared = v[(v["treatment"] == "winsorise") & v["is_ranked"]]
-    for (edition, fw_code, metric), rows in declared.groupby(
-        ["edition", "framework_code", "metric_code"]
-    ):
-        present = rows[rows["imputed_value"].notna()]
-        if present.empty:
-            continue  # no value to treat: no decision (the models make none either)
-        first = rows.iloc[0]
-        t = treat(
-            present["imputed_value"].to_numpy(dtype=float),
-            int(first["winsor_max_points"]),
-            float(first["skew_threshold"]),
-            float(first["kurtosis_threshold"]),
-        )
-        v.loc[present.index, "treated_value"] = t.values
+    treated_values = v["treated_value"].to_numpy(dtype=float, copy=True)
+    declared = np.flatnonzero(
+        ((v["treatment"] == "winsorise") & v["is_ranked"] & v["imputed_value"].notna()).to_numpy()
+    )  # the positions of the values to treat (a metric with none gets no decision: the
+    # models make none either)
+    imputed = v["imputed_value"].to_numpy(dtype=float)
+    points, skew, kurtosis = (
+        v[c].to_numpy(dtype=float)
+        for c in ("winsor_max_points", "skew_threshold", "kurtosis_threshold")
+    )
+    by = ["edition", "framework_code", "metric_code"]
+    for (edition, fw_code, metric), at in sorted(v.iloc[declared].groupby(by).indices.items()):
+        rows = declared[at]  # the metric's parameters are on each of its rows
+        t = treat(imputed[rows], int(points[rows[0]]), skew[rows[0]], kurtosis[rows[0]])
+        treated_values[rows] = t.values
         treated_rows.append(
             {
                 "edition": edition,
                 "framework_code": fw_code,
                 "metric_code": metric,
-                "n_values": len(present),
+                "n_values": len(rows),
                 "n_winsorised": t.n_winsorised,
                 "n_steps": t.n_steps,
                 "log_transformed": t.log_transformed,
@@ -708,6 +711,7 @@ def compute_index(tables: dict[str, pd.DataFrame]) -> IndexResult:
                 "ambiguous": t.ambiguous,
             }
         )
+    v["treated_value"] = treated_values
     treatment = pd.DataFrame(
         treated_rows,
         columns=[

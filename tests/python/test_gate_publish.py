@@ -254,9 +254,26 @@ def test_an_interrupted_publish_leaves_the_previous_publication(
     versions = project / "publish" / publish.VERSIONS / "2022"
     assert sorted(p.name for p in versions.iterdir()) == [state_link(before)]
     assert not list(project.glob("build/.*.shadow*"))
-    # and the next, uninterrupted publish goes through
+
+
+@pytest.mark.slow  # make test-slow (CI runs it): keeps make test within 3 minutes
+def test_the_publish_after_an_interrupted_one_goes_through(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fail(at: str) -> None:
+        if at == "version sealed":
+            raise RuntimeError(f"injected failure at {at}")
+
+    before = published_state(project)
+    monkeypatch.setattr(publish, "checkpoint", fail)
+    assert digindex(project, "publish") == cli.EXIT_PUBLISH
     monkeypatch.setattr(publish, "checkpoint", lambda at: None)
     assert digindex(project, "publish") == 0
+    assert "injected failure" in capsys.readouterr().err
+    after = published_state(project)
+    assert state_link(after) != state_link(before)  # a new version, sealed and linked
+    versions = project / "publish" / publish.VERSIONS / "2022"
+    assert sorted(p.name for p in versions.iterdir()) == [state_link(after)]
 
 
 def state_link(state: dict[str, str]) -> str:
