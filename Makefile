@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # a DuckDB 1.4 LTS reader (the oldest BI drivers embed it), used by the compatibility test
 LTS_READER := $(VENV)/duckdb-lts
 
-.PHONY: install run test lint-python test-slow test-browser test-crash test-spark test-mutation test-differential-nightly bench lint seeds clean dashboard
+.PHONY: install run test lint-python test-slow test-browser test-crash test-spark test-mutation test-differential-nightly bench bench-spark lint seeds clean dashboard
 
 $(STAMP): pyproject.toml
 	@echo "==> installing into $(VENV) (first time: about 2 minutes; pip lists what it fetches)"
@@ -67,6 +67,12 @@ test-differential-nightly: install
 ## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
 bench: install
 	$(PY) bench/bench.py $(BENCH_ARGS)
+
+## Spark (local mode) beside DuckDB on the COINr-shape index, 10k and 100k regions
+## (BENCH_SPARK_ARGS="--sizes 1000000" for 1M)
+bench-spark: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[spark]"
+	$(PY) bench/bench_spark.py $(BENCH_SPARK_ARGS)
 
 ## the dashboard of the published warehouse (read-only; DIGINDEX_DB or build/warehouse.duckdb)
 dashboard: install

@@ -416,7 +416,12 @@ def _tree_rss_kb(root: int) -> int:
 
 
 def run_measured(
-    cmd: list[str], cwd: Path, log: Path, timeout_s: float, echo: bool = True
+    cmd: list[str],
+    cwd: Path,
+    log: Path,
+    timeout_s: float,
+    echo: bool = True,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run `cmd` in its own process group, its output to `log` (the phase lines echoed);
     return wall seconds, CPU seconds, return code, whether it timed out, the peak RSS of
@@ -430,6 +435,7 @@ def run_measured(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        env=env,
     )
     assert proc.stdout is not None
     done = threading.Event()
