@@ -40,7 +40,6 @@ from _repo import REPO_ROOT, copy_project
 RESULTS = REPO_ROOT / "bench" / "spark.csv"
 WORK = REPO_ROOT / "build" / "bench" / "spark"
 TOLERANCE = 1e-9
-EXCLUDE = ["tag:published", "tag:exact_doubles", "tag:index_input"]
 # table → key columns, the score compared within TOLERANCE, the column compared exactly
 COMPARED = {
     "fct_rankings": (["edition", "region_code"], "composite_score", "rank"),
@@ -76,9 +75,11 @@ COLUMNS = [
 
 def stage_build(engine: str, project: Path, staged: Path, db: Path) -> int:
     """The child process: one `dbt build` of the selection on `engine`."""
+    from spark_check import SPARK_EXCLUDE  # tests/, on the path once bench is imported
+
     from digindex.dbt_runner import DbtError, run_dbt
 
-    args = ["build", "--exclude", *EXCLUDE]
+    args = ["build", "--exclude", *SPARK_EXCLUDE]
     if engine == "spark":
         args += ["--target", "spark"]
     print(f"==> build: dbt {' '.join(args)} (index_dir {staged})", flush=True)

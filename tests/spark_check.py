@@ -46,6 +46,8 @@ import oracle
 from _repo import REPO_ROOT, copy_project
 
 TOLERANCE = 1e-9
+# what a Spark build from an index folder leaves out (see main; bench/bench_spark.py too)
+SPARK_EXCLUDE = ["tag:published", "tag:exact_doubles", "tag:index_input"]
 # table → (query, key, the value compared within TOLERANCE, the columns compared exactly)
 QUERIES = {
     "fct_rankings": (
@@ -145,15 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             # Math.log differs from glibc's by 1 ulp on some values): the comparison with
             # DuckDB below checks the same steps on Spark, within 1e-9; not the index's own
             # seeds, which a build from a folder does not read
-            [
-                "build",
-                "--target",
-                "spark",
-                "--exclude",
-                "tag:published",
-                "tag:exact_doubles",
-                "tag:index_input",
-            ],
+            ["build", "--target", "spark", "--exclude", *SPARK_EXCLUDE],
             db=work / "unused.duckdb",
             project_dir=project,
             dbt_vars={"index_dir": str(staged.resolve())},
