@@ -102,12 +102,11 @@ MUTATIONS = [
         "macros/scoring/treatment.sql",
         "and n_winsorised < max_points as winsorise_now",
         "and n_winsorised <= max_points as winsorise_now",
-        count=2,  # the DuckDB path and the Spark one
     ),
     Mutation(
         "winsorisation_counts_steps",
         "macros/scoring/treatment.sql",
-        "when winsorise_now and skew >= 0 then coalesce(upper_n, 0)",
+        "when winsorise_now and skew >= 0 then upper_n",
         "when winsorise_now and skew >= 0 then 1",
     ),
     Mutation(
@@ -118,19 +117,19 @@ MUTATIONS = [
     ),
     Mutation(
         "denominator_multiplies",
-        "models/intermediate/int_metric_values_scored.sql",
+        "models/intermediate/int_metric_values_imputed.sql",
         "else metric_values.value / cast(denominator_attribute.value as double)",
         "else metric_values.value * cast(denominator_attribute.value as double)",
     ),
     Mutation(
         "group_mean_is_max",
-        "models/intermediate/int_metric_values_scored.sql",
+        "models/intermediate/int_metric_values_imputed.sql",
         "avg(denominated_value) as group_mean",
         "max(denominated_value) as group_mean",
     ),
     Mutation(
         "mean_imputed_by_group",
-        "models/intermediate/int_metric_values_scored.sql",
+        "models/intermediate/int_metric_values_imputed.sql",
         "when metrics.imputation in ('group_mean', 'group_median')",
         "when metrics.imputation is not null",
     ),

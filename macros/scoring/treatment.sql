@@ -20,117 +20,93 @@
     log_transformed and the statistics before and after. The model applies them to its
     rows in the same pass.
 
-    One method, two algorithms by engine (the same decisions; the Spark check compares them):
-    - default: in O(N) — one pass for each metric's centre, edge values and interior power
-      sums, the loop on a few rows per metric (treatment_edges: on DuckDB the edge values
-      come from top-n aggregates, with the exact distinct-value ranking only for metrics
-      with ties at an extreme);
-    - spark: the loop unrolled as a linear chain of window queries over every value (each
-      step reads the previous one once: Spark inlines a CTE at every reference, and the O(N)
-      version references its edge table twice per step); the last stage's range is the
-      clip bounds.
+    One algorithm on every engine, in O(N): the values are read in two passes (per metric,
+    treatment_edges), into ONE summary row per metric — its count, centre (mean), range,
+    the centred power sums of the values no step can move, and the P + 1 largest and
+    smallest distinct values with their counts, one column each (P = the
+    max_winsorisation_points var). The loop then works on those rows alone: each step is a
+    projection of the previous one (the bounds picked from the columns by rank, the clipped
+    values' power sums added to the fixed ones, the check), so no step reads the values
+    again, joins, or references an earlier step twice — the plan grows linearly with P on
+    an engine that inlines CTEs (Spark) and stays a few rows per metric on any.
 #}
 
 {% macro treatment_decisions() -%}
-    {{ return(adapter.dispatch('treatment_decisions', 'digindex')()) }}
-{%- endmacro %}
-
-
-{% macro default__treatment_decisions() -%}
 {%- set max_points = var('max_winsorisation_points') | int -%}
 {%- set edge = max_points + 1 -%}
+{%- set clip = 'least(greatest({v}, lower_value), upper_value) - centre' -%}
 
 {{ treatment_edges(edge) }}
 
-{#- the loop's state: the upper bound is the rank_desc-th largest value, the lower bound the
-    rank_asc-th smallest (1 and 1: nothing clipped) -#}
+{#- the loop's state: the upper bound is the upper_rank-th largest value, the lower bound
+    the lower_rank-th smallest (1 and 1: nothing clipped); a metric with no value to treat
+    gets no decision -#}
 state_0 as (
     select
-        centres.*,
-        interior.s1,
-        interior.s2,
-        interior.s3,
-        interior.s4,
+        {{ treatment_summary_names(edge) | join(',\n        ') }},
         1 as upper_rank,
         1 as lower_rank,
         0 as n_winsorised,
         cast(null as double) as skew_before,
         cast(null as double) as kurtosis_before
-    from centres
-    inner join interior
-        on
-            centres.edition = interior.edition
-            and centres.framework_code = interior.framework_code
-            and centres.metric_code = interior.metric_code
+    from edge_summary
+    where n > 0
 ),
 
 {%- for k in range(max_points + 1) %}
 
-s{{ k }}_bounds as (
+s{{ k }}_bounds as {{ materialized_cte() }} (
     select
-        state.*,
-        upper_edge.value as upper_value,
-        upper_edge.d as upper_d,
-        upper_edge.n_value as upper_n,
-        lower_edge.value as lower_value,
-        lower_edge.d as lower_d,
-        lower_edge.n_value as lower_n
-    from state_{{ k }} as state
-    left join edges as upper_edge
-        on
-            state.edition = upper_edge.edition
-            and state.framework_code = upper_edge.framework_code
-            and state.metric_code = upper_edge.metric_code
-            and state.upper_rank = upper_edge.rank_desc
-    left join edges as lower_edge
-        on
-            state.edition = lower_edge.edition
-            and state.framework_code = lower_edge.framework_code
-            and state.metric_code = lower_edge.metric_code
-            and state.lower_rank = lower_edge.rank_asc
+        *,
+        case upper_rank
+            {%- for r in range(1, edge + 1) %} when {{ r }} then top_{{ r }}_value{% endfor %}
+        end as upper_value,
+        case upper_rank
+            {%- for r in range(1, edge + 1) %} when {{ r }} then top_{{ r }}_n{% endfor %}
+        end as upper_n,
+        case lower_rank
+            {%- for r in range(1, edge + 1) %} when {{ r }} then bottom_{{ r }}_value{% endfor %}
+        end as lower_value,
+        case lower_rank
+            {%- for r in range(1, edge + 1) %} when {{ r }} then bottom_{{ r }}_n{% endfor %}
+        end as lower_n
+    from state_{{ k }}
 ),
 
-s{{ k }}_clipped as (
+{#- the edge values' deviations from the centre once clipped to the bounds -#}
+s{{ k }}_clipped as {{ materialized_cte() }} (
     select
-        bounds.edition,
-        bounds.framework_code,
-        bounds.metric_code,
-        edges.n_value,
-        least(greatest(edges.d, bounds.lower_d), bounds.upper_d) as d
-    from s{{ k }}_bounds as bounds
-    inner join edges
-        on
-            bounds.edition = edges.edition
-            and bounds.framework_code = edges.framework_code
-            and bounds.metric_code = edges.metric_code
+        *
+        {%- for end in ['top', 'bottom'] %}
+        {%- for r in range(1, edge + 1) %},
+        coalesce(
+            least(greatest({{ end }}_{{ r }}_value, lower_value), upper_value) - centre, 0
+        ) as {{ end }}_{{ r }}_d
+        {%- endfor %}
+        {%- endfor %}
+    from s{{ k }}_bounds
 ),
 
-s{{ k }}_sums as (
+{#- their power sums, each distinct value once (bottom_r_w: 0 for a smallest value also
+    among the largest) -#}
+s{{ k }}_sums as {{ materialized_cte() }} (
     select
-        edition,
-        framework_code,
-        metric_code,
-        sum(n_value * d) as e1,
-        sum(n_value * power(d, 2)) as e2,
-        sum(n_value * power(d, 3)) as e3,
-        sum(n_value * power(d, 4)) as e4
+        *
+        {%- for p in range(1, 5) %},
+        {% for r in range(1, edge + 1) -%}
+        top_{{ r }}_n * power(top_{{ r }}_d, {{ p }}) + bottom_{{ r }}_w * power(bottom_{{ r }}_d, {{ p }})
+        {%- if not loop.last %}
+        + {% endif %}
+        {%- endfor %} as e{{ p }}
+        {%- endfor %}
     from s{{ k }}_clipped
-    group by edition, framework_code, metric_code
 ),
 
 s{{ k }}_checked as {{ materialized_cte() }} (
     select
-        bounds.*,
-        {{ skew_kurtosis_from_sums(
-            'bounds.n', 'bounds.s1 + sums.e1', 'bounds.s2 + sums.e2', 'bounds.s3 + sums.e3',
-            'bounds.s4 + sums.e4'
-        ) }}
-    from s{{ k }}_bounds as bounds
-    inner join s{{ k }}_sums as sums
-        on
-            bounds.edition = sums.edition
-            and bounds.framework_code = sums.framework_code
-            and bounds.metric_code = sums.metric_code
+        *,
+        {{ skew_kurtosis_from_sums('n', 's1 + e1', 's2 + e2', 's3 + e3', 's4 + e4') }}
+    from s{{ k }}_sums
 ),
 
 s{{ k }}_verdict as (
@@ -147,26 +123,13 @@ s{{ k }}_verdict as (
 
 state_{{ k + 1 }} as (
     select
-        edition,
-        framework_code,
-        metric_code,
-        n,
-        centre,
-        original_min,
-        original_max,
-        max_points,
-        skew_threshold,
-        kurtosis_threshold,
-        s1,
-        s2,
-        s3,
-        s4,
+        {{ treatment_summary_names(edge) | join(',\n        ') }},
         upper_rank + case when winsorise_now and skew >= 0 then 1 else 0 end as upper_rank,
         lower_rank + case when winsorise_now and skew < 0 then 1 else 0 end as lower_rank,
         {#- the points clipped: the values at the bound that moves join those moved before -#}
         n_winsorised + case
-            when winsorise_now and skew >= 0 then coalesce(upper_n, 0)
-            when winsorise_now then coalesce(lower_n, 0)
+            when winsorise_now and skew >= 0 then upper_n
+            when winsorise_now then lower_n
             else 0
         end as n_winsorised,
         coalesce(skew_before, skew) as skew_before,
@@ -197,11 +160,31 @@ decisions as (
 {%- endmacro %}
 
 
+{#- the columns of a metric's summary row (edge_summary), in order: its keys, count,
+    centre, range and parameters, the centred power sums s1..s4 of the values no step can
+    move, and per rank r ≤ edge the r-th largest and r-th smallest distinct values with
+    their counts (value null and count 0 past the metric's distinct values); bottom_r_w is
+    the count again, or 0 when the r-th smallest is also among the `edge` largest (few
+    distinct values), so that the sums count each distinct value once -#}
+{% macro treatment_summary_names(edge) -%}
+    {%- set names = [
+        'edition', 'framework_code', 'metric_code', 'n', 'centre', 'original_min',
+        'original_max', 'max_points', 'skew_threshold', 'kurtosis_threshold',
+        's1', 's2', 's3', 's4'
+    ] -%}
+    {%- for r in range(1, edge + 1) -%}
+        {%- do names.extend([
+            'top_' ~ r ~ '_value', 'top_' ~ r ~ '_n',
+            'bottom_' ~ r ~ '_value', 'bottom_' ~ r ~ '_n', 'bottom_' ~ r ~ '_w'
+        ]) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
 {#
-    The loop's inputs, per metric: `centres` (n, centre, range, thresholds), `edges` (the
-    `edge` largest and smallest distinct values with their counts, ranks from both ends
-    and deviation d from the centre) and `interior` (the centred power sums s1..s4 of the
-    values no step can move). Continues a WITH from `to_treat`.
+    The loop's input: `edge_summary`, one row per metric (treatment_summary_names).
+    Continues a WITH from `to_treat`.
 #}
 {% macro treatment_edges(edge) -%}
     {{ return(adapter.dispatch('treatment_edges', 'digindex')(edge)) }}
@@ -221,8 +204,10 @@ decisions as (
 {%- endmacro %}
 
 
-{#- exact everywhere: every distinct value ranked from both ends (`source`: the rows to
-    use; `prefix`: put before the CTE names, so that a caller can use it for some metrics) -#}
+{#- exact everywhere, in two passes: the centres, then every distinct value ranked from
+    both ends (a window partitioned by metric) and folded into the metric's row
+    (`source`: the rows to use; `prefix`: put before the CTE names, so that a caller can
+    use it for some metrics) -#}
 {% macro default__treatment_edges(edge, source='to_treat', prefix='') -%}
 {%- set centres = prefix ~ 'centres' -%}
 {%- set distinct_values = prefix ~ 'distinct_values' -%}
@@ -256,39 +241,52 @@ decisions as (
     group by edition, framework_code, metric_code, value
 ),
 
-{#- the few values winsorisation can move: the P + 1 largest and smallest distinct ones -#}
-{{ prefix }}edges as {{ materialized_cte() }} (
-    select
-        dv.*,
-        dv.value - mc.centre as d
-    from {{ distinct_values }} as dv
-    inner join {{ centres }} as mc
-        on
-            dv.edition = mc.edition
-            and dv.framework_code = mc.framework_code
-            and dv.metric_code = mc.metric_code
-    where dv.rank_desc <= {{ edge }} or dv.rank_asc <= {{ edge }}
-),
-
-{#- centred power sums of the values no step can move -#}
-{{ prefix }}interior as {{ materialized_cte() }} (
+{#- one row per metric: the interior's centred power sums and the edge values as columns -#}
+{{ prefix }}edge_summary as {{ materialized_cte() }} (
     select
         mc.edition,
         mc.framework_code,
         mc.metric_code,
-        coalesce(sum(dv.n_value * (dv.value - mc.centre)), 0) as s1,
-        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 2)), 0) as s2,
-        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 3)), 0) as s3,
-        coalesce(sum(dv.n_value * power(dv.value - mc.centre, 4)), 0) as s4
+        mc.n,
+        mc.centre,
+        mc.original_min,
+        mc.original_max,
+        mc.max_points,
+        mc.skew_threshold,
+        mc.kurtosis_threshold,
+        {%- for p in range(1, 5) %}
+        coalesce(sum(
+            case when dv.rank_desc > {{ edge }} and dv.rank_asc > {{ edge }}
+                then dv.n_value * power(dv.value - mc.centre, {{ p }}) end
+        ), 0) as s{{ p }},
+        {%- endfor %}
+        {%- for r in range(1, edge + 1) %}
+        max(case when dv.rank_desc = {{ r }} then dv.value end) as top_{{ r }}_value,
+        coalesce(max(case when dv.rank_desc = {{ r }} then dv.n_value end), 0) as top_{{ r }}_n,
+        max(case when dv.rank_asc = {{ r }} then dv.value end) as bottom_{{ r }}_value,
+        coalesce(max(case when dv.rank_asc = {{ r }} then dv.n_value end), 0)
+            as bottom_{{ r }}_n,
+        coalesce(max(
+            case when dv.rank_asc = {{ r }} and dv.rank_desc > {{ edge }} then dv.n_value end
+        ), 0) as bottom_{{ r }}_w{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from {{ centres }} as mc
     left join {{ distinct_values }} as dv
         on
             mc.edition = dv.edition
             and mc.framework_code = dv.framework_code
             and mc.metric_code = dv.metric_code
-            and dv.rank_desc > {{ edge }}
-            and dv.rank_asc > {{ edge }}
-    group by mc.edition, mc.framework_code, mc.metric_code
+    group by
+        mc.edition,
+        mc.framework_code,
+        mc.metric_code,
+        mc.n,
+        mc.centre,
+        mc.original_min,
+        mc.original_max,
+        mc.max_points,
+        mc.skew_threshold,
+        mc.kurtosis_threshold
 ),
 {%- endmacro %}
 
@@ -316,13 +314,7 @@ summaries as materialized (
 ),
 
 tie_free as (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        centre,
-        top_values,
-        bottom_values
+    select *
     from summaries
     where
         len(list_distinct(top_values)) = {{ n }}
@@ -343,76 +335,15 @@ with_ties as (
 
 {{ default__treatment_edges(edge, source='with_ties', prefix='tied_') }}
 
-centres as (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        n,
-        centre,
-        original_min,
-        original_max,
-        max_points,
-        skew_threshold,
-        kurtosis_threshold
-    from summaries
-),
-
-tie_free_edges as (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        centre,
-        unnest(top_values[1:{{ edge }}]) as value,
-        unnest(range(1, {{ edge + 1 }})) as rank_desc,
-        cast(null as bigint) as rank_asc
-    from tie_free
-    union all
-    select
-        edition,
-        framework_code,
-        metric_code,
-        centre,
-        unnest(bottom_values[1:{{ edge }}]) as value,
-        cast(null as bigint) as rank_desc,
-        unnest(range(1, {{ edge + 1 }})) as rank_asc
-    from tie_free
-),
-
-edges as materialized (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        value,
-        cast(1 as bigint) as n_value,
-        rank_desc,
-        rank_asc,
-        value - centre as d
-    from tie_free_edges
-    union all
-    select
-        edition,
-        framework_code,
-        metric_code,
-        value,
-        n_value,
-        rank_desc,
-        rank_asc,
-        d
-    from tied_edges
-),
-
-interior as materialized (
+tie_free_interior as materialized (
     select
         tie_free.edition,
         tie_free.framework_code,
         tie_free.metric_code,
-        coalesce(sum(to_treat.value - tie_free.centre), 0) as s1,
-        coalesce(sum(power(to_treat.value - tie_free.centre, 2)), 0) as s2,
-        coalesce(sum(power(to_treat.value - tie_free.centre, 3)), 0) as s3,
-        coalesce(sum(power(to_treat.value - tie_free.centre, 4)), 0) as s4
+        {%- for p in range(1, 5) %}
+        coalesce(sum(power(to_treat.value - tie_free.centre, {{ p }})), 0) as s{{ p }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from tie_free
     left join to_treat
         on
@@ -422,143 +353,38 @@ interior as materialized (
             and to_treat.value < tie_free.top_values[{{ edge }}]
             and to_treat.value > tie_free.bottom_values[{{ edge }}]
     group by tie_free.edition, tie_free.framework_code, tie_free.metric_code
+),
+
+edge_summary as materialized (
+    select
+        tie_free.edition,
+        tie_free.framework_code,
+        tie_free.metric_code,
+        tie_free.n,
+        tie_free.centre,
+        tie_free.original_min,
+        tie_free.original_max,
+        tie_free.max_points,
+        tie_free.skew_threshold,
+        tie_free.kurtosis_threshold,
+        interior.s1,
+        interior.s2,
+        interior.s3,
+        interior.s4,
+        {%- for r in range(1, edge + 1) %}
+        tie_free.top_values[{{ r }}] as top_{{ r }}_value,
+        cast(1 as bigint) as top_{{ r }}_n,
+        tie_free.bottom_values[{{ r }}] as bottom_{{ r }}_value,
+        cast(1 as bigint) as bottom_{{ r }}_n,
+        cast(1 as bigint) as bottom_{{ r }}_w{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from tie_free
+    inner join tie_free_interior as interior
+        on
+            tie_free.edition = interior.edition
+            and tie_free.framework_code = interior.framework_code
+            and tie_free.metric_code = interior.metric_code
     union all
-    select * from tied_interior
-),
-{%- endmacro %}
-
-
-{% macro spark__treatment_decisions() -%}
-{%- set max_points = var('max_winsorisation_points') -%}
-
-stage_0 as {{ materialized_cte() }} (
-    select
-        edition,
-        framework_code,
-        region_code,
-        metric_code,
-        value as original_value,
-        value as x,
-        0 as n_top,
-        0 as n_bottom,
-        0 as n_winsorised,
-        cast(null as double) as skew_before,
-        cast(null as double) as kurtosis_before,
-        cast(null as double) as original_min,
-        cast(null as double) as original_max,
-        max_points,
-        skew_threshold,
-        kurtosis_threshold
-    from to_treat
-),
-
-{%- for k in range(max_points + 1) %}
-
-s{{ k }}_moments as {{ materialized_cte() }} (
-    select
-        *,
-        avg(x) over (partition by edition, framework_code, metric_code) as mean_x,
-        count(x) over (partition by edition, framework_code, metric_code) as n,
-        min(x) over (partition by edition, framework_code, metric_code) as min_x,
-        max(x) over (partition by edition, framework_code, metric_code) as max_x
-    from stage_{{ k }}
-),
-
-s{{ k }}_central as {{ materialized_cte() }} (
-    select
-        *,
-        max(case when x < max_x then x end)
-            over (partition by edition, framework_code, metric_code) as next_max,
-        sum(case when x = max_x then 1 else 0 end)
-            over (partition by edition, framework_code, metric_code) as n_at_max,
-        sum(case when x = min_x then 1 else 0 end)
-            over (partition by edition, framework_code, metric_code) as n_at_min,
-        min(case when x > min_x then x end)
-            over (partition by edition, framework_code, metric_code) as next_min,
-        avg(power(x - mean_x, 2)) over (partition by edition, framework_code, metric_code)
-            as m2,
-        avg(power(x - mean_x, 3)) over (partition by edition, framework_code, metric_code)
-            as m3,
-        avg(power(x - mean_x, 4)) over (partition by edition, framework_code, metric_code)
-            as m4
-    from s{{ k }}_moments
-),
-
-s{{ k }}_checked as {{ materialized_cte() }} (
-    select
-        *,
-        case
-            when n >= 4 and m2 > 0
-                then m3 / power(m2, 1.5) * sqrt(cast(n * (n - 1) as double)) / (n - 2)
-        end as skew,
-        case
-            when n >= 4 and m2 > 0
-                then ((n + 1) * (m4 / power(m2, 2) - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
-        end as kurtosis
-    from s{{ k }}_central
-),
-
-s{{ k }}_verdict as {{ materialized_cte() }} (
-    select
-        *,
-        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
-            as fails,
-        coalesce(abs(skew) >= skew_threshold and kurtosis >= kurtosis_threshold, false)
-        and n_winsorised < max_points as winsorise_now
-    from s{{ k }}_checked
-),
-
-{%- if k < max_points %}
-
-stage_{{ k + 1 }} as {{ materialized_cte() }} (
-    select
-        edition,
-        framework_code,
-        region_code,
-        metric_code,
-        original_value,
-        case
-            when winsorise_now and skew >= 0 and x = max_x then next_max
-            when winsorise_now and skew < 0 and x = min_x then next_min
-            else x
-        end as x,
-        {#- the points clipped at each end: the plateau a step moves holds every value
-            moved before at that end -#}
-        case when winsorise_now and skew >= 0 then n_at_max else n_top end as n_top,
-        case when winsorise_now and skew < 0 then n_at_min else n_bottom end as n_bottom,
-        case when winsorise_now and skew >= 0 then n_at_max else n_top end
-        + case when winsorise_now and skew < 0 then n_at_min else n_bottom end as n_winsorised,
-        coalesce(skew_before, skew) as skew_before,
-        coalesce(kurtosis_before, kurtosis) as kurtosis_before,
-        coalesce(original_min, min_x) as original_min,
-        coalesce(original_max, max_x) as original_max,
-        max_points,
-        skew_threshold,
-        kurtosis_threshold
-    from s{{ k }}_verdict
-),
-
-{%- endif %}
-{%- endfor %}
-
-{#- the chain's outcome per metric: its values are the originals clipped to the last
-    stage's range (winsorisation moves only the extremes, to the next distinct value) -#}
-decisions as (
-    select
-        edition,
-        framework_code,
-        metric_code,
-        min(x) as lower_bound,
-        max(x) as upper_bound,
-        min(coalesce(original_min, min_x)) as original_min,
-        max(coalesce(original_max, max_x)) as original_max,
-        max(n_winsorised) as n_winsorised,
-        max(case when fails then 1 else 0 end) = 1 as log_transformed,
-        max(coalesce(skew_before, skew)) as skew_before,
-        max(coalesce(kurtosis_before, kurtosis)) as kurtosis_before,
-        max(case when fails then null else skew end) as skew_after,
-        max(case when fails then null else kurtosis end) as kurtosis_after
-    from s{{ max_points }}_verdict
-    group by edition, framework_code, metric_code
+    select * from tied_edge_summary
 ),
 {%- endmacro %}
