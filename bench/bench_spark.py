@@ -24,6 +24,7 @@ disagree.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -222,6 +223,79 @@ def agree(rows: list[dict[str, Any]]) -> bool:
     )
 
 
+CLUSTER_CORES = (8, 32, 128, 512)
+LOCAL_CORES = 2
+
+
+def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least squares a + b·N through (N, seconds) points."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    b = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    return mean_y - b * mean_x, b
+
+
+# what a build's time depends on: rows measured at a commit where these equal HEAD's are
+# comparable
+BUILD_CODE = ["models", "macros", "tests/dbt", "dbt_project.yml", "profiles.yml"]
+
+
+def same_build_code(rev: str) -> bool:
+    """True when `rev`'s models, macros, data tests and profiles equal HEAD's."""
+    diff = ["git", "diff", "--quiet", rev, "HEAD", "--", *BUILD_CODE]
+    return subprocess.run(diff, cwd=REPO_ROOT, capture_output=True).returncode == 0
+
+
+def crossover(rows: list[dict[str, str]]) -> list[str]:
+    """Where Spark on a cluster would overtake DuckDB on this machine — an estimate on
+    paper from measured costs, not a cluster run. The rows measured with HEAD's build code
+    (the newest per engine and size) give each engine's build time as fixed + per-value
+    cost (seconds = a + b·values, least squares); on a cluster of P cores Spark's
+    per-value cost is taken to fall as 2/P of the local mode's two cores (perfect scaling:
+    optimistic) and its fixed cost (planning, a job per node) to stay; DuckDB keeps this
+    machine. The crossover is where the two lines meet."""
+    revs = {r["git_rev"] for r in rows if r["status"] == "ok"}
+    current = {rev for rev in revs if same_build_code(rev)}
+    newest: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:  # the file is in time order: the last row wins
+        if r["status"] == "ok" and r["git_rev"] in current:
+            newest[(r["engine"], r["regions"])] = r
+    lines = [f"fitted on {RESULTS.name}'s rows of {', '.join(sorted(current)) or '–'}"]
+    lines[0] += " (HEAD's build code; seconds = fixed + per-value cost):"
+    costs = {}
+    for engine in ("duckdb", "spark"):
+        sizes = sorted((int(n) for e, n in newest if e == engine))
+        if len(sizes) < 2:
+            return [
+                f"{engine}: measured at {len(sizes)} size(s) with HEAD's build code; "
+                "run make bench-spark"
+            ]
+        points = [
+            (float(newest[(engine, str(n))]["values"]), float(newest[(engine, str(n))]["build_s"]))
+            for n in sizes
+        ]
+        a, b = fit(points)
+        costs[engine] = (a, b)
+        lines.append(
+            f"  {engine:<6} fixed {a:7.1f} s, {b * 1e6:7.2f} s per million values"
+            f" (regions {', '.join(f'{n:,}' for n in sizes)})"
+        )
+    (da, db), (sa, sb) = costs["duckdb"], costs["spark"]
+    for cores in CLUSTER_CORES:
+        per_value = sb * LOCAL_CORES / cores
+        if per_value >= db:
+            lines.append(f"  {cores:>4} cores: Spark's per-value cost stays above DuckDB's: never")
+            continue
+        values = max(sa - da, 0.0) / (db - per_value)
+        lines.append(
+            f"  {cores:>4} cores: Spark ahead beyond ~{values / 1e6:,.0f}M values"
+            f" (~{values / 42 / 1e6:,.1f}M regions of 42 metrics)"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -230,12 +304,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds per build")
     parser.add_argument("--keep", action="store_true", help="keep build/bench/spark/")
     parser.add_argument("--no-save", action="store_true", help=f"do not append to {RESULTS}")
+    parser.add_argument(
+        "--crossover",
+        action="store_true",
+        help=f"only print the cluster crossover estimate from {RESULTS.name}",
+    )
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("stage_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
         project, staged, db = (Path(a) for a in args.stage_args)
         return stage_build(args.stage, project, staged, db)
+    if args.crossover:
+        with RESULTS.open(newline="", encoding="utf-8") as fh:
+            print("\n".join(crossover(list(csv.DictReader(fh)))))
+        return 0
     git_rev = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
     ).stdout.strip()

@@ -15,9 +15,10 @@ on DuckDB. Exit 0 when both builds pass and agree, 1 otherwise.
 
 Both builds run on a copy of the project in which the district and zone metrics declare
 COINr's outlier treatment (`treatment = winsorise`, with thresholds low enough to fire on
-the synthetic values): the two engines run different
-treatment algorithms (O(N) on DuckDB, a windowed chain on Spark; macros/scoring/
-treatment.sql), and the shipped index declares none. The check requires the treatment to
+the synthetic values): both engines run the treatment's one algorithm (macros/scoring/
+treatment.sql), finding a metric's extreme values their own way (DuckDB's top-n
+aggregates where it can, a window by metric on Spark), and the shipped index declares
+none. The check requires the treatment to
 fire (metrics winsorised and log-transformed) so the comparison covers it.
 
 Tables go to ``build/spark-check/`` (warehouse directory and Derby metastore, fresh each run).
@@ -122,6 +123,75 @@ def compare(spark: dict[str, pd.DataFrame], duck: dict[str, pd.DataFrame]) -> li
     return problems
 
 
+def publish_from_spark(
+    work: Path, project: Path, folder: Path, results: Path, spark: dict[str, pd.DataFrame]
+) -> list[str]:
+    """The Spark build gated and published (`digindex run --from-spark`): its rankings
+    published as Spark computed them; then the same with a duplicate row planted in its
+    rankings' Parquet, which the marts' contract refuses, leaving that publication as it
+    was."""
+    print("==> digindex run --from-spark: the Spark build gated and published", flush=True)
+    db, publish_dir = work / "from_spark.duckdb", work / "publish"
+    warehouse = work / "spark" / "warehouse"
+
+    def run(spark_warehouse: Path) -> int:
+        args = ["--project-dir", str(project), "run", "--index", str(folder), "--db", str(db)]
+        args += ["--publish-dir", str(publish_dir), "--from-spark", str(spark_warehouse)]
+        return cli.main([*args, "--spark-results", str(results)])
+
+    problems = []
+    if (code := run(warehouse)) != 0:
+        return [f"digindex run --from-spark exited {code}"]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        published = con.execute(
+            "select edition, region_code, composite_score, rank from published.rankings"
+        ).df()
+    finally:
+        con.close()
+    expected = spark["fct_rankings"][["edition", "region_code", "composite_score", "rank"]]
+    merged = published.merge(
+        expected,
+        on=["edition", "region_code"],
+        how="outer",
+        indicator=True,
+        suffixes=("", "_spark"),
+    )
+    if (merged["_merge"] != "both").any() or len(merged) != len(expected):
+        problems.append("published rankings and the Spark build's differ in their rows")
+    elif not (
+        (merged["composite_score"] == merged["composite_score_spark"]).all()
+        and (merged["rank"] == merged["rank_spark"]).all()
+    ):
+        problems.append("published rankings are not the Spark build's scores and ranks")
+    print(f"    published {len(published)} rankings, as the Spark build computed them")
+
+    before = sorted(p.name for p in (publish_dir / ".versions").rglob("*") if p.is_dir())
+    planted = work / "spark-planted"
+    shutil.copytree(warehouse, planted)
+    rankings = planted / "marts.db" / "fct_rankings"
+    part = sorted(rankings.glob("*.parquet"))[0]
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"copy (select * from read_parquet('{part}') limit 1) "
+            f"to '{rankings / 'part-99999-duplicate.parquet'}' (format parquet)"
+        )
+    finally:
+        con.close()
+    code = run(planted)
+    after = sorted(p.name for p in (publish_dir / ".versions").rglob("*") if p.is_dir())
+    if code != cli.EXIT_BUILD:
+        problems.append(f"a duplicate ranking row from Spark was not refused (exit {code})")
+    if after != before:
+        problems.append("the refused Spark build changed the publication")
+    print(
+        f"    a duplicate row planted in the Spark rankings: refused (exit {code}), "
+        "the publication unchanged"
+    )
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -157,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         print(str(err), file=sys.stderr)
         return 1
     print(f"    passed in {time.perf_counter() - t0:.0f} s", flush=True)
+    # the DuckDB build below writes its own run results
+    spark_results = work / "spark_run_results.json"
+    shutil.copy(project / "target" / "run_results.json", spark_results)
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()  # the session dbt-spark ran in
@@ -187,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = compare(spark_frames, duck_frames)
     if not winsorised or not logged:
         problems.append("the treatment never winsorised or never log-transformed: not compared")
+    problems += publish_from_spark(work, project, folder, spark_results, spark_frames)
     if problems:
         print("Spark and DuckDB disagree:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1

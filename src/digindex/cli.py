@@ -25,6 +25,7 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +71,32 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
     if getattr(args, "index", None):
         return sorted(Path(args.index).glob("*.csv"))
     return sorted((args.project_dir / "seeds").rglob("*.csv"))
+
+
+def do_import(args: argparse.Namespace, run_id: str, db: Path) -> bool:
+    """The build step for a build computed on Spark (--from-spark): its tables loaded into
+    `db` (a run's shadow copy) under the marts' contracts, its outcome recorded as the
+    build (digindex.external_build)."""
+    from digindex import external_build
+
+    results = args.spark_results or args.project_dir / "target" / "run_results.json"
+    t0 = _step(f"build: the Spark build in {args.from_spark} ({results}) loaded into {args.db}")
+    try:
+        loaded = external_build.load(
+            db, args.project_dir, args.from_spark, args.canonical_dir, results
+        )
+        failures = loaded.failures
+    except external_build.ExternalBuildError as err:
+        failures, loaded = [str(err)], external_build.Loaded()
+    gate.record_build(db, run_id, not failures, failures)
+    if not failures:
+        publish_mod.record_build_inputs(db, run_id, _inputs(args))
+    publish_mod.checkpoint("build finished")
+    if failures:
+        print("    Spark build NOT LOADED:\n      " + "\n      ".join(failures), file=sys.stderr)
+        return False
+    _done(t0, f"loaded {sum(loaded.rows.values()):,} rows into {len(loaded.rows)} tables")
+    return True
 
 
 def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
@@ -241,10 +268,15 @@ def do_publish(
     return EXIT_OK
 
 
+def _build_step(args: argparse.Namespace) -> Callable[[argparse.Namespace, str, Path], bool]:
+    """The build step: dbt build here, or a Spark build loaded (--from-spark)."""
+    return do_import if getattr(args, "from_spark", None) else do_build
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     with publish_mod.Shadow(args.db) as shadow:
-        if not do_build(args, run_id, shadow.path):
+        if not _build_step(args)(args, run_id, shadow.path):
             _keep_audit(shadow.path, args.db)
             return EXIT_BUILD
         shadow.commit()
@@ -286,7 +318,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     print(f"run {run_id}")
     with publish_mod.Shadow(args.db) as shadow:
-        build_ok = do_build(args, run_id, shadow.path)
+        build_ok = _build_step(args)(args, run_id, shadow.path)
         result = do_check(args, run_id, build_ok, shadow.path)
         if not build_ok or not result.success:
             _keep_audit(shadow.path, args.db)
@@ -721,6 +753,20 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="run dbt's unit tests even if they passed on this code before",
             )
+            p.add_argument(
+                "--from-spark",
+                type=Path,
+                metavar="WAREHOUSE",
+                help="instead of building here, load the tables a `dbt build --target spark` "
+                "of the --index folder wrote under this Spark warehouse directory (the marts "
+                "under their contracts), as this warehouse's build",
+            )
+            p.add_argument(
+                "--spark-results",
+                type=Path,
+                metavar="FILE",
+                help="that build's run_results.json (default: <project>/target/run_results.json)",
+            )
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
     add(
@@ -791,6 +837,16 @@ def main(argv: list[str] | None = None) -> int:
     args.project_dir = Path(args.project_dir).resolve()
     if not hasattr(args, "edition"):
         args.edition = None
+    if getattr(args, "from_spark", None) is not None:
+        if index is None:
+            print(
+                "digindex: --from-spark needs --index, the folder it was built from",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        args.from_spark = Path(args.from_spark).resolve()
+        if args.spark_results is not None:
+            args.spark_results = Path(args.spark_results).resolve()
     if args.func not in WRITERS:
         return int(args.func(args))
     try:
