@@ -34,7 +34,6 @@
 {% macro treatment_decisions() -%}
 {%- set max_points = var('max_winsorisation_points') | int -%}
 {%- set edge = max_points + 1 -%}
-{%- set clip = 'least(greatest({v}, lower_value), upper_value) - centre' -%}
 
 {{ treatment_edges(edge) }}
 
@@ -57,19 +56,14 @@ state_0 as (
 
 s{{ k }}_bounds as {{ materialized_cte() }} (
     select
-        *,
-        case upper_rank
-            {%- for r in range(1, edge + 1) %} when {{ r }} then top_{{ r }}_value{% endfor %}
-        end as upper_value,
-        case upper_rank
-            {%- for r in range(1, edge + 1) %} when {{ r }} then top_{{ r }}_n{% endfor %}
-        end as upper_n,
-        case lower_rank
-            {%- for r in range(1, edge + 1) %} when {{ r }} then bottom_{{ r }}_value{% endfor %}
-        end as lower_value,
-        case lower_rank
-            {%- for r in range(1, edge + 1) %} when {{ r }} then bottom_{{ r }}_n{% endfor %}
-        end as lower_n
+        *
+        {%- for bound, end in [('upper', 'top'), ('lower', 'bottom')] %}
+        {%- for field in ['value', 'n'] %},
+        case {{ bound }}_rank
+            {%- for r in range(1, edge + 1) %} when {{ r }} then {{ end }}_{{ r }}_{{ field }}{% endfor %}
+        end as {{ bound }}_{{ field }}
+        {%- endfor %}
+        {%- endfor %}
     from state_{{ k }}
 ),
 
@@ -211,6 +205,8 @@ decisions as (
 {% macro default__treatment_edges(edge, source='to_treat', prefix='') -%}
 {%- set centres = prefix ~ 'centres' -%}
 {%- set distinct_values = prefix ~ 'distinct_values' -%}
+{#- the per-metric columns of the summary row, before its sums and edge values -#}
+{%- set metric_columns = treatment_summary_names(edge)[:10] -%}
 {#- pass 1: per metric, n, centre, range and the thresholds -#}
 {{ centres }} as {{ materialized_cte() }} (
     select
@@ -244,16 +240,9 @@ decisions as (
 {#- one row per metric: the interior's centred power sums and the edge values as columns -#}
 {{ prefix }}edge_summary as {{ materialized_cte() }} (
     select
-        mc.edition,
-        mc.framework_code,
-        mc.metric_code,
-        mc.n,
-        mc.centre,
-        mc.original_min,
-        mc.original_max,
-        mc.max_points,
-        mc.skew_threshold,
-        mc.kurtosis_threshold,
+        {%- for name in metric_columns %}
+        mc.{{ name }},
+        {%- endfor %}
         {%- for p in range(1, 5) %}
         coalesce(sum(
             case when dv.rank_desc > {{ edge }} and dv.rank_asc > {{ edge }}
@@ -277,16 +266,9 @@ decisions as (
             and mc.framework_code = dv.framework_code
             and mc.metric_code = dv.metric_code
     group by
-        mc.edition,
-        mc.framework_code,
-        mc.metric_code,
-        mc.n,
-        mc.centre,
-        mc.original_min,
-        mc.original_max,
-        mc.max_points,
-        mc.skew_threshold,
-        mc.kurtosis_threshold
+        {%- for name in metric_columns %}
+        mc.{{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
 ),
 {%- endmacro %}
 

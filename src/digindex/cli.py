@@ -88,15 +88,24 @@ def do_import(args: argparse.Namespace, run_id: str, db: Path) -> bool:
         failures = loaded.failures
     except external_build.ExternalBuildError as err:
         failures, loaded = [str(err)], external_build.Loaded()
+    if not _record_build(args, run_id, db, failures, "Spark build NOT LOADED"):
+        return False
+    _done(t0, f"loaded {sum(loaded.rows.values()):,} rows into {len(loaded.rows)} tables")
+    return True
+
+
+def _record_build(
+    args: argparse.Namespace, run_id: str, db: Path, failures: list[str], refused: str
+) -> bool:
+    """Record a build step's outcome in `db` (and the inputs it read when it passed);
+    print its failures under `refused`. True when it passed."""
     gate.record_build(db, run_id, not failures, failures)
     if not failures:
         publish_mod.record_build_inputs(db, run_id, _inputs(args))
     publish_mod.checkpoint("build finished")
     if failures:
-        print("    Spark build NOT LOADED:\n      " + "\n      ".join(failures), file=sys.stderr)
-        return False
-    _done(t0, f"loaded {sum(loaded.rows.values()):,} rows into {len(loaded.rows)} tables")
-    return True
+        print(f"    {refused}:\n      " + "\n      ".join(failures), file=sys.stderr)
+    return not failures
 
 
 def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
@@ -142,12 +151,7 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
         shutil.copyfile(results, results.with_name("build_run_results.json"))
     if not passed_at:
         record_unit_tests(args.project_dir, None if failures else fingerprint)
-    gate.record_build(db, run_id, not failures, failures)
-    if not failures:
-        publish_mod.record_build_inputs(db, run_id, _inputs(args))
-    publish_mod.checkpoint("build finished")
-    if failures:
-        print("    dbt build FAILED:\n      " + "\n      ".join(failures), file=sys.stderr)
+    if not _record_build(args, run_id, db, failures, "dbt build FAILED"):
         return False
     _done(t0, "built and tested")
     return True

@@ -86,28 +86,15 @@ def load(
     if not warehouse_dir.is_dir():
         raise ExternalBuildError(f"no Spark warehouse directory at {warehouse_dir}")
     index_vars = {"index_dir": str(staged_index.resolve())}
+    # the reference seeds, the staging views over the folder, the tables empty
+    creating = [
+        ["seed", "--exclude", "tag:index_input"],
+        ["run", "--select", "staging"],
+        ["run", "--empty", "--select", *SCHEMAS, "--exclude", "tag:published"],
+    ]
     try:
-        run_dbt(
-            ["seed", "--exclude", "tag:index_input"],
-            db=db,
-            project_dir=project_dir,
-            dbt_vars=index_vars,
-            quiet=True,
-        )
-        run_dbt(
-            ["run", "--select", "staging"],
-            db=db,
-            project_dir=project_dir,
-            dbt_vars=index_vars,
-            quiet=True,
-        )
-        run_dbt(
-            ["run", "--empty", "--select", *SCHEMAS, "--exclude", "tag:published"],
-            db=db,
-            project_dir=project_dir,
-            dbt_vars=index_vars,
-            quiet=True,
-        )
+        for command in creating:
+            run_dbt(command, db=db, project_dir=project_dir, dbt_vars=index_vars, quiet=True)
     except DbtError as err:
         loaded.failures = [f"creating the warehouse's tables: {f}" for f in err.failures]
         return loaded
@@ -140,14 +127,9 @@ def load(
     if loaded.failures:
         return loaded
     data_tests = ["test", "--exclude", "tag:published", "tag:index_input"]
+    data_tests += ["--exclude-resource-type", "unit_test"]
     try:  # the tables published are the tables checked: every data test again, here
-        run_dbt(
-            [*data_tests, "--exclude-resource-type", "unit_test"],
-            db=db,
-            project_dir=project_dir,
-            dbt_vars=index_vars,
-            quiet=True,
-        )
+        run_dbt(data_tests, db=db, project_dir=project_dir, dbt_vars=index_vars, quiet=True)
     except DbtError as err:
         loaded.failures = [f"a data test on the loaded tables: {f}" for f in err.failures]
     return loaded
