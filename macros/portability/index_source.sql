@@ -72,6 +72,47 @@
 {%- endmacro %}
 
 
+{#
+    The relation a staging model of the uncertainty analysis reads: the staged sample's
+    `name`.parquet in var('scenario_dir') (written by digindex.uncertainty when the index
+    has an uncertainty specification), else no rows — with `columns` ({name: type}) typed,
+    so that the nominal index builds alone.
+#}
+{% macro uncertainty_source(name, columns) -%}
+    {%- if var('scenario_dir', none) -%}
+        {{ return(adapter.dispatch('read_uncertainty', 'digindex')(name)) }}
+    {%- endif -%}
+    {%- set typed = [] -%}
+    {%- for column, type in columns.items() -%}
+        {%- do typed.append('cast(null as ' ~ type ~ ') as ' ~ column) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ typed | join(', ') ~ ' where 1 = 0)') }}
+{%- endmacro %}
+
+{% macro default__read_uncertainty(name) -%}
+    {{ return(source('uncertainty', name)) }}
+{%- endmacro %}
+
+{% macro spark__read_uncertainty(name) -%}
+    {{ return('parquet.`' ~ var('scenario_dir') ~ '/' ~ name ~ '.parquet`') }}
+{%- endmacro %}
+
+
+{#- a continuous quantile (linear interpolation between order statistics, as numpy's
+    percentile) of a group -#}
+{% macro quantile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'digindex')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_cont(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+
 {% macro median(expression) -%}
     {{ return(adapter.dispatch('median', 'digindex')(expression)) }}
 {%- endmacro %}

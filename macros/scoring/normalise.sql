@@ -161,6 +161,7 @@
 metric_stats as (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         min(transformed_value) as t_min,
@@ -170,20 +171,22 @@ metric_stats as (
         count(transformed_value) as n_values
     from {{ relation }}
     where is_ranked
-    group by edition, framework_code, metric_code
+    group by edition, variant_code, framework_code, metric_code
 ),
 
 rank_positions as (
     select
         edition,
+        variant_code,
         region_code,
         metric_code,
         rank() over (
-            partition by edition, framework_code, metric_code
+            partition by edition, variant_code, framework_code, metric_code
             order by direction * transformed_value asc nulls last
         ) as rank_low,
         count(transformed_value) over (
-            partition by edition, framework_code, metric_code, transformed_value
+            partition by
+                edition, variant_code, framework_code, metric_code, transformed_value
         ) as n_tied
     from {{ relation }}
     where is_ranked and normalization = 'rank'
@@ -203,11 +206,13 @@ positioned as (
     left join metric_stats
         on
             {{ relation }}.edition = metric_stats.edition
+            and {{ relation }}.variant_code = metric_stats.variant_code
             and {{ relation }}.framework_code = metric_stats.framework_code
             and {{ relation }}.metric_code = metric_stats.metric_code
     left join rank_positions
         on
             {{ relation }}.edition = rank_positions.edition
+            and {{ relation }}.variant_code = rank_positions.variant_code
             and {{ relation }}.region_code = rank_positions.region_code
             and {{ relation }}.metric_code = rank_positions.metric_code
 ),
@@ -216,7 +221,7 @@ positioned as (
 
 {% macro spark__scoring_statistics(relation) -%}
 {%- set ranked_value = 'case when is_ranked then transformed_value end' -%}
-{%- set scored_together = 'partition by edition, framework_code, metric_code' -%}
+{%- set scored_together = 'partition by edition, variant_code, framework_code, metric_code' -%}
 positioned as (
     select
         *,

@@ -13,9 +13,9 @@
     (no point moved, still failing), as COINr's Treat() applies its second function
     whenever the first leaves the check failing.
 
-    The macro continues a WITH from a `to_treat` CTE (edition, framework_code, region_code,
-    metric_code, value, max_points, skew_threshold, kurtosis_threshold) and ends with a
-    `decisions` CTE, one row per metric: lower_bound/upper_bound (the clip bounds when
+    The macro continues a WITH from a `to_treat` CTE (edition, variant_code, framework_code,
+    region_code, metric_code, value, max_points, skew_threshold, kurtosis_threshold) and
+    ends with a `decisions` CTE, one row per metric (of a scoring variant): lower_bound/upper_bound (the clip bounds when
     n_winsorised > 0), original_min/original_max (for the log fallback), n_winsorised,
     log_transformed and the statistics before and after. The model applies them to its
     rows in the same pass.
@@ -137,6 +137,7 @@ state_{{ k + 1 }} as (
 decisions as (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         lower_value as lower_bound,
@@ -162,8 +163,8 @@ decisions as (
     distinct values), so that the sums count each distinct value once -#}
 {% macro treatment_summary_names(edge) -%}
     {%- set names = [
-        'edition', 'framework_code', 'metric_code', 'n', 'centre', 'original_min',
-        'original_max', 'max_points', 'skew_threshold', 'kurtosis_threshold',
+        'edition', 'variant_code', 'framework_code', 'metric_code', 'n', 'centre',
+        'original_min', 'original_max', 'max_points', 'skew_threshold', 'kurtosis_threshold',
         's1', 's2', 's3', 's4'
     ] -%}
     {%- for r in range(1, edge + 1) -%}
@@ -206,35 +207,37 @@ decisions as (
 {%- set centres = prefix ~ 'centres' -%}
 {%- set distinct_values = prefix ~ 'distinct_values' -%}
 {#- the per-metric columns of the summary row, before its sums and edge values -#}
-{%- set metric_columns = treatment_summary_names(edge)[:10] -%}
+{%- set metric_columns = treatment_summary_names(edge)[:11] -%}
 {#- pass 1: per metric, n, centre, range and the thresholds -#}
 {{ centres }} as {{ materialized_cte() }} (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         {{ treatment_summary_columns() }}
     from {{ source }}
-    group by edition, framework_code, metric_code
+    group by edition, variant_code, framework_code, metric_code
 ),
 
 {#- pass 2: distinct values with their counts, ranked from both ends -#}
 {{ distinct_values }} as {{ materialized_cte() }} (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         value,
         count(*) as n_value,
         row_number() over (
-            partition by edition, framework_code, metric_code order by value desc
+            partition by edition, variant_code, framework_code, metric_code order by value desc
         ) as rank_desc,
         row_number() over (
-            partition by edition, framework_code, metric_code order by value asc
+            partition by edition, variant_code, framework_code, metric_code order by value asc
         ) as rank_asc
     from {{ source }}
     where value is not null
-    group by edition, framework_code, metric_code, value
+    group by edition, variant_code, framework_code, metric_code, value
 ),
 
 {#- one row per metric: the interior's centred power sums and the edge values as columns -#}
@@ -263,6 +266,7 @@ decisions as (
     left join {{ distinct_values }} as dv
         on
             mc.edition = dv.edition
+            and mc.variant_code = dv.variant_code
             and mc.framework_code = dv.framework_code
             and mc.metric_code = dv.metric_code
     group by
@@ -286,13 +290,14 @@ decisions as (
 summaries as materialized (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         {{ treatment_summary_columns() }},
         max(value, {{ n }}) as top_values,
         min(value, {{ n }}) as bottom_values
     from to_treat
-    group by edition, framework_code, metric_code
+    group by edition, variant_code, framework_code, metric_code
 ),
 
 tie_free as (
@@ -310,6 +315,7 @@ with_ties as (
     left join tie_free
         on
             to_treat.edition = tie_free.edition
+            and to_treat.variant_code = tie_free.variant_code
             and to_treat.framework_code = tie_free.framework_code
             and to_treat.metric_code = tie_free.metric_code
     where tie_free.metric_code is null
@@ -320,6 +326,7 @@ with_ties as (
 tie_free_interior as materialized (
     select
         tie_free.edition,
+        tie_free.variant_code,
         tie_free.framework_code,
         tie_free.metric_code,
         {%- for p in range(1, 5) %}
@@ -330,16 +337,19 @@ tie_free_interior as materialized (
     left join to_treat
         on
             tie_free.edition = to_treat.edition
+            and tie_free.variant_code = to_treat.variant_code
             and tie_free.framework_code = to_treat.framework_code
             and tie_free.metric_code = to_treat.metric_code
             and to_treat.value < tie_free.top_values[{{ edge }}]
             and to_treat.value > tie_free.bottom_values[{{ edge }}]
-    group by tie_free.edition, tie_free.framework_code, tie_free.metric_code
+    group by
+        tie_free.edition, tie_free.variant_code, tie_free.framework_code, tie_free.metric_code
 ),
 
 edge_summary as materialized (
     select
         tie_free.edition,
+        tie_free.variant_code,
         tie_free.framework_code,
         tie_free.metric_code,
         tie_free.n,
@@ -364,6 +374,7 @@ edge_summary as materialized (
     inner join tie_free_interior as interior
         on
             tie_free.edition = interior.edition
+            and tie_free.variant_code = interior.variant_code
             and tie_free.framework_code = interior.framework_code
             and tie_free.metric_code = interior.metric_code
     union all

@@ -1,6 +1,6 @@
 {#
-    Steps 1–3 of the method, one row per edition × region × metric of the region's
-    framework, one column per step (COINr's Denominated and Imputed datasets and the
+    Steps 1–3 of the method, one row per edition × scoring variant × region × metric of the
+    region's framework (variant 'nominal': the index as declared; int_metric_variants), one column per step (COINr's Denominated and Imputed datasets and the
     screening side by side):
 
     1. denominated — the raw value divided by the region attribute the metric names as
@@ -28,7 +28,7 @@ regions as (
 ),
 
 metrics as (
-    select * from {{ ref('int_metrics_weighted') }}
+    select * from {{ ref('int_metric_variants') }}
 ),
 
 attributes as (
@@ -43,6 +43,7 @@ availability as (
 denominated as (
     select
         metric_values.edition,
+        metrics.variant_code,
         regions.framework_code,
         metric_values.region_code,
         metrics.node_code,
@@ -85,13 +86,14 @@ denominated as (
 group_stats as (
     select
         edition,
+        variant_code,
         framework_code,
         metric_code,
         impute_group_value,
         avg(denominated_value) as group_mean,
         {{ median('denominated_value') }} as group_median
     from denominated
-    group by edition, framework_code, metric_code, impute_group_value
+    group by edition, variant_code, framework_code, metric_code, impute_group_value
 ),
 
 {#- steps 2 and 3 applied -#}
@@ -113,6 +115,7 @@ imputed as (
     left join group_stats
         on
             denominated.edition = group_stats.edition
+            and denominated.variant_code = group_stats.variant_code
             and denominated.framework_code = group_stats.framework_code
             and denominated.metric_code = group_stats.metric_code
             and denominated.impute_group_value = group_stats.impute_group_value

@@ -1,6 +1,6 @@
 {#
-    Steps 4–5 of the method, one row per edition × region × metric of the region's
-    framework: the values of steps 1–3 (int_metric_values_imputed) with a column per later
+    Steps 4–5 of the method, one row per edition × scoring variant × region × metric of the
+    region's framework: the values of steps 1–3 (int_metric_values_imputed) with a column per later
     step (COINr's Treated and Normalised datasets beside them):
 
     4. treated — COINr's outlier treatment for the metrics that declare `treatment =
@@ -22,13 +22,14 @@ imputed as (
 ),
 
 metrics as (
-    select * from {{ ref('int_metrics_weighted') }}
+    select * from {{ ref('int_metric_variants') }}
 ),
 
 {#- step 4: the values treatment_decisions() looks at -#}
 to_treat as (
     select
         imputed.edition,
+        imputed.variant_code,
         imputed.framework_code,
         imputed.region_code,
         imputed.metric_code,
@@ -40,6 +41,7 @@ to_treat as (
     inner join metrics
         on
             imputed.framework_code = metrics.framework_code
+            and imputed.variant_code = metrics.variant_code
             and imputed.metric_code = metrics.metric_code
     where imputed.is_ranked and metrics.treatment = 'winsorise'
 ),
@@ -80,10 +82,12 @@ treated as (
     inner join metrics
         on
             imputed.framework_code = metrics.framework_code
+            and imputed.variant_code = metrics.variant_code
             and imputed.metric_code = metrics.metric_code
     left join decisions
         on
             imputed.edition = decisions.edition
+            and imputed.variant_code = decisions.variant_code
             and imputed.framework_code = decisions.framework_code
             and imputed.metric_code = decisions.metric_code
 ),
@@ -112,6 +116,7 @@ ranked as (
 final as (
     select
         edition,
+        variant_code,
         framework_code,
         region_code,
         node_code,

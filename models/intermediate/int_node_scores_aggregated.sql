@@ -8,6 +8,15 @@
     aggregation methods are those of weighted_mean (macros/scoring). Sums add a group's
     rows in the order of their codes (stable_sum), so identical inputs give identical
     scores, and ties between regions stay ties, whatever order the engine meets them in.
+
+    Scenarios are rows: each level is computed once per configuration (config_id) — 0, the
+    index as declared, and, when an uncertainty analysis is staged, each
+    distinct combination of the choices acting at that level or below it
+    (stg_uncertainty__configs): its children's configuration, the metric scores' variant
+    and metric weights (metric_configs), the aggregation replacing the declared one, and
+    the multipliers of its children's weights (weight_draws; renormalised among siblings,
+    as every weighted mean divides by the weights present). Scenarios that agree below a
+    level share its computation.
 #}
 
 {%- set max_depth = var('max_tree_depth') | int %}
@@ -23,89 +32,171 @@ indicators as (
     select * from {{ ref('int_indicators_weighted') }}
 ),
 
+weight_draws as (
+    select * from {{ ref('stg_uncertainty__weight_draws') }}
+),
+
+configs as (
+    {%- for level in range(0, max_depth + 1) %}
+    select
+        {{ level }} as level,
+        0 as config_id,
+        0 as child_config_id,
+        0 as metric_config_id,
+        cast(null as string) as aggregation,
+        cast(null as integer) as child_weight_draw_id
+    union all
+    {%- endfor %}
+    select
+        level,
+        config_id,
+        child_config_id,
+        metric_config_id,
+        aggregation,
+        child_weight_draw_id
+    from {{ ref('stg_uncertainty__configs') }}
+),
+
+metric_configs as (
+    select
+        0 as metric_config_id,
+        'nominal' as variant_code,
+        cast(null as integer) as weight_draw_id
+    union all
+    select
+        metric_config_id,
+        variant_code,
+        weight_draw_id
+    from {{ ref('stg_uncertainty__metric_configs') }}
+),
+
 metric_partials as {{ materialized_cte() }} (
     select
         metric_scores.edition,
+        metric_configs.metric_config_id,
         metric_scores.framework_code,
         metric_scores.region_code,
         metric_scores.node_code,
         indicators.level,
+        indicators.aggregation,
         {{ weighted_partials(
-            'metric_scores.score', 'metric_scores.metric_weight',
+            'metric_scores.score',
+            'metric_scores.metric_weight * coalesce(draws.multiplier, 1)',
             order_by='metric_scores.metric_code'
         ) }}
     from metric_scores
+    inner join metric_configs
+        on metric_scores.variant_code = metric_configs.variant_code
     inner join indicators
         on
             metric_scores.framework_code = indicators.framework_code
             and metric_scores.node_code = indicators.node_code
+    left join weight_draws as draws
+        on
+            metric_configs.weight_draw_id = draws.draw_id
+            and metric_scores.framework_code = draws.framework_code
+            and metric_scores.metric_code = draws.metric_code
     where metric_scores.score is not null
     group by
         metric_scores.edition,
+        metric_configs.metric_config_id,
         metric_scores.framework_code,
         metric_scores.region_code,
         metric_scores.node_code,
-        indicators.level
+        indicators.level,
+        indicators.aggregation
 ),
 
 {%- for level in range(max_depth, -1, -1) %}
+{%- if level < max_depth %}
+
+{#- per configuration of this level, each child node's weight (declared × its draw's
+    multiplier) and its parent's method: small (configurations × nodes), so that the
+    scores below join it once -#}
+level{{ level }}_child_weights as (
+    select
+        configs.config_id,
+        configs.child_config_id,
+        children.framework_code,
+        children.node_code,
+        children.parent_code,
+        children.local_weight * coalesce(draws.multiplier, 1) as weight,
+        coalesce(configs.aggregation, parents.aggregation) as aggregation
+    from configs
+    inner join indicators as children
+        on children.level = {{ level + 1 }}
+    inner join indicators as parents
+        on
+            children.framework_code = parents.framework_code
+            and children.parent_code = parents.node_code
+    left join weight_draws as draws
+        on
+            configs.child_weight_draw_id = draws.draw_id
+            and children.framework_code = draws.framework_code
+            and children.node_code = draws.node_code
+    where configs.level = {{ level }}
+),
+{%- endif %}
 
 level{{ level }}_children as (
     select
-        edition,
-        framework_code,
-        region_code,
-        node_code,
-        node_code as child_code,  -- the node's own metrics, summed: one row per node
-        sum_weight,
-        sum_weighted,
-        sum_weighted_log,
-        sum_weighted_inverse,
-        min_score,
-        n_children
-    from metric_partials
-    where level = {{ level }}
+        partials.edition,
+        configs.config_id,
+        coalesce(configs.aggregation, partials.aggregation) as aggregation,
+        partials.framework_code,
+        partials.region_code,
+        partials.node_code,
+        partials.node_code as child_code,  -- the node's own metrics, summed: one row per node
+        partials.sum_weight,
+        partials.sum_weighted,
+        partials.sum_weighted_log,
+        partials.sum_weighted_inverse,
+        partials.min_score,
+        partials.n_children
+    from configs
+    inner join metric_partials as partials
+        on configs.metric_config_id = partials.metric_config_id
+    where configs.level = {{ level }} and partials.level = {{ level }}
     {%- if level < max_depth %}
     union all
     select
         scores.edition,
+        weights.config_id,
+        weights.aggregation,
         scores.framework_code,
         scores.region_code,
-        indicators.parent_code as node_code,
+        weights.parent_code as node_code,
         scores.node_code as child_code,
-        {{ weighted_partials('scores.score', 'indicators.local_weight', single=true) }}
+        {{ weighted_partials('scores.score', 'weights.weight', single=true) }}
     from level{{ level + 1 }}_scores as scores
-    inner join indicators
+    inner join level{{ level }}_child_weights as weights
         on
-            scores.framework_code = indicators.framework_code
-            and scores.node_code = indicators.node_code
+            scores.config_id = weights.child_config_id
+            and scores.framework_code = weights.framework_code
+            and scores.node_code = weights.node_code
     {%- endif %}
 ),
 
 level{{ level }}_scores as {{ materialized_cte() }} (
     select
-        children.edition,
-        children.framework_code,
-        children.region_code,
-        children.node_code,
-        indicators.level,
+        edition,
+        config_id,
+        framework_code,
+        region_code,
+        node_code,
+        {{ level }} as level,
+        {#- one method per node and configuration (aggregated, not grouped by: cheaper) -#}
         {{ weighted_mean_of_partials(
-            'children', 'indicators.aggregation', order_by='children.child_code'
+            'children', 'min(children.aggregation)', order_by='children.child_code'
         ) }} as score,
-        cast(sum(children.n_children) as integer) as n_children
+        cast(sum(n_children) as integer) as n_children
     from level{{ level }}_children as children
-    inner join indicators
-        on
-            children.framework_code = indicators.framework_code
-            and children.node_code = indicators.node_code
-    where indicators.level = {{ level }}
     group by
-        children.edition,
-        children.framework_code,
-        children.region_code,
-        children.node_code,
-        indicators.level,
-        indicators.aggregation
+        edition,
+        config_id,
+        framework_code,
+        region_code,
+        node_code
 ),
 {%- endfor %}
 

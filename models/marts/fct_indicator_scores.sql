@@ -7,6 +7,7 @@ with
 
 node_scores as (
     select * from {{ ref('int_node_scores_aggregated') }}
+    where config_id = 0
 ),
 
 final as (

@@ -8,6 +8,7 @@ with
 
 scored as (
     select * from {{ ref('int_metric_values_scored') }}
+    where variant_code = 'nominal'
 ),
 
 final as (

@@ -8,7 +8,7 @@ with
 
 composite as (
     select * from {{ ref('int_node_scores_aggregated') }}
-    where level = 0
+    where level = 0 and config_id = 0
 ),
 
 regions as (

@@ -8,6 +8,7 @@
   digindex reconcile           computed vs published; the audit of the printed tables
   digindex report              the static HTML report (publish/<edition>/report.html)
   digindex run --index DIR     the same for any index given as an index folder
+  digindex uncertainty         run, then print the rank intervals and sensitivity indices
   digindex export-index DIR    the shipped index written as an index folder
   digindex recover             finish or undo a run that was killed (any writer does it first)
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -62,15 +64,22 @@ def _done(t0: float, what: str) -> None:
 
 
 def _dbt_vars(args: argparse.Namespace) -> dict[str, str] | None:
-    canonical = getattr(args, "canonical_dir", None)
-    return {"index_dir": str(canonical)} if canonical else None
+    found = {
+        "index_dir": getattr(args, "canonical_dir", None),
+        "scenario_dir": getattr(args, "scenario_dir", None),
+    }
+    given = {name: str(path) for name, path in found.items() if path}
+    return given or None
 
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
     """The files the publication's inputs hash covers."""
     if getattr(args, "index", None):
-        return sorted(Path(args.index).glob("*.csv"))
-    return sorted((args.project_dir / "seeds").rglob("*.csv"))
+        inputs = sorted(Path(args.index).glob("*.csv"))
+    else:
+        inputs = sorted((args.project_dir / "seeds").rglob("*.csv"))
+    spec = getattr(args, "uncertainty_spec", None)
+    return inputs + ([spec] if spec else [])
 
 
 def do_import(args: argparse.Namespace, run_id: str, db: Path) -> bool:
@@ -346,7 +355,89 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 # the commands that write the warehouse: one at a time per warehouse (publish.WriterLock)
-WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run, cmd_recover}
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    """`run` with the uncertainty analysis's sample sizes or specification given, then the
+    rank intervals and sensitivity indices it published."""
+    if getattr(args, "uncertainty_spec", None) is None:
+        print(
+            "refused: the index has no uncertainty specification (uncertainty.yml beside its "
+            "files, or --spec FILE)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    code = cmd_run(args)
+    if code:
+        return code
+    print()
+    print(uncertainty_tables(args.db, args.n))
+    return EXIT_OK
+
+
+def uncertainty_tables(db: Path, limit: int = 10) -> str:
+    """The published rank intervals (the top `limit` of each peer group) and sensitivity
+    indices, as text tables."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = []
+        for (framework,) in con.execute(
+            "select distinct framework_code from published.rank_uncertainty order by 1"
+        ).fetchall():
+            rows = con.execute(
+                """select nominal_rank, region_name, rank_median, rank_p05, rank_p95,
+                          interval_width, p_top_n
+                   from published.rank_uncertainty where framework_code = ?
+                   order by nominal_rank, region_code limit ?""",
+                [framework, limit],
+            ).fetchall()
+            out.append(f"{framework}: rank intervals (90 %) over the uncertainty analysis")
+            out.append(
+                format_table(
+                    ["rank", "region", "median", "p5", "p95", "width", "P(top n)"],
+                    [
+                        [
+                            r[0],
+                            r[1],
+                            f"{r[2]:g}",
+                            f"{r[3]:g}",
+                            f"{r[4]:g}",
+                            f"{r[5]:g}",
+                            f"{r[6]:.2f}",
+                        ]
+                        for r in rows
+                    ],
+                )
+            )
+        rows = con.execute(
+            """select framework_code, output_code, choice_code, s1, s1_lower, s1_upper, st,
+                      st_lower, st_upper
+               from published.sensitivity_indices
+               order by framework_code, output_code, choice_position"""
+        ).fetchall()
+        if rows:
+            out.append("sensitivity indices (90 % bootstrap intervals)")
+            out.append(
+                format_table(
+                    ["peer group", "output", "choice", "S1", "S1 90 %", "ST", "ST 90 %"],
+                    [
+                        [
+                            r[0],
+                            r[1],
+                            r[2],
+                            f"{r[3]:.3f}",
+                            f"[{r[4]:.3f}, {r[5]:.3f}]",
+                            f"{r[6]:.3f}",
+                            f"[{r[7]:.3f}, {r[8]:.3f}]",
+                        ]
+                        for r in rows
+                    ],
+                )
+            )
+        return "\n\n".join(out)
+    finally:
+        con.close()
+
+
+WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run, cmd_recover, cmd_uncertainty}
 
 
 class UsageError(ValueError):
@@ -686,6 +777,66 @@ def staged_index(db: Path) -> Path:
     return db.parent / f"{db.stem}.index"
 
 
+def staged_scenarios(db: Path) -> Path:
+    """Where `run`/`build` stage the sample of the index's uncertainty analysis for `db`."""
+    return db.parent / f"{db.stem}.scenarios"
+
+
+def _sample_size(args: argparse.Namespace, name: str, env: str) -> int | None:
+    given = getattr(args, name, None)
+    if given is not None:
+        return int(given)
+    return int(os.environ[env]) if os.environ.get(env) else None
+
+
+def _prepare_uncertainty(args: argparse.Namespace) -> int:
+    """Validate the index's uncertainty specification (if any) and stage its sample."""
+    from digindex import uncertainty
+    from digindex.paths import project_vars
+
+    staged = staged_scenarios(args.db)
+    spec_path = uncertainty.spec_for(
+        args.project_dir, getattr(args, "index", None), getattr(args, "spec", None)
+    )
+    args.uncertainty_spec, args.scenario_dir = spec_path, None
+    if spec_path is None:
+        shutil.rmtree(staged, ignore_errors=True)
+        return EXIT_OK
+    t0 = _step(f"uncertainty: sample {spec_path}")
+    declared = project_vars(args.project_dir)
+    try:
+        spec = uncertainty.load_spec(
+            spec_path, declared["methods"], int(declared["max_winsorisation_points"])
+        )
+        framework = (
+            uncertainty.Framework.of_staged(args.canonical_dir)
+            if getattr(args, "canonical_dir", None)
+            else uncertainty.Framework.of_seeds(args.project_dir)
+        )
+        shutil.rmtree(staged, ignore_errors=True)
+        drawn = uncertainty.stage(
+            spec,
+            framework,
+            staged,
+            samples=_sample_size(args, "samples", "DIGINDEX_UNCERTAINTY_SAMPLES"),
+            sensitivity_samples=_sample_size(
+                args, "sensitivity_samples", "DIGINDEX_SENSITIVITY_SAMPLES"
+            ),
+        )
+    except uncertainty.SpecError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    args.scenario_dir = staged
+    settings = drawn.tables["settings"][0]
+    _done(
+        t0,
+        f"{settings['samples']} replications, a Saltelli design of "
+        f"{settings['sensitivity_samples']} × ({settings['n_choices']} + 2) runs; staged in "
+        f"{staged}",
+    )
+    return EXIT_OK
+
+
 def _prepare_index(args: argparse.Namespace) -> int:
     """Validate --index DIR and stage it as canonical CSVs beside the warehouse."""
     from digindex.index_folder import IndexFolderError, load_index, write_canonical
@@ -773,6 +924,37 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name in {"run", "publish"}:
             p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+    p = add(
+        "uncertainty",
+        cmd_uncertainty,
+        "run with the index's uncertainty analysis (uncertainty.yml), then print the rank "
+        "intervals and sensitivity indices it published",
+    )
+    p.add_argument("--index", type=Path, metavar="DIR", help=index_help)
+    p.add_argument(
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="the specification to use "
+        "(default: uncertainty.yml in the index folder, or the project's)",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        metavar="N",
+        help="replications of the uncertainty analysis (default: the spec's samples)",
+    )
+    p.add_argument(
+        "--sensitivity-samples",
+        type=int,
+        metavar="N",
+        help="base samples N of the sensitivity analysis's Saltelli design, "
+        "N·(d+2) runs (default: the spec's sensitivity_samples; 0: none)",
+    )
+    p.add_argument("-n", type=int, default=10, help="regions shown per peer group (default 10)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
+    p.add_argument("--unit-tests", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
     add(
         "recover",
         cmd_recover,
@@ -859,11 +1041,15 @@ def main(argv: list[str] | None = None) -> int:
             # it has its unsealed files removed
             publish_mod.Shadow.remove_leftover(args.db)
             publish_mod.follow_warehouse(args.db, args.publish_dir)
-            if index is not None and args.func in (cmd_run, cmd_build):
+            if index is not None and args.func in (cmd_run, cmd_build, cmd_uncertainty):
                 code = _prepare_index(args)
                 if code:
                     return code
                 publish_mod.checkpoint("index staged")
+            if args.func in (cmd_run, cmd_build, cmd_uncertainty):
+                code = _prepare_uncertainty(args)
+                if code:
+                    return code
             elif index is not None:
                 # check / publish work on what the last build staged and built: staging the
                 # folder again could pair its files with marts built from others
@@ -875,6 +1061,8 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                     )
                     return EXIT_BUILD
+            if args.func in (cmd_check, cmd_publish) and staged_scenarios(args.db).is_dir():
+                args.scenario_dir = staged_scenarios(args.db)  # what the last build read
             return int(args.func(args))
     except publish_mod.LockTimeout as err:
         print(f"digindex: {err}", file=sys.stderr)

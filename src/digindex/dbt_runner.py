@@ -141,7 +141,7 @@ def _checkpoints(event: Any) -> None:
 
 # the vars that only say where an index's data is: unit tests mock their inputs, so these
 # do not change what a unit test checks
-DATA_LOCATION_VARS = frozenset({"index_dir", "index_format"})
+DATA_LOCATION_VARS = frozenset({"index_dir", "index_format", "scenario_dir"})
 UNIT_TESTS_STAMP = "unit_tests_passed.json"
 
 
@@ -289,8 +289,9 @@ def _run_links(
 ) -> Iterator[tuple[Path, Path, dict[str, Any] | None]]:
     """dbt sees a run's warehouse, spill folder and index folder through symbolic links at
     fixed paths in the project (target/run_links/), so that what dbt's parse depends on — the
-    profile (path, temp_directory) and the vars (index_dir) — is the same whichever file a
-    run builds and whichever index folder it reads: a new warehouse or index is a partial
+    profile (path, temp_directory) and the vars (index_dir, scenario_dir) — is the same
+    whichever file a run builds and whichever index folder (and sample) it reads: a new
+    warehouse or index is a partial
     parse (nothing changed), not a full one (~8–10 s).
 
     The link keeps the warehouse's file name, so the catalog DuckDB names after it is the
@@ -313,9 +314,10 @@ def _run_links(
             spill.mkdir(parents=True, exist_ok=True)
             spill_link = _link(links / "duckdb-spill", spill.resolve())
             linked_vars = dict(dbt_vars) if dbt_vars is not None else None
-            if linked_vars and linked_vars.get("index_dir"):
-                index = Path(linked_vars["index_dir"]).resolve()
-                linked_vars["index_dir"] = str(_link(links / "index", index))
+            for name, link_name in (("index_dir", "index"), ("scenario_dir", "scenarios")):
+                if linked_vars and linked_vars.get(name):
+                    target = Path(linked_vars[name]).resolve()
+                    linked_vars[name] = str(_link(links / link_name, target))
             yield db_link, spill_link, linked_vars
             if wal.exists():
                 raise DbtError(

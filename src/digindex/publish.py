@@ -48,6 +48,8 @@ EXPORTS = [
     "reconciliation_summary",
     "peer_group_summary",
     "published_table_audit",
+    "rank_uncertainty",
+    "sensitivity_indices",
 ]
 BOM = "\ufeff".encode()
 # where the sealed export folders live, one per edition and run: publish/.versions/<ed>/<run>

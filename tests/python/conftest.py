@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,11 @@ import pytest
 
 from _project import WAREHOUSE, copy_project, digindex
 from digindex.dbt_runner import UNIT_TESTS_STAMP, code_fingerprint, record_unit_tests
+
+# the shipped index's uncertainty analysis at a test's size in the many builds of the shipped
+# index (the same models and code: tests/python/test_uncertainty.py checks the analysis)
+os.environ.setdefault("DIGINDEX_UNCERTAINTY_SAMPLES", "100")
+os.environ.setdefault("DIGINDEX_SENSITIVITY_SAMPLES", "16")
 
 
 def _session_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:

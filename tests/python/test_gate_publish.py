@@ -489,6 +489,13 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str
                 f"node_code={parent}",
             )
         ],
+        "assert_rank_intervals_ordered": [
+            (
+                f"""update marts.fct_rank_uncertainty set rank_p05 = rank_worst + 1
+               where region_code = '{r6}'""",
+                f"region_code={r6}",
+            )
+        ],
         "assert_rankings_run_one_to_n_per_framework": [
             (
                 f"update marts.fct_rankings set rank = rank + 1 where region_code = '{r6}'",
