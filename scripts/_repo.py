@@ -25,6 +25,7 @@ PROJECT_PARTS = [
     "seeds",
     "tests/dbt",
     "expectations",
+    "uncertainty.yml",
 ]
 
 

@@ -21,6 +21,11 @@ aggregates where it can, a window by metric on Spark), and the shipped index dec
 none. The check requires the treatment to
 fire (metrics winsorised and log-transformed) so the comparison covers it.
 
+The shipped index's uncertainty analysis (its uncertainty.yml, which export-index writes
+into the folder) runs on both engines from one staged sample (ANALYSIS_SIZES): every
+scenario's composite (1e-9) and rank (identical), the rank intervals and the sensitivity
+indices compared; the Spark build's publication stages the same sample.
+
 Tables go to ``build/spark-check/`` (warehouse directory and Derby metastore, fresh each run).
 """
 
@@ -66,13 +71,48 @@ QUERIES = {
         [],
     ),
     "int_metric_values_scored": (
-        "select edition, region_code, metric_code, treated_value, n_winsorised, log_transformed "
-        "from intermediate.int_metric_values_scored where is_ranked",
-        ["edition", "region_code", "metric_code"],
+        "select edition, variant_code, region_code, metric_code, treated_value, n_winsorised, "
+        "log_transformed from intermediate.int_metric_values_scored where is_ranked",
+        ["edition", "variant_code", "region_code", "metric_code"],
         "treated_value",
         ["n_winsorised", "log_transformed"],
     ),
 }
+# the shipped index's uncertainty analysis (uncertainty.yml) at a check's size: its sample is
+# staged once and read by both builds (and by the publication of the Spark build)
+ANALYSIS_SIZES = {"DIGINDEX_UNCERTAINTY_SAMPLES": "40", "DIGINDEX_SENSITIVITY_SAMPLES": "8"}
+QUERIES.update(
+    {
+        "int_scenario_ranks": (
+            "select scenario_id, edition, region_code, score, rank "
+            "from intermediate.int_scenario_ranks",
+            ["scenario_id", "edition", "region_code"],
+            "score",
+            ["rank"],
+        ),
+        "fct_rank_uncertainty": (
+            "select edition, region_code, rank_mean, nominal_rank, rank_best, rank_worst, "
+            "rank_p05, rank_p95, p_top_n from marts.fct_rank_uncertainty",
+            ["edition", "region_code"],
+            "rank_mean",
+            ["nominal_rank", "rank_best", "rank_worst", "rank_p05", "rank_p95", "p_top_n"],
+        ),
+        "rpt_sensitivity_indices (ST)": (
+            "select edition, framework_code, output_code, choice_code, st, st_lower, st_upper "
+            "from marts.rpt_sensitivity_indices",
+            ["edition", "framework_code", "output_code", "choice_code"],
+            "st",
+            [],
+        ),
+        "rpt_sensitivity_indices (S1)": (
+            "select edition, framework_code, output_code, choice_code, s1, s1_lower, s1_upper "
+            "from marts.rpt_sensitivity_indices",
+            ["edition", "framework_code", "output_code", "choice_code"],
+            "s1",
+            [],
+        ),
+    }
+)
 TREATED_FRAMEWORKS = ("district", "zone")
 # values that may be null in both builds: a treated value is null where the value is
 # missing and not imputed (nothing else compared here may be null)
@@ -192,6 +232,29 @@ def publish_from_spark(
     return problems
 
 
+def stage_analysis(folder: Path, staged: Path, project: Path, out: Path) -> Path:
+    """The sample of the index's uncertainty analysis (its uncertainty.yml, at
+    ANALYSIS_SIZES) staged as `digindex run` stages it."""
+    from digindex import uncertainty
+    from digindex.paths import project_vars
+
+    declared = project_vars(project)
+    spec = uncertainty.load_spec(
+        folder / uncertainty.SPEC_FILE,
+        declared["methods"],
+        int(declared["max_winsorisation_points"]),
+    )
+    drawn = uncertainty.stage(
+        spec,
+        uncertainty.Framework.of_staged(staged),
+        out,
+        samples=int(ANALYSIS_SIZES["DIGINDEX_UNCERTAINTY_SAMPLES"]),
+        sensitivity_samples=int(ANALYSIS_SIZES["DIGINDEX_SENSITIVITY_SAMPLES"]),
+    )
+    print(f"    the uncertainty analysis: {len(drawn.tables['scenarios'])} scenarios staged")
+    return out.resolve()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -210,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     if cli.main(["--project-dir", str(project), "export-index", str(folder)]) != 0:
         return 1
     staged = write_canonical(load_index(folder, project), work / "staged")
+    os.environ.update(ANALYSIS_SIZES)
+    scenarios = stage_analysis(folder, staged, project, work / "scenarios")
     print("==> dbt build --target spark from the folder (models, data tests, unit tests)")
     try:
         run_dbt(
@@ -220,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             ["build", "--target", "spark", "--exclude", *SPARK_EXCLUDE],
             db=work / "unused.duckdb",
             project_dir=project,
-            dbt_vars={"index_dir": str(staged.resolve())},
+            dbt_vars={"index_dir": str(staged.resolve()), "scenario_dir": str(scenarios)},
             quiet=True,
         )
     except DbtError as err:
@@ -239,7 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     print("==> dbt build on DuckDB from the seeds", flush=True)
     db = work / "duckdb.duckdb"
     try:
-        run_dbt(["build", "--exclude", "tag:published"], db=db, project_dir=project, quiet=True)
+        run_dbt(
+            ["build", "--exclude", "tag:published"],
+            db=db,
+            project_dir=project,
+            dbt_vars={"scenario_dir": str(scenarios)},
+            quiet=True,
+        )
     except DbtError as err:
         print(str(err), file=sys.stderr)
         return 1

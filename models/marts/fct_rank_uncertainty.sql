@@ -57,14 +57,14 @@ final as (
         nominal.score as nominal_score,
         cast(replicated.n_replications as integer) as n_replications,
         cast(replicated.rank_median as double) as rank_median,
-        replicated.rank_mean,
+        cast(replicated.rank_mean as double) as rank_mean,
         cast(replicated.rank_p05 as double) as rank_p05,
         cast(replicated.rank_p95 as double) as rank_p95,
         cast(replicated.rank_p95 - replicated.rank_p05 as double) as interval_width,
         replicated.rank_best,
         replicated.rank_worst,
         cast(replicated.top_n as integer) as top_n,
-        replicated.p_top_n
+        cast(replicated.p_top_n as double) as p_top_n
     from replicated
     inner join nominal
         on

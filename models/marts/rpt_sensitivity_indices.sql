@@ -174,12 +174,12 @@ final as (
         choices.name_en as choice_name_en,
         choices.name_zh as choice_name_zh,
         choices.position as choice_position,
-        point.s1,
-        intervals.s1_lower,
-        intervals.s1_upper,
-        point.st,
-        intervals.st_lower,
-        intervals.st_upper,
+        cast(point.s1 as double) as s1,
+        cast(intervals.s1_lower as double) as s1_lower,
+        cast(intervals.s1_upper as double) as s1_upper,
+        cast(point.st as double) as st,
+        cast(intervals.st_lower as double) as st_lower,
+        cast(intervals.st_upper as double) as st_upper,
         settings.sensitivity_samples as n_base_samples,
         settings.bootstrap_resamples as n_resamples
     from estimates as point

@@ -92,7 +92,12 @@ def do_import(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     t0 = _step(f"build: the Spark build in {args.from_spark} ({results}) loaded into {args.db}")
     try:
         loaded = external_build.load(
-            db, args.project_dir, args.from_spark, args.canonical_dir, results
+            db,
+            args.project_dir,
+            args.from_spark,
+            args.canonical_dir,
+            results,
+            getattr(args, "scenario_dir", None),
         )
         failures = loaded.failures
     except external_build.ExternalBuildError as err:
@@ -766,8 +771,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export_index(args: argparse.Namespace) -> int:
     from digindex.index_folder import export_seeds
+    from digindex.uncertainty import SPEC_FILE
 
     out = export_seeds(args.directory, args.project_dir / "seeds")
+    spec = args.project_dir / SPEC_FILE
+    if spec.is_file():  # its uncertainty analysis travels with it
+        shutil.copyfile(spec, out / SPEC_FILE)
     print(f"wrote the shipped index as an index folder: {out}")
     return EXIT_OK
 

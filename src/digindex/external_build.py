@@ -77,8 +77,11 @@ def load(
     warehouse_dir: Path,
     staged_index: Path,
     run_results: Path,
+    scenario_dir: Path | None = None,
 ) -> Loaded:
-    """Load a Spark build of the index staged in `staged_index` into `db`; see the module."""
+    """Load a Spark build of the index staged in `staged_index` (and of the uncertainty
+    analysis's sample staged in `scenario_dir`, which the Spark build must have read) into
+    `db`; see the module."""
     failures = build_outcome(run_results)
     loaded = Loaded(failures=failures)
     if failures:
@@ -86,6 +89,8 @@ def load(
     if not warehouse_dir.is_dir():
         raise ExternalBuildError(f"no Spark warehouse directory at {warehouse_dir}")
     index_vars = {"index_dir": str(staged_index.resolve())}
+    if scenario_dir is not None:
+        index_vars["scenario_dir"] = str(scenario_dir.resolve())
     # the reference seeds, the staging views over the folder, the tables empty
     creating = [
         ["seed", "--exclude", "tag:index_input"],

@@ -49,6 +49,7 @@ EXPORTS = [
     "peer_group_summary",
     "published_table_audit",
     "rank_uncertainty",
+    "rank_distribution",
     "sensitivity_indices",
 ]
 BOM = "\ufeff".encode()

@@ -210,7 +210,7 @@ def load_spec(path: Path, methods: dict[str, list[str]], max_winsorisation_point
                 problems.append(f"{at(key)}: one of {list(DESIGNS)}, got {value!r}")
         else:
             number = _int(value)
-            low = 1 if key in ("samples", "top_n", "bootstrap_resamples") else 0
+            low = 1 if key in ("top_n", "bootstrap_resamples") else 0
             high = LIMITS.get(key, 1_000_000)
             if number is None or not low <= number <= high:
                 problems.append(f"{at(key)}: a whole number from {low} to {high}, got {value!r}")
