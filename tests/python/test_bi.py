@@ -23,6 +23,9 @@ EXPECTED_TABLES = {
     "peer_group_summary",
     "published_table_audit",
     "publication_log",
+    "rank_uncertainty",
+    "rank_distribution",
+    "sensitivity_indices",
 }
 
 

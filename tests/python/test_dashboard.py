@@ -22,10 +22,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 
 from _browser import (
@@ -53,6 +55,29 @@ def warehouse_copy(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
     target = tmp_path_factory.mktemp("dashboard") / "wh.duckdb"
     shutil.copy2(warehouse, target)
     return target
+
+
+# the published tables of the uncertainty analysis (empty when an index declares none)
+ANALYSIS_TABLES = ["rank_uncertainty", "rank_distribution", "sensitivity_indices"]
+
+
+def _without_analysis(source: Path, target: Path, drop: bool = False) -> Path:
+    """A copy of the warehouse as an index without an uncertainty analysis publishes it
+    (the analysis's tables empty), or, with `drop`, as a warehouse published before the
+    analysis existed (the tables missing)."""
+    shutil.copy2(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        for table in ANALYSIS_TABLES:
+            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
+    finally:
+        con.close()
+    return target
+
+
+@pytest.fixture(scope="module")
+def bare_warehouse(warehouse_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _without_analysis(warehouse_copy, tmp_path_factory.mktemp("bare") / "wh.duckdb")
 
 
 def test_queries_read_the_published_schema(warehouse_copy: Path) -> None:
@@ -119,6 +144,110 @@ def test_presentation_numbers_are_the_published_ones(warehouse_copy: Path) -> No
     assert tuple(
         level1.loc["digital_economy", ["peer_rank", "percentile", "peer_mean"]]
     ) == pytest.approx(node)
+
+
+def _published(db: Path, sql: str) -> Any:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_robustness_charts_draw_the_published_rows(warehouse_copy: Path) -> None:
+    """The rank intervals, the sensitivity bars and a region's rank distribution draw the
+    published numbers, in the published order, and compute none."""
+    published = _published(
+        warehouse_copy,
+        """select region_code, region_name, nominal_rank, rank_median, rank_p05, rank_p95,
+                  interval_width, p_top_n
+           from published.rank_uncertainty where edition = 2022 and framework_code = 'county'
+           order by nominal_rank, region_name""",
+    )
+    assert len(published) == 100
+    intervals = data.rank_uncertainty(warehouse_copy, 2022, "county")
+    for column in published.columns:
+        assert intervals[column].tolist() == published[column].tolist(), column
+    fig = charts.rank_intervals(intervals)
+    bars, median, nominal = fig.data[:3]
+    assert list(bars.base) == published["rank_p05"].tolist()
+    assert list(bars.x) == published["interval_width"].tolist()
+    assert [b + w for b, w in zip(bars.base, bars.x, strict=True)] == pytest.approx(
+        published["rank_p95"].tolist()
+    )
+    assert list(median.x) == published["rank_median"].tolist()
+    assert list(nominal.x) == published["nominal_rank"].tolist()
+    # the regions by nominal rank, the first at the top; rank 1 on the left
+    assert list(fig.layout.yaxis.ticktext) == published["region_name"].tolist()
+    assert list(fig.layout.yaxis.tickvals) == list(range(100))
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
+    assert list(fig.layout.xaxis.range) == [0.5, 100.5]
+    # a peer group too large to name every region: a caterpillar of fixed height
+    large = pd.concat([intervals, intervals], ignore_index=True)
+    assert len(large) > charts.INTERVALS_LABELLED_MAX
+    fig = charts.rank_intervals(large)
+    assert fig.layout.yaxis.showticklabels is False and fig.layout.height <= 1100
+    assert len(fig.data[0].base) == len(large)
+
+    indices = _published(
+        warehouse_copy,
+        """select output_code, choice_code, choice_name_zh, s1, s1_lower, s1_upper, st,
+                  st_lower, st_upper
+           from published.sensitivity_indices where edition = 2022 and framework_code = 'zone'
+           order by output_code, choice_position""",
+    )
+    shown = data.sensitivity(warehouse_copy, 2022, "zone")
+    assert data.outputs(shown) == ["mean_abs_rank_shift", "composite_rank"]
+    for output in data.outputs(shown):
+        rows = indices[indices["output_code"] == output]
+        assert len(rows) == 4  # the four choices of uncertainty.yml
+        fig = charts.sensitivity_bars(shown, output)
+        assert len(fig.data) == 2
+        ticks = list(fig.layout.yaxis.ticktext)
+        assert [t.split("<br>")[0] for t in ticks] == rows["choice_name_zh"].tolist()
+        for trace, index in zip(fig.data, ["s1", "st"], strict=True):
+            assert list(trace.y) == [0, 1, 2, 3]  # one bar per choice
+            assert list(trace.x) == rows[index].tolist(), (output, index)
+            ends = [
+                [x - m for x, m in zip(trace.x, trace.error_x.arrayminus, strict=True)],
+                [x + p for x, p in zip(trace.x, trace.error_x.array, strict=True)],
+            ]
+            assert ends[0] == pytest.approx(rows[f"{index}_lower"].tolist())
+            assert ends[1] == pytest.approx(rows[f"{index}_upper"].tolist())
+
+    dist = _published(
+        warehouse_copy,
+        """select rank, n_replications, share from published.rank_distribution
+           where edition = 2022 and region_code = 'suzhou_zhangjiagang' order by rank""",
+    )
+    assert len(dist) >= 1
+    shown = data.rank_distribution(warehouse_copy, 2022, "suzhou_zhangjiagang")
+    assert shown.to_dict("list") == dist.to_dict("list")
+    summary = data.region_uncertainty(warehouse_copy, 2022, "suzhou_zhangjiagang").iloc[0]
+    mine = published[published["region_code"] == "suzhou_zhangjiagang"].iloc[0]
+    assert summary["nominal_rank"] == mine["nominal_rank"] == 3
+    assert summary["peer_count"] == 100
+    fig = charts.rank_distribution_bars(shown, summary)
+    assert list(fig.data[0].x) == dist["rank"].tolist()
+    assert list(fig.data[0].y) == dist["share"].tolist()
+    assert list(fig.data[1].x) == [mine["rank_p05"], mine["rank_p95"]]
+    assert list(fig.data[2].x) == [mine["rank_median"]]
+    assert list(fig.data[3].x) == [mine["nominal_rank"]]
+
+
+def test_an_index_without_an_analysis_has_no_robustness_rows(
+    bare_warehouse: Path, warehouse_copy: Path, tmp_path: Path
+) -> None:
+    """Empty tables (no uncertainty.yml), or none at all (a warehouse published before the
+    analysis existed): no rows, no error."""
+    missing = _without_analysis(warehouse_copy, tmp_path / "old.duckdb", drop=True)
+    for db in (bare_warehouse, missing):
+        assert data.rank_uncertainty(db, 2022, "county").empty
+        assert data.region_uncertainty(db, 2022, "suzhou_kunshan").empty
+        assert data.rank_distribution(db, 2022, "suzhou_kunshan").empty
+        assert data.sensitivity(db, 2022, "county").empty
+        assert data.outputs(data.sensitivity(db, 2022, "county")) == []
+        assert len(data.rankings(db, 2022, "county")) == 100  # the rest as before
 
 
 def _holder(db: Path, seconds: float) -> subprocess.Popen[str]:
@@ -233,20 +362,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def dashboard(warehouse_copy: Path) -> Iterator[str]:
-    """The dashboard on a free local port, reading the published warehouse copy."""
+# the dashboards this module started: the only addresses a tab may reach
+SERVED: list[str] = []
+
+
+@contextmanager
+def _serve(db: Path, name: str) -> Iterator[str]:
+    """The dashboard on a free local port reading `db`, started as `make dashboard` starts
+    it (its log: build/test-artifacts/<name>-server.log); stopped on exit."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    log_path = ARTIFACTS / "dashboard-server.log"
+    log_path = ARTIFACTS / f"{name}-server.log"
     env = {
         **os.environ,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "DIGINDEX_DB": str(warehouse_copy),
+        "DIGINDEX_DB": str(db),
     }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            streamlit_command(warehouse_copy, port),
+            streamlit_command(db, port),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -272,6 +406,7 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
                     + log_path.read_text()
                 )
             time.sleep(0.3)
+        SERVED.append(url)
         yield url
     finally:
         try:
@@ -285,7 +420,21 @@ def dashboard(warehouse_copy: Path) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
-# requests for anything but the dashboard, from any tab of the browser (also the tabs a
+@pytest.fixture(scope="module")
+def dashboard(warehouse_copy: Path) -> Iterator[str]:
+    """The dashboard on a free local port, reading the published warehouse copy."""
+    with _serve(warehouse_copy, "dashboard") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def bare_dashboard(bare_warehouse: Path) -> Iterator[str]:
+    """The dashboard of an index that declares no uncertainty analysis."""
+    with _serve(bare_warehouse, "dashboard-bare") as url:
+        yield url
+
+
+# requests for anything but the dashboards, from any tab of the browser (also the tabs a
 # clicked link opens)
 OUTSIDE: list[str] = []
 
@@ -294,7 +443,7 @@ OUTSIDE: list[str] = []
 def browser_context(tmp_path_factory: pytest.TempPathFactory, dashboard: str) -> Iterator[Any]:
     def route(r: Any) -> None:
         url = r.request.url
-        if url.startswith((dashboard, "data:", "blob:")):
+        if url.startswith((*SERVED, "data:", "blob:")):
             r.continue_()
         else:
             OUTSIDE.append(url)
@@ -305,9 +454,9 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory, dashboard: str) ->
         yield context
 
 
-@pytest.fixture()
-def page(browser_context: Any, dashboard: str) -> Iterator[Any]:
-    """A tab that lets only requests to the dashboard through, and checks none other left."""
+@contextmanager
+def _tab(browser_context: Any, dashboard: str) -> Iterator[Any]:
+    """A tab that lets only requests to `dashboard` through, and checks none other left."""
     outside: list[str] = []
 
     def route(r: Any) -> None:
@@ -331,6 +480,20 @@ def page(browser_context: Any, dashboard: str) -> Iterator[Any]:
     assert outside == [], f"the dashboard tried to reach the network: {outside}"
     assert OUTSIDE == [], f"the dashboard tried to reach the network: {OUTSIDE}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest.fixture()
+def page(browser_context: Any, dashboard: str) -> Iterator[Any]:
+    """A tab on the dashboard of the published warehouse."""
+    with _tab(browser_context, dashboard) as tab:
+        yield tab
+
+
+@pytest.fixture()
+def bare_page(browser_context: Any, bare_dashboard: str) -> Iterator[Any]:
+    """A tab on the dashboard of an index without an uncertainty analysis."""
+    with _tab(browser_context, bare_dashboard) as tab:
+        yield tab
 
 
 def _settled(tab: Any) -> None:
@@ -449,6 +612,7 @@ def test_the_address_of_the_app_opens_the_overview(page: Any) -> None:
         "对比 Compare",
         "分布 Distribution",
         "地图 Map",
+        "稳健性 Robustness",
         "核对与审计 Reconciliation & audit",
     ]:  # a link to every page
         assert (
@@ -563,6 +727,165 @@ def test_region_profile(page: Any) -> None:
     assert page.get_by_text("信息基础设施 Information infrastructure").first.is_visible()
     _nothing_cut(page)
     _shot(page, "profile")
+
+
+def test_profile_shows_the_rank_distribution(page: Any, warehouse_copy: Path) -> None:
+    """The region's published numbers of the uncertainty analysis and its rank
+    distribution (share by rank) on its profile."""
+    mine = _published(
+        warehouse_copy,
+        """select nominal_rank, rank_median, rank_p05, rank_p95, rank_best, rank_worst,
+                  top_n, p_top_n
+           from published.rank_uncertainty
+           where edition = 2022 and region_code = 'suzhou_zhangjiagang'""",
+    ).iloc[0]
+    dist = _published(
+        warehouse_copy,
+        """select rank, share from published.rank_distribution
+           where edition = 2022 and region_code = 'suzhou_zhangjiagang' order by rank""",
+    )
+    _open(page, "/profile?region=suzhou_zhangjiagang", ".polarlayer .trace")
+    page.get_by_role("heading", name="排名稳健性 Rank robustness").wait_for()
+    _until(page, 2, "gd.data[0].type === 'bar'")
+    _settled(page)
+    top_n = int(mine["top_n"])
+    metrics = _metrics(page.locator("[data-testid='stMain']"))
+    assert metrics["组内排名 Rank in 县市"] == "3 / 100"
+    assert metrics["名义排名 Nominal rank"] == f"{int(mine['nominal_rank'])} / 100" == "3 / 100"
+    assert metrics["中位排名 Median rank"] == charts.fmt_rank_value(mine["rank_median"])
+    assert metrics["90 % 区间 interval"] == (
+        f"{charts.fmt_rank_value(mine['rank_p05'])} – {charts.fmt_rank_value(mine['rank_p95'])}"
+    )
+    assert (
+        metrics["最好–最差 Best–worst"] == f"{int(mine['rank_best'])} – {int(mine['rank_worst'])}"
+    )
+    assert metrics[f"P(前{top_n} top {top_n})"] == charts.fmt_share(mine["p_top_n"])
+    # the distribution: a bar per rank the region takes, its published share
+    assert _figure(page, 2, "Array.from(gd._fullData[0].x)") == dist["rank"].tolist()
+    assert _figure(page, 2, "Array.from(gd._fullData[0].y)") == pytest.approx(
+        dist["share"].tolist()
+    )
+    chart = page.locator(".js-plotly-plot").nth(2)
+    assert chart.locator(".barlayer .point").count() == len(dist)
+    assert _figure(page, 2, "Array.from(gd._fullData[1].x)") == pytest.approx(
+        [mine["rank_p05"], mine["rank_p95"]]
+    )
+    assert _figure(page, 2, "gd._fullData[3].x[0]") == mine["nominal_rank"]
+    assert _figure(page, 2, "gd._fullLayout.yaxis.range")[0] == 0  # shares from 0
+    link = page.locator("[data-testid='stMain'] a[href='robustness?framework=county']")
+    assert link.count() == 1
+    _nothing_cut(page)
+    _shot(page, "profile-robustness")
+
+
+def test_robustness_page(page: Any, warehouse_copy: Path) -> None:
+    """The rank intervals of a peer group and the sensitivity bars of the picked output:
+    the published rows, one bar per choice."""
+    published = _published(
+        warehouse_copy,
+        """select region_name, nominal_rank, rank_median, rank_p05, rank_p95, interval_width
+           from published.rank_uncertainty where edition = 2022 and framework_code = 'county'
+           order by nominal_rank, region_name""",
+    )
+    indices = _published(
+        warehouse_copy,
+        """select output_code, choice_name_zh, s1, s1_lower, s1_upper, st, st_lower, st_upper
+           from published.sensitivity_indices
+           where edition = 2022 and framework_code = 'county'
+           order by output_code, choice_position""",
+    )
+    _open(page, "/robustness?framework=county", ".js-plotly-plot .barlayer .point")
+    assert page.get_by_role("heading", name="稳健性 Robustness").is_visible()
+    assert "县市" in _sidebar_peer_group(page)
+    _until(page, 1, "gd.data.length === 2")
+    _settled(page)
+
+    # 1. the rank intervals: a row per region by nominal rank, the first at the top
+    intervals = page.locator(".js-plotly-plot").first
+    assert _figure(page, 0, "Array.from(gd._fullLayout.yaxis.ticktext)") == (
+        published["region_name"].tolist()
+    )
+    assert _figure(page, 0, "Array.from(gd._fullData[0].base)") == published["rank_p05"].tolist()
+    assert _figure(page, 0, "Array.from(gd._fullData[0].x)") == published["interval_width"].tolist()
+    assert _figure(page, 0, "Array.from(gd._fullData[1].x)") == published["rank_median"].tolist()
+    assert _figure(page, 0, "Array.from(gd._fullData[2].x)") == published["nominal_rank"].tolist()
+    assert intervals.locator(".barlayer .point").count() == 100
+    y_range = _figure(page, 0, "gd._fullLayout.yaxis.range")
+    assert y_range[0] > y_range[1]  # reversed: the first region at the top
+    assert _figure(page, 0, "gd._fullLayout.xaxis.range") == [0.5, 100.5]  # rank 1 left
+    legend = intervals.locator(".legendtext").all_text_contents()
+    assert legend == [
+        "90 % 区间 interval (P5–P95)",
+        "中位排名 median rank",
+        "名义排名 nominal rank (published)",
+    ], legend
+    # the table of the intervals, links to the profiles
+    page.get_by_text("区间表 The intervals of the 100 regions").click()
+    page.locator("[data-testid='stDataFrame'] [role='gridcell']").first.wait_for(state="attached")
+    _settled(page)
+    titles = [c["title"] for c in _grid_columns(page)]
+    assert titles[:5] == ["名义 Nominal", "地区 Region", "中位 Median", "P5", "P95"], titles
+    # the cells show the published numbers (a percentile may fall between two ranks)
+    for r in published.head(8).itertuples():
+        name = page.locator("[data-testid='stDataFrame'] [role='gridcell']", has_text=r.region_name)
+        cells = name.first.locator("xpath=..").locator("[role='gridcell']").all_inner_texts()
+        assert cells[0] == str(r.nominal_rank), cells
+        shown = [r.rank_median, r.rank_p05, r.rank_p95, r.interval_width]
+        assert cells[2:6] == [charts.fmt_rank_value(v) for v in shown], cells
+    _nothing_cut(page)
+    _shot(page, "robustness")
+
+    # 2. the sensitivity bars: S1 and ST of each choice with their bootstrap intervals,
+    # COINr's output first
+    def check(output: str) -> None:
+        rows = indices[indices["output_code"] == output]
+        ticks = _figure(page, 1, "Array.from(gd._fullLayout.yaxis.ticktext)")
+        assert [t.split("<br>")[0] for t in ticks] == rows["choice_name_zh"].tolist()
+        chart = page.locator(".js-plotly-plot").nth(1)
+        for i, index in enumerate(["s1", "st"]):
+            assert chart.locator(".barlayer .trace").nth(i).locator(".point").count() == len(rows)
+            assert _figure(page, 1, f"Array.from(gd._fullData[{i}].x)") == rows[index].tolist()
+            # the ends of the error bars (plotly draws them as lengths from the value)
+            trace = f"gd._fullData[{i}]"
+            lower, upper = _figure(
+                page,
+                1,
+                f"[Array.from({trace}.x, (v, k) => v - {trace}.error_x.arrayminus[k]), "
+                f"Array.from({trace}.x, (v, k) => v + {trace}.error_x.array[k])]",
+            )
+            assert lower == pytest.approx(rows[f"{index}_lower"].tolist())
+            assert upper == pytest.approx(rows[f"{index}_upper"].tolist())
+        table = page.locator("[data-testid='stTable']").last.inner_text()
+        for r in rows.itertuples():
+            assert f"{r.st:.3f}" in table and f"[{r.s1_lower:.3f}, {r.s1_upper:.3f}]" in table
+
+    check("mean_abs_rank_shift")
+    page.get_by_role("radio", name=re.compile(r"^各地区排名")).click()
+    page.wait_for_function("() => location.search.includes('output=composite_rank')")
+    first = indices.loc[indices["output_code"] == "composite_rank", "s1"].iloc[0]
+    _until(page, 1, f"Math.abs(gd._fullData[0].x[0] - {first}) < 1e-12")
+    _settled(page)
+    check("composite_rank")
+    _nothing_cut(page)
+    _shot(page, "robustness-composite-rank", whole=False)
+
+
+def test_an_index_without_an_analysis_shows_no_robustness_pictures(bare_page: Any) -> None:
+    """No uncertainty analysis declared: the robustness page says so, the profile shows
+    no distribution — and neither fails."""
+    _open(bare_page, "/robustness?framework=county")
+    assert bare_page.get_by_role("heading", name="稳健性 Robustness").is_visible()
+    assert bare_page.get_by_text("This index declares no uncertainty", exact=False).is_visible()
+    assert bare_page.locator(".js-plotly-plot").count() == 0
+    _shot(bare_page, "robustness-none", whole=False)
+    _open(bare_page, "/profile?region=suzhou_zhangjiagang", ".polarlayer .trace")
+    assert bare_page.get_by_role("heading", name="江苏省张家港市").is_visible()
+    assert bare_page.get_by_text("排名稳健性 Rank robustness").count() == 0
+    assert bare_page.locator(".js-plotly-plot").count() == 2  # the radar and the bars
+    metrics = _metrics(bare_page.locator("[data-testid='stMain']"))
+    assert metrics["组内排名 Rank in 县市"] == "3 / 100"
+    assert "名义排名 Nominal rank" not in metrics
+    _nothing_cut(bare_page)
 
 
 def test_compare_page(page: Any) -> None:

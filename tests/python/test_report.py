@@ -23,7 +23,7 @@ import pytest
 
 from _browser import ARTIFACTS, LEGENDS_CUT_JS, chromium_context
 from digindex import cli, report
-from digindex.dashboard import data
+from digindex.dashboard import charts, data
 
 
 def _cli(project: Path, *args: str) -> tuple[int, str, str]:
@@ -135,6 +135,89 @@ def test_reproduced_counts_are_the_published_ones(
     assert "23 排名或得分不同" in section  # the zones are not "differing"
 
 
+def _rows(html: str, table_id: str) -> list[list[str]]:
+    """The cells of the table `table_id`, as shown (header row left out)."""
+    table = re.search(rf'<table id="{table_id}".*?</table>', html, re.S)
+    assert table is not None, table_id
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)[1:]
+    ]
+
+
+def test_report_lists_the_published_rank_intervals_and_indices(
+    html: str, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert '<a href="#robustness">' in html and 'id="no-analysis"' not in html
+    for framework, n in [("district", 120), ("county", 100), ("zone", 30)]:
+        published = con.execute(
+            """select nominal_rank, region_name, rank_median, rank_p05, rank_p95,
+                      interval_width, rank_best, rank_worst, p_top_n
+               from published.rank_uncertainty where edition = 2022 and framework_code = ?
+               order by nominal_rank, region_name""",
+            [framework],
+        ).fetchall()
+        assert len(published) == n
+        expected = [
+            [
+                str(rank),
+                escape(name),
+                *(charts.fmt_rank_value(v) for v in (median, p05, p95, width)),
+                str(best),
+                str(worst),
+                charts.fmt_share(p_top),
+            ]
+            for rank, name, median, p05, p95, width, best, worst, p_top in published
+        ]
+        assert _rows(html, f"intervals-table-{framework}") == expected, framework
+        indices = con.execute(
+            """select output_code, s1, s1_lower, s1_upper, st, st_lower, st_upper
+               from published.sensitivity_indices where edition = 2022 and framework_code = ?
+               order by output_code = 'composite_rank', choice_position""",
+            [framework],
+        ).fetchall()
+        assert len(indices) == 8  # two outputs × four choices
+        shown = _rows(html, f"sensitivity-table-{framework}")
+        assert [r[0] for r in shown] == [escape(data.human(data.OUTPUTS, o)) for o, *_ in indices]
+        assert [r[2:] for r in shown] == [
+            [f"{s1:.3f}", f"[{s1_lo:.3f}, {s1_hi:.3f}]", f"{st:.3f}", f"[{st_lo:.3f}, {st_hi:.3f}]"]
+            for _, s1, s1_lo, s1_hi, st, st_lo, st_hi in indices
+        ]
+
+
+def _without_analysis(warehouse: Path, target: Path, drop: bool = False) -> Path:
+    """A copy of the warehouse as an index without an uncertainty analysis publishes it
+    (its tables empty) or, with `drop`, as one published before the analysis existed."""
+    shutil.copy2(warehouse, target)
+    con = duckdb.connect(str(target))
+    try:
+        for table in ("rank_uncertainty", "rank_distribution", "sensitivity_indices"):
+            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
+    finally:
+        con.close()
+    return target
+
+
+@pytest.fixture(scope="module")
+def bare_html(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of an index that declares no uncertainty analysis."""
+    folder = tmp_path_factory.mktemp("report-bare")
+    bare = _without_analysis(warehouse, folder / "bare.duckdb")
+    return report.write_report_into(bare, 2022, folder)
+
+
+def test_report_without_an_analysis_says_so(
+    bare_html: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    html = bare_html.read_text(encoding="utf-8")
+    assert 'id="no-analysis"' in html and "declares no uncertainty" in html
+    assert not re.search(r'id="(?:intervals|sensitivity)-', html)
+    assert len(re.findall(r'<table id="rankings-', html)) == 3  # the rest as before
+    # a warehouse published before the analysis existed: the same note, no error
+    old = _without_analysis(warehouse, tmp_path / "old.duckdb", drop=True)
+    assert 'id="no-analysis"' in report._robustness_section(old, 2022, data.frameworks(old, 2022))
+
+
 def test_report_refers_to_nothing_outside(html: str) -> None:
     tags = re.findall(r"<script\b[^>]*>", html, re.I)
     assert tags and all(t.lower() == "<script>" for t in tags), set(tags)  # all inline
@@ -205,8 +288,9 @@ def test_report_opens_and_draws_offline(offline_page: Any, con: duckdb.DuckDBPyC
     assert tab.attempted == [], f"the report tried to reach the network: {tab.attempted}"
     assert tab.errors == [], tab.errors
     plots = tab.locator(".js-plotly-plot")
-    # 3 radars, 3 distributions, a map per peer group and the 长三角 details of two
-    assert plots.count() == 11
+    # 3 radars, 3 distributions, a map per peer group and the 长三角 details of two; per
+    # peer group the rank intervals and the sensitivity bars of the two outputs
+    assert plots.count() == 11 + 3 * 3
     for framework in ("district", "county", "zone"):
         # the top 5 and the peer-group mean on each radar; a box per score on each distribution
         assert tab.locator(f"#radar-{framework} .polarlayer .trace").count() == 6
@@ -242,6 +326,80 @@ def test_report_opens_and_draws_offline(offline_page: Any, con: duckdb.DuckDBPyC
     tab.screenshot(path=str(ARTIFACTS / "report-map.png"))
     tab.locator("#reconciliation").scroll_into_view_if_needed()
     tab.screenshot(path=str(ARTIFACTS / "report-reconciliation.png"))
+
+
+def test_report_draws_the_rank_intervals_and_sensitivity_bars(
+    offline_page: Any, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Per peer group: the rank intervals of the published rows (by nominal rank, rank 1 at
+    the top left) and one bar of S1 and one of ST per choice with the published values."""
+    tab = offline_page
+    for framework, n in [("district", 120), ("county", 100), ("zone", 30)]:
+        published = con.execute(
+            """select region_name, nominal_rank, rank_median, rank_p05, interval_width
+               from published.rank_uncertainty where edition = 2022 and framework_code = ?
+               order by nominal_rank, region_name""",
+            [framework],
+        ).df()
+        div = f"intervals-{framework}"
+        assert tab.locator(f"#{div} .barlayer .point").count() == n
+        assert _figure(tab, div, "Array.from(gd._fullLayout.yaxis.ticktext)") == (
+            published["region_name"].tolist()
+        )
+        assert _figure(tab, div, "Array.from(gd._fullData[0].base)") == (
+            published["rank_p05"].tolist()
+        )
+        assert _figure(tab, div, "Array.from(gd._fullData[0].x)") == (
+            published["interval_width"].tolist()
+        )
+        assert _figure(tab, div, "Array.from(gd._fullData[1].x)") == (
+            published["rank_median"].tolist()
+        )
+        assert _figure(tab, div, "Array.from(gd._fullData[2].x)") == (
+            published["nominal_rank"].tolist()
+        )
+        y_range = _figure(tab, div, "gd._fullLayout.yaxis.range")
+        assert y_range[0] > y_range[1]  # the first region at the top
+        assert _figure(tab, div, "gd._fullLayout.xaxis.range") == [0.5, n + 0.5]
+        for output in ("mean_abs_rank_shift", "composite_rank"):
+            indices = con.execute(
+                """select choice_name_zh, s1, st from published.sensitivity_indices
+                   where edition = 2022 and framework_code = ? and output_code = ?
+                   order by choice_position""",
+                [framework, output],
+            ).df()
+            div = f"sensitivity-{framework}-{output}"
+            for i, index in enumerate(["s1", "st"]):
+                bars = tab.locator(f"#{div} .barlayer .trace").nth(i).locator(".point")
+                assert bars.count() == len(indices) == 4
+                assert _figure(tab, div, f"Array.from(gd._fullData[{i}].x)") == (
+                    indices[index].tolist()
+                )
+            ticks = _figure(tab, div, "Array.from(gd._fullLayout.yaxis.ticktext)")
+            assert [t.split("<br>")[0] for t in ticks] == indices["choice_name_zh"].tolist()
+    tab.locator("#robust-zone").scroll_into_view_if_needed()
+    tab.screenshot(path=str(ARTIFACTS / "report-robustness.png"))
+
+
+def test_report_without_an_analysis_opens_without_its_charts(
+    offline_page: Any, bare_html: Path
+) -> None:
+    tab = offline_page.context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
+    )
+    try:
+        tab.goto(bare_html.as_uri(), wait_until="load")
+        tab.wait_for_selector("#map-detail-county path.choroplethlocation", state="attached")
+        assert errors == [], errors
+        assert tab.locator(".js-plotly-plot").count() == 11
+        note = tab.locator("#no-analysis")
+        assert note.is_visible() and "declares no uncertainty" in note.inner_text()
+    finally:
+        tab.close()
 
 
 def test_report_tables_sort_in_the_browser(offline_page: Any) -> None:

@@ -538,6 +538,8 @@ def page_profile() -> None:
         level2 = load("node_scores", edition, code, 2)
         show_chart(charts.level2_bars(level2, str(me["region_name"])), "profile_bars")
 
+    show_rank_robustness(edition, code, str(fw["peer_group_zh"]))
+
     leaf = int(load("indicators", str(me["framework_code"]))["level"].max())
     zh, en = LEVEL_NAMES.get(leaf, (f"{leaf}级", f"level-{leaf}"))
     st.markdown(f"#### 优势与短板 Strengths and weaknesses — {zh}指标 {en} indicators")
@@ -840,6 +842,178 @@ def page_distribution() -> None:
     )
 
 
+def show_rank_robustness(edition: int, code: str, peer_group: str) -> None:
+    """A region's rank over the uncertainty analysis: its published numbers (nominal rank,
+    median, 90 % interval, P(top n)) and its rank distribution. Nothing when the index
+    declares no analysis."""
+    summary = load("region_uncertainty", edition, code)
+    dist = load("rank_distribution", edition, code)
+    if summary.empty or dist.empty:
+        return
+    row = summary.iloc[0]
+    top_n = int(row["top_n"])
+    st.markdown("#### 排名稳健性 Rank robustness")
+    st.caption(
+        f"How the region's rank in {peer_group} moves over the {int(row['n_replications'])} "
+        "replications of the uncertainty analysis (each a plausible alternative set of "
+        "weights, aggregation, normalisation, … as uncertainty.yml declares): the share of "
+        "the replications at each rank, and above the bars the 90 % interval (5th–95th "
+        "percentile), the median and the nominal (published) rank. See also "
+        f"[稳健性 Robustness](robustness?framework={quote(str(row['framework_code']))}) "
+        "for the whole peer group."
+    )
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric(
+        "名义排名 Nominal rank",
+        fmt_rank(row["nominal_rank"], row["peer_count"]),
+        help="the published rank (the index as declared)",
+    )
+    m2.metric("中位排名 Median rank", charts.fmt_rank_value(row["rank_median"]))
+    m3.metric(
+        "90 % 区间 interval",
+        f"{charts.fmt_rank_value(row['rank_p05'])} – {charts.fmt_rank_value(row['rank_p95'])}",
+        help="5th and 95th percentile of the rank over the replications",
+    )
+    m4.metric(
+        "最好–最差 Best–worst",
+        f"{int(row['rank_best'])} – {int(row['rank_worst'])}",
+        help="the best and the worst rank in any replication",
+    )
+    m5.metric(
+        f"P(前{top_n} top {top_n})",
+        charts.fmt_share(row["p_top_n"]),
+        help=f"the share of the replications in which the region ranks among the top {top_n}",
+    )
+    show_chart(charts.rank_distribution_bars(dist, row), "profile_rank_distribution")
+
+
+def page_robustness() -> None:
+    edition, _, fw = sidebar()
+    code = str(fw["framework_code"])
+    st.query_params["framework"] = code
+    st.title("稳健性 Robustness")
+    intervals = load("rank_uncertainty", edition, code)
+    indices = load("sensitivity", edition, code)
+    if intervals.empty and indices.empty:
+        st.info(
+            "本指数未声明不确定性分析。 This index declares no uncertainty or sensitivity "
+            "analysis (no uncertainty.yml): there are no rank intervals or sensitivity "
+            "indices to show."
+        )
+        return
+    st.caption(
+        f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['peer_group_zh']}: how far the "
+        "ranks depend on the index's choices (weights, aggregation, normalisation, … as "
+        "uncertainty.yml declares them), as published in `published.rank_uncertainty` and "
+        "`published.sensitivity_indices`."
+    )
+    if not intervals.empty:
+        first = intervals.iloc[0]
+        top_n = int(first["top_n"])
+        st.markdown("#### 排名区间 Rank intervals")
+        st.caption(
+            f"Each region's rank over {int(first['n_replications'])} replications: the bar "
+            "spans its 90 % interval (5th–95th percentile), the dot is the median rank and "
+            "the mark the nominal (published) rank; regions in their published order, rank "
+            "1 at the top left. A region whose bar overlaps its neighbours' is not "
+            "distinguishable from them under the stated uncertainty."
+        )
+        show_chart(charts.rank_intervals(intervals), "robustness_intervals")
+        view = pd.DataFrame(
+            {
+                "rank": intervals["nominal_rank"].to_numpy(),
+                "region": [
+                    profile_href(c, n)
+                    for c, n in zip(intervals["region_code"], intervals["region_name"], strict=True)
+                ],
+                "median": intervals["rank_median"].to_numpy(),
+                "p05": intervals["rank_p05"].to_numpy(),
+                "p95": intervals["rank_p95"].to_numpy(),
+                "width": intervals["interval_width"].to_numpy(),
+                "best": intervals["rank_best"].to_numpy(),
+                "worst": intervals["rank_worst"].to_numpy(),
+                "p_top": intervals["p_top_n"].to_numpy(),
+            }
+        )
+        with st.expander(f"区间表 The intervals of the {len(view)} regions"):
+            st.dataframe(
+                view,
+                hide_index=True,
+                width="stretch",
+                key="robustness_table",
+                column_config={
+                    "rank": number_col(
+                        "名义 Nominal", "%d", sample="120", pinned=True, help="published rank"
+                    ),
+                    "region": link_col("地区 Region", intervals["region_name"]),
+                    "median": number_col("中位 Median", "%.6g", sample="120.5"),
+                    "p05": number_col("P5", "%.6g", sample="120.05", help="5th percentile rank"),
+                    "p95": number_col("P95", "%.6g", sample="120.05", help="95th percentile rank"),
+                    "width": number_col(
+                        "宽度 Width", "%.6g", sample="120.05", help="P95 − P5, as published"
+                    ),
+                    "best": number_col("最好 Best", "%d", sample="120"),
+                    "worst": number_col("最差 Worst", "%d", sample="120"),
+                    "p_top": number_col(
+                        f"P(前{top_n} top {top_n})",
+                        "percent",
+                        sample="100.00%",
+                        help=f"share of the replications among the top {top_n}",
+                    ),
+                },
+            )
+    if not indices.empty:
+        show_sensitivity(indices)
+
+
+def show_sensitivity(indices: pd.DataFrame) -> None:
+    """The sensitivity bar chart of one output (picked; COINr's by default) and its table."""
+    st.markdown("#### 敏感性 Sensitivity: which choices drive the ranks")
+    codes = data.outputs(indices)
+    if st.session_state.get("sensitivity_output") not in codes:
+        wanted = st.query_params.get("output")
+        st.session_state["sensitivity_output"] = wanted if wanted in codes else codes[0]
+    output = (
+        st.segmented_control(
+            "输出 Output explained",
+            codes,
+            key="sensitivity_output",
+            format_func=lambda c: data.human(data.OUTPUTS, c),
+        )
+        or codes[0]
+    )
+    st.query_params["output"] = output
+    rows = indices[indices["output_code"] == output]
+    first = rows.iloc[0]
+    st.caption(
+        "Sobol' indices of each uncertain choice: S1, the share of the output's variance "
+        "the choice explains alone; ST, with all its interactions with the other choices; "
+        f"the error bars their 90 % bootstrap intervals ({int(first['n_resamples'])} "
+        f"resamples; a Saltelli design of N = {int(first['n_base_samples'])}). ST ≈ 0: "
+        "fixing the choice loses nothing; ST well above S1: it matters through "
+        "interactions."
+    )
+    show_chart(charts.sensitivity_bars(indices, output), "robustness_sensitivity")
+    table = pd.DataFrame(
+        {
+            "选择 Choice": [
+                charts.label(r.choice_name_zh, r.choice_name_en) for r in rows.itertuples()
+            ],
+            "S1": [_dec(v, 3) for v in rows["s1"]],
+            "S1 90 %": [
+                charts.fmt_interval(lo, hi)
+                for lo, hi in zip(rows["s1_lower"], rows["s1_upper"], strict=True)
+            ],
+            "ST": [_dec(v, 3) for v in rows["st"]],
+            "ST 90 %": [
+                charts.fmt_interval(lo, hi)
+                for lo, hi in zip(rows["st_lower"], rows["st_upper"], strict=True)
+            ],
+        }
+    )
+    st.table(table, hide_index=True)
+
+
 def page_map() -> None:
     edition, _, fw = sidebar()
     code = str(fw["framework_code"])
@@ -1134,6 +1308,7 @@ PAGES = [
     st.Page(page_compare, title="对比 Compare", url_path="compare"),
     st.Page(page_distribution, title="分布 Distribution", url_path="distribution"),
     st.Page(page_map, title="地图 Map", url_path="map"),
+    st.Page(page_robustness, title="稳健性 Robustness", url_path="robustness"),
     st.Page(
         page_reconciliation, title="核对与审计 Reconciliation & audit", url_path="reconciliation"
     ),

@@ -523,3 +523,318 @@ def choropleth_map(
         },
     )
     return fig
+
+
+# --- uncertainty and sensitivity ----------------------------------------------------------
+
+INTERVAL_COLOR = "rgba(31,111,178,0.35)"
+S1_COLOR = "#9cc3e6"
+ST_COLOR = REGION_COLOR
+ERROR_COLOR = "#3d4550"
+# a peer group of up to this many regions names each on the rank-interval chart (a row of
+# ROW_PX each); a larger one is drawn as a caterpillar of fixed height, names on hover
+INTERVALS_LABELLED_MAX = 150
+ROW_PX = 16
+
+
+def fmt_rank_value(value: Any) -> str:
+    """A rank statistic as published, at most two decimals ('3', '19.05'): medians and
+    percentiles of ranks may fall between two ranks."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_share(value: Any) -> str:
+    """A published share (0–1) as a percentage at one decimal at most ('73.5 %', '100 %')."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{100 * float(value):.1f}".rstrip("0").rstrip(".") + " %"
+
+
+def fmt_interval(lower: Any, upper: Any, digits: int = 3) -> str:
+    """A published interval as '[0.047, 0.667]' ('–' when an end is missing)."""
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return "–"
+    return f"[{float(lower):.{digits}f}, {float(upper):.{digits}f}]"
+
+
+def rank_intervals(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """COINr's uncertainty plot: one row per region, in the order of its nominal (published)
+    rank, the best at the top; on a rank axis with rank 1 on the left, a bar over the 90 %
+    interval (from rank_p05, as long as interval_width), a dot at the median rank and a
+    mark at the nominal rank.
+
+    `frame`: data.rank_uncertainty() rows of one peer group (region_name, nominal_rank,
+    rank_median, rank_p05, rank_p95, interval_width, p_top_n, top_n), by nominal rank.
+    Every number drawn is a published one.
+    """
+    rows = frame.reset_index(drop=True)
+    n = len(rows)
+    position = list(range(n))  # the rows, by nominal rank (names may repeat)
+    custom = rows[
+        ["region_name", "nominal_rank", "rank_median", "rank_p05", "rank_p95", "p_top_n", "top_n"]
+    ].to_numpy()
+    hover = (
+        "<b>%{customdata[0]}</b><br>名义排名 nominal rank %{customdata[1]}"
+        "<br>中位 median %{customdata[2]:.4~g} · 90 %: %{customdata[3]:.4~g}–"
+        "%{customdata[4]:.4~g}<br>P(前%{customdata[6]} top %{customdata[6]}) "
+        "%{customdata[5]:.1%}<extra></extra>"
+    )
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=position,
+            x=rows["interval_width"],
+            base=rows["rank_p05"],
+            orientation="h",
+            width=0.62,
+            marker={"color": INTERVAL_COLOR, "line": {"width": 0}},
+            name="90 % 区间 interval (P5–P95)",
+            customdata=custom,
+            hovertemplate=hover,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=position,
+            x=rows["rank_median"],
+            mode="markers",
+            marker={"size": 7, "color": REGION_COLOR},
+            name="中位排名 median rank",
+            customdata=custom,
+            hovertemplate=hover,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=position,
+            x=rows["nominal_rank"],
+            mode="markers",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 13,
+                "color": PEER_COLOR,
+                "line": {"width": 2.5, "color": PEER_COLOR},
+            },
+            name="名义排名 nominal rank (published)",
+            customdata=custom,
+            hovertemplate=hover,
+        )
+    )
+    labelled = n <= INTERVALS_LABELLED_MAX
+    top = 115 if title else 85
+    height = top + 35 + (ROW_PX * max(n, 8) if labelled else 900)
+    fig.update_yaxes(
+        tickvals=position if labelled else [],
+        ticktext=rows["region_name"].astype(str).tolist() if labelled else [],
+        showticklabels=labelled,
+        range=[n - 0.5, -0.5],  # the first row at the top
+        showgrid=False,
+        automargin=True,
+        fixedrange=True,
+    )
+    fig.update_xaxes(
+        title={"text": "排名 rank (1 = 最好 best)", "standoff": 6},
+        side="top",
+        range=[0.5, max(n, 1) + 0.5],
+        gridcolor="#e3e8ee",
+        zeroline=False,
+    )
+    if n > 40:  # a long chart: the rank axis at its foot as well
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], xaxis="x2", showlegend=False, hoverinfo="skip")
+        )
+        fig.update_layout(
+            xaxis2={
+                "matches": "x",
+                "overlaying": "x",
+                "side": "bottom",
+                "showgrid": False,
+                "zeroline": False,
+            }
+        )
+    _layout(fig, title, height)
+    fig.update_layout(
+        barmode="overlay",
+        hovermode="closest",
+        margin={"l": 40, "r": 20, "t": top, "b": 45 if n > 40 else 25},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 1 - (46 if title else 8) / height,
+            "yanchor": "top",
+            "x": 0,
+            "xanchor": "left",
+        },
+    )
+    return fig
+
+
+def sensitivity_bars(
+    frame: pd.DataFrame, output: str, title: str | None = None, height: int | None = None
+) -> go.Figure:
+    """COINr's sensitivity plot: for each uncertain choice (in the specification's order,
+    the first at the top) a bar of its first-order index S1 and one of its total effect ST,
+    each with its 90 % bootstrap interval as an error bar.
+
+    `frame`: data.sensitivity() rows of one peer group; `output`: the output_code drawn.
+    The values, and the ends of the error bars, are the published ones (plotly draws an
+    error bar as its lengths from the value).
+    """
+    rows = frame[frame["output_code"] == output].sort_values("choice_position")
+    rows = rows.reset_index(drop=True)
+    position = list(range(len(rows)))
+    labels = [axis_label(r.choice_name_zh, r.choice_name_en, 40) for r in rows.itertuples()]
+    names = [label(r.choice_name_zh, r.choice_name_en) for r in rows.itertuples()]
+    fig = go.Figure()
+    for index, name, color in (
+        ("s1", "S1 一阶效应 first-order", S1_COLOR),
+        ("st", "ST 总效应 total effect", ST_COLOR),
+    ):
+        value, lower, upper = rows[index], rows[f"{index}_lower"], rows[f"{index}_upper"]
+        fig.add_trace(
+            go.Bar(
+                y=position,
+                x=value,
+                orientation="h",
+                name=name,
+                marker={"color": color},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (upper - value).tolist(),
+                    "arrayminus": (value - lower).tolist(),
+                    "color": ERROR_COLOR,
+                    "thickness": 1.4,
+                    "width": 5,
+                },
+                customdata=list(zip(names, lower, upper, strict=True)),
+                hovertemplate=f"%{{customdata[0]}}<br>{index.upper()} %{{x:.3f}} "
+                "(90 %: %{customdata[1]:.3f} – %{customdata[2]:.3f})<extra></extra>",
+            )
+        )
+    fig.update_yaxes(
+        tickvals=position,
+        ticktext=labels,
+        range=[len(rows) - 0.5, -0.5],
+        automargin=True,
+        fixedrange=True,
+    )
+    fig.update_xaxes(
+        title="Sobol' 指数 index (share of the output's variance)",
+        rangemode="tozero",
+        zeroline=True,
+        zerolinecolor="#7b8794",
+        gridcolor="#e3e8ee",
+    )
+    _layout(fig, title, height or (120 if title else 90) + 80 * max(len(rows), 1))
+    fig.update_layout(
+        barmode="group",
+        bargap=0.3,
+        bargroupgap=0.08,
+        margin={"l": 40, "r": 20, "t": 90 if title else 50, "b": 45},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 1 - (48 if title else 6) / fig.layout.height,
+            "yanchor": "top",
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "normal",
+        },
+    )
+    return fig
+
+
+def rank_distribution_bars(
+    dist: pd.DataFrame, summary: pd.Series, title: str | None = None, height: int = 340
+) -> go.Figure:
+    """A region's rank distribution over the replications: a bar of the share of the
+    replications at each rank it takes (rank 1 on the left), and above it the region's row
+    of the interval chart: its 90 % interval, median and nominal rank.
+
+    `dist`: data.rank_distribution() rows (rank, n_replications, share); `summary`: the
+    region's data.region_uncertainty() row. Every number drawn is a published one.
+    """
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=dist["rank"],
+            y=dist["share"],
+            marker={"color": REGION_COLOR},
+            name="份额 share of the replications",
+            customdata=dist[["n_replications"]].to_numpy(),
+            hovertemplate="排名 rank %{x}: %{y:.1%} (%{customdata[0]} replications)<extra></extra>",
+        )
+    )
+    p05, p95 = float(summary["rank_p05"]), float(summary["rank_p95"])
+    fig.add_trace(
+        go.Scatter(
+            x=[p05, p95],
+            y=[0, 0],
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": INTERVAL_COLOR, "width": 8},
+            marker={"symbol": "line-ns-open", "size": 12, "color": INTERVAL_COLOR},
+            name="90 % 区间 interval",
+            hovertemplate="90 %: %{x:.4~g}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[summary["rank_median"]],
+            y=[0],
+            yaxis="y2",
+            mode="markers",
+            marker={"size": 9, "color": REGION_COLOR},
+            name="中位 median",
+            hovertemplate="中位 median %{x:.4~g}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[summary["nominal_rank"]],
+            y=[0],
+            yaxis="y2",
+            mode="markers",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 16,
+                "color": PEER_COLOR,
+                "line": {"width": 3, "color": PEER_COLOR},
+            },
+            name="名义 nominal",
+            hovertemplate="名义排名 nominal rank %{x}<extra></extra>",
+        )
+    )
+    ranks = [*dist["rank"].tolist(), summary["nominal_rank"], p05, p95]
+    low, high = float(min(ranks)), float(max(ranks))
+    fig.update_xaxes(
+        title="排名 rank (1 = 最好 best)",
+        range=[max(low - 1, 0.4), high + 1],
+        dtick=1 if high - low <= 25 else None,
+        zeroline=False,
+    )
+    fig.update_layout(
+        yaxis={
+            "domain": [0, 0.8],
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+            "title": {"text": "份额 share"},
+        },
+        yaxis2={"domain": [0.86, 1], "range": [-1, 1], "visible": False, "fixedrange": True},
+    )
+    _layout(fig, title, height)
+    fig.update_layout(
+        margin={"l": 50, "r": 20, "t": 50 if title else 20, "b": 100},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0.01,
+            "yanchor": "bottom",
+            "x": 0.5,
+            "xanchor": "center",
+        },
+    )
+    return fig

@@ -400,6 +400,103 @@ def peer_summary(db: Path, edition: int, framework: str | None = None) -> pd.Dat
     return _framework_sort(frame) if framework is None else frame
 
 
+# --- uncertainty and sensitivity (empty when the index declares no analysis) --------------
+
+# output_code of published.sensitivity_indices → (Chinese, English), the default first
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "mean_abs_rank_shift": ("平均排名变动", "mean |rank − nominal rank|"),
+    "composite_rank": ("各地区排名", "the ranks of every region"),
+}
+DEFAULT_OUTPUT = "mean_abs_rank_shift"
+
+
+def _analysis(db: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+    """A query on a table of the uncertainty analysis: no rows when the index declares no
+    analysis, and none either from a warehouse published before the analysis existed (the
+    table is missing there)."""
+    with connect(db) as con:
+        try:
+            return con.execute(sql, list(params)).df()
+        except duckdb.CatalogException:
+            return pd.DataFrame()
+
+
+def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """A peer group's rank intervals over the uncertainty analysis, by nominal (published)
+    rank: nominal rank and score, median and mean rank, the 90 % interval (rank_p05,
+    rank_p95) and its width, best and worst rank, P(top n) — as published in
+    ``published.rank_uncertainty``."""
+    return _analysis(
+        db,
+        """
+        select u.region_code, u.region_name, u.nominal_rank, u.nominal_score,
+               u.n_replications, u.rank_median, u.rank_mean, u.rank_p05, u.rank_p95,
+               u.interval_width, u.rank_best, u.rank_worst, u.top_n, u.p_top_n, k.peer_count
+        from published.rank_uncertainty as u
+        left join published.rankings as k
+            on k.edition = u.edition and k.region_code = u.region_code
+        where u.edition = ? and u.framework_code = ?
+        order by u.nominal_rank, u.region_name""",
+        [edition, framework],
+    )
+
+
+def region_uncertainty(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """One region's row of ``published.rank_uncertainty`` (no row: no analysis)."""
+    return _analysis(
+        db,
+        """
+        select u.framework_code, u.region_code, u.region_name, u.nominal_rank,
+               u.n_replications, u.rank_median, u.rank_mean, u.rank_p05, u.rank_p95,
+               u.interval_width, u.rank_best, u.rank_worst, u.top_n, u.p_top_n, k.peer_count
+        from published.rank_uncertainty as u
+        left join published.rankings as k
+            on k.edition = u.edition and k.region_code = u.region_code
+        where u.edition = ? and u.region_code = ?""",
+        [edition, region_code],
+    )
+
+
+def rank_distribution(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """The ranks a region takes over the replications and how often (``share``), by rank."""
+    return _analysis(
+        db,
+        """
+        select rank, n_replications, share
+        from published.rank_distribution
+        where edition = ? and region_code = ?
+        order by rank""",
+        [edition, region_code],
+    )
+
+
+def sensitivity(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """A peer group's Sobol' indices (S1, ST and their 90 % bootstrap intervals) of every
+    uncertain choice for each output, the choices in the specification's order."""
+    return _analysis(
+        db,
+        """
+        select output_code, choice_code, choice_kind, choice_name_zh, choice_name_en,
+               choice_position, s1, s1_lower, s1_upper, st, st_lower, st_upper,
+               n_base_samples, n_resamples
+        from published.sensitivity_indices
+        where edition = ? and framework_code = ?
+        order by output_code, choice_position, choice_code""",
+        [edition, framework],
+    )
+
+
+def outputs(frame: pd.DataFrame) -> list[str]:
+    """The output codes of data.sensitivity() rows, the default (COINr's) first."""
+    if frame.empty:
+        return []
+    known = list(OUTPUTS)
+    return sorted(
+        set(frame["output_code"]),
+        key=lambda c: (known.index(c) if c in known else len(known), c),
+    )
+
+
 # status of published.reconciliation → (Chinese, English)
 STATUSES: dict[str, tuple[str, str]] = {
     "match": ("一致", "reproduced"),
