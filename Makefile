@@ -64,9 +64,12 @@ test-mutation: install
 test-differential-nightly: install
 	DIGINDEX_DIFFERENTIAL_EXAMPLES=$${DIGINDEX_DIFFERENTIAL_EXAMPLES:-5000} DIGINDEX_DIFFERENTIAL_SEED=$${DIGINDEX_DIFFERENTIAL_SEED:-$$(date +%Y%m%d)} $(PY) -m pytest tests/python/test_differential.py -n 0 -k "not shipped"
 
-## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds 1M)
+## benchmarks: the pipeline and the pandas oracle at 1k, 10k, 100k regions (BENCH_ARGS=--large adds
+## 1M), then the uncertainty and sensitivity analysis (bench/bench_uncertainty.py: 1,000
+## replications and 6,000 Saltelli runs on the H3C index's 250 regions, 1,000 on 10k regions)
 bench: install
 	$(PY) bench/bench.py $(BENCH_ARGS)
+	$(PY) bench/bench_uncertainty.py
 
 ## Spark (local mode) beside DuckDB on the COINr-shape index, 10k and 100k regions
 ## (BENCH_SPARK_ARGS="--sizes 1000000" for 1M)
