@@ -3,9 +3,9 @@
 select *
 from {{ ref('fct_rank_uncertainty') }}
 where not (
-    rank_best <= rank_p05
-    and rank_p05 <= rank_median
-    and rank_median <= rank_p95
-    and rank_p95 <= rank_worst
-    and rank_mean between rank_best and rank_worst
-)
+        rank_best <= rank_p05
+        and rank_p05 <= rank_median
+        and rank_median <= rank_p95
+        and rank_p95 <= rank_worst
+        and rank_mean between rank_best and rank_worst
+    )
