@@ -5,9 +5,9 @@ small index built for it:
 - framework `g`: four perfectly correlated metrics (each a linear function of one
   latent value), so no weighting, aggregation or normalisation can reorder its regions.
 
-Its specification varies the first-level weights (± 40 %), the aggregation (arithmetic or
-geometric), the normalisation (min-max or rank) and the imputation (mean or median), which
-has no effect: no value is missing.
+Its specification varies the first-level weights and the metrics' weights (± 40 %), the
+aggregation (arithmetic or geometric), the normalisation (min-max or rank) and the
+imputation (mean or median), which has no effect: no value is missing.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ top_n: 3
 choices:
   - code: weights
     kind: weight_noise
-    levels: [1]
+    levels: [1, metrics]
     noise: 0.4
   - code: aggregation
     kind: aggregation
@@ -350,6 +350,16 @@ def _scenario_folder(source: Path, staged: Path, scenario_ids: list[int], out: P
         variant = scenarios[sid]["variant_code"]
         for m in metrics:
             row = dict(m, framework_code=fw_map[m["framework_code"]])
+            for code, choice in choices.items():
+                if choice["kind"] == "weight_noise" and "metrics" in choice["levels"].split(","):
+                    (mult,) = [
+                        w["multiplier"]
+                        for w in draws
+                        if w["draw_id"] == mine[code]["draw_id"]
+                        and w["framework_code"] == m["framework_code"]
+                        and w["metric_code"] == m["metric_code"]
+                    ]
+                    row["weight"] = repr(float(m["weight"]) * mult)
             for v in variants:
                 if (v["variant_code"], v["framework_code"], v["metric_code"]) == (
                     variant,
@@ -465,7 +475,10 @@ def test_the_sample_is_reproducible_and_follows_the_seed(tmp_path: Path) -> None
             SPEC.replace("[minmax, rank]", "[minmax, sideways]"),
             "key alternatives: 'sideways' is not one of",
         ),
-        (SPEC.replace("levels: [1]", "levels: [0]"), "the composite (level 0) has no weight"),
+        (
+            SPEC.replace("levels: [1, metrics]", "levels: [0, metrics]"),
+            "the composite (level 0) has no weight",
+        ),
         (SPEC.replace("kind: imputation", "kind: guesswork"), "key kind: one of"),
         (SPEC + "colour: blue\n", "line 22, key colour: unknown key"),
     ],
