@@ -359,7 +359,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# the commands that write the warehouse: one at a time per warehouse (publish.WriterLock)
 def cmd_uncertainty(args: argparse.Namespace) -> int:
     """`run` with the uncertainty analysis's sample sizes or specification given, then the
     rank intervals and sensitivity indices it published."""
@@ -379,20 +378,24 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 
 
 def uncertainty_tables(db: Path, limit: int = 10) -> str:
-    """The published rank intervals (the top `limit` of each peer group) and sensitivity
-    indices, as text tables."""
+    """The latest edition's published rank intervals (the top `limit` of each peer group)
+    and sensitivity indices, as text tables."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = []
+        latest = con.execute("select max(edition) from published.rank_uncertainty").fetchone()
+        edition = latest[0] if latest else None
         for (framework,) in con.execute(
-            "select distinct framework_code from published.rank_uncertainty order by 1"
+            """select distinct framework_code from published.rank_uncertainty
+               where edition = ? order by 1""",
+            [edition],
         ).fetchall():
             rows = con.execute(
                 """select nominal_rank, region_name, rank_median, rank_p05, rank_p95,
                           interval_width, p_top_n
-                   from published.rank_uncertainty where framework_code = ?
+                   from published.rank_uncertainty where edition = ? and framework_code = ?
                    order by nominal_rank, region_code limit ?""",
-                [framework, limit],
+                [edition, framework, limit],
             ).fetchall()
             out.append(f"{framework}: rank intervals (90 %) over the uncertainty analysis")
             out.append(
@@ -415,8 +418,9 @@ def uncertainty_tables(db: Path, limit: int = 10) -> str:
         rows = con.execute(
             """select framework_code, output_code, choice_code, s1, s1_lower, s1_upper, st,
                       st_lower, st_upper
-               from published.sensitivity_indices
-               order by framework_code, output_code, choice_position"""
+               from published.sensitivity_indices where edition = ?
+               order by framework_code, output_code, choice_position""",
+            [edition],
         ).fetchall()
         if rows:
             out.append("sensitivity indices (90 % bootstrap intervals)")
@@ -442,6 +446,7 @@ def uncertainty_tables(db: Path, limit: int = 10) -> str:
         con.close()
 
 
+# the commands that write the warehouse: one at a time per warehouse (publish.WriterLock)
 WRITERS = {cmd_build, cmd_check, cmd_publish, cmd_run, cmd_recover, cmd_uncertainty}
 
 
@@ -962,7 +967,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-n", type=int, default=10, help="regions shown per peer group (default 10)")
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
-    p.add_argument("--unit-tests", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
     add(
         "recover",

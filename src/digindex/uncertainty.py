@@ -421,8 +421,7 @@ class Sample:
     """The sampled scenarios as tables (lists of row dicts), ready to stage."""
 
     tables: dict[str, list[dict[str, Any]]]
-    problem: dict[str, Any]
-    salib_matrix: Any  # the sensitivity design's sample (SALib's rows), for cross-checks
+    problem: dict[str, Any]  # SALib's problem (variables, bounds, groups): what analyze needs
 
 
 def _variables(
@@ -693,7 +692,7 @@ def sample(
             "spec_sha256": spec.digest,
         }
     ]
-    return Sample(tables, problem, design)
+    return Sample(tables, problem)
 
 
 def _variant_rows(
