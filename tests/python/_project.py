@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -58,3 +59,21 @@ def publication_state(db: Path, publish_dir: Path, edition: int) -> dict[str, st
 def published_state(project: Path, edition: int = 2022) -> dict[str, str]:
     """The fingerprint of a project copy's publication (its default warehouse and exports)."""
     return publication_state(project / WAREHOUSE, project / "publish", edition)
+
+
+# the published tables of the uncertainty analysis (empty when an index declares none)
+ANALYSIS_TABLES = ["rank_uncertainty", "rank_distribution", "sensitivity_indices"]
+
+
+def without_analysis(source: Path, target: Path, drop: bool = False) -> Path:
+    """A copy of the warehouse as an index without an uncertainty analysis publishes it
+    (the analysis's tables empty), or, with `drop`, as a warehouse published before the
+    analysis existed (the tables missing)."""
+    shutil.copy2(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        for table in ANALYSIS_TABLES:
+            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
+    finally:
+        con.close()
+    return target

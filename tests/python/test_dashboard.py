@@ -38,6 +38,7 @@ from _browser import (
     chromium_context,
     full_screenshot,
 )
+from _project import without_analysis
 from _repo import REPO_ROOT
 from digindex.dashboard import charts, data
 from digindex.dashboard.launch import APP, streamlit_command
@@ -57,27 +58,9 @@ def warehouse_copy(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return target
 
 
-# the published tables of the uncertainty analysis (empty when an index declares none)
-ANALYSIS_TABLES = ["rank_uncertainty", "rank_distribution", "sensitivity_indices"]
-
-
-def _without_analysis(source: Path, target: Path, drop: bool = False) -> Path:
-    """A copy of the warehouse as an index without an uncertainty analysis publishes it
-    (the analysis's tables empty), or, with `drop`, as a warehouse published before the
-    analysis existed (the tables missing)."""
-    shutil.copy2(source, target)
-    con = duckdb.connect(str(target))
-    try:
-        for table in ANALYSIS_TABLES:
-            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
-    finally:
-        con.close()
-    return target
-
-
 @pytest.fixture(scope="module")
 def bare_warehouse(warehouse_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _without_analysis(warehouse_copy, tmp_path_factory.mktemp("bare") / "wh.duckdb")
+    return without_analysis(warehouse_copy, tmp_path_factory.mktemp("bare") / "wh.duckdb")
 
 
 def test_queries_read_the_published_schema(warehouse_copy: Path) -> None:
@@ -240,7 +223,7 @@ def test_an_index_without_an_analysis_has_no_robustness_rows(
 ) -> None:
     """Empty tables (no uncertainty.yml), or none at all (a warehouse published before the
     analysis existed): no rows, no error."""
-    missing = _without_analysis(warehouse_copy, tmp_path / "old.duckdb", drop=True)
+    missing = without_analysis(warehouse_copy, tmp_path / "old.duckdb", drop=True)
     for db in (bare_warehouse, missing):
         assert data.rank_uncertainty(db, 2022, "county").empty
         assert data.region_uncertainty(db, 2022, "suzhou_kunshan").empty

@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from _browser import ARTIFACTS, LEGENDS_CUT_JS, chromium_context
+from _project import without_analysis
 from digindex import cli, report
 from digindex.dashboard import charts, data
 
@@ -185,24 +186,11 @@ def test_report_lists_the_published_rank_intervals_and_indices(
         ]
 
 
-def _without_analysis(warehouse: Path, target: Path, drop: bool = False) -> Path:
-    """A copy of the warehouse as an index without an uncertainty analysis publishes it
-    (its tables empty) or, with `drop`, as one published before the analysis existed."""
-    shutil.copy2(warehouse, target)
-    con = duckdb.connect(str(target))
-    try:
-        for table in ("rank_uncertainty", "rank_distribution", "sensitivity_indices"):
-            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
-    finally:
-        con.close()
-    return target
-
-
 @pytest.fixture(scope="module")
 def bare_html(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of an index that declares no uncertainty analysis."""
     folder = tmp_path_factory.mktemp("report-bare")
-    bare = _without_analysis(warehouse, folder / "bare.duckdb")
+    bare = without_analysis(warehouse, folder / "bare.duckdb")
     return report.write_report_into(bare, 2022, folder)
 
 
@@ -214,7 +202,7 @@ def test_report_without_an_analysis_says_so(
     assert not re.search(r'id="(?:intervals|sensitivity)-', html)
     assert len(re.findall(r'<table id="rankings-', html)) == 3  # the rest as before
     # a warehouse published before the analysis existed: the same note, no error
-    old = _without_analysis(warehouse, tmp_path / "old.duckdb", drop=True)
+    old = without_analysis(warehouse, tmp_path / "old.duckdb", drop=True)
     assert 'id="no-analysis"' in report._robustness_section(old, 2022, data.frameworks(old, 2022))
 
 

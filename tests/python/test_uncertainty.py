@@ -24,6 +24,7 @@ import pytest
 
 from _project import INDEX_DB
 from digindex import cli, uncertainty
+from digindex.index_folder import REQUIRED
 from digindex.paths import project_vars
 
 SIZE_VARIABLES = ("DIGINDEX_UNCERTAINTY_SAMPLES", "DIGINDEX_SENSITIVITY_SAMPLES")
@@ -93,28 +94,8 @@ def make_index(folder: Path, spec: str | None = SPEC) -> Path:
         latent = float(rng.uniform(0, 10))
         for j, m in enumerate(("a1", "a2", "b1", "b2")):
             values.append([2022, f"g_{i}", m, round((j + 1) * latent + 3 * j, 9)])
-    _write(
-        folder / "framework.csv",
-        ["framework_code", "node_code", "parent_code", "name", "weight", "aggregation"],
-        nodes,
-    )
-    _write(
-        folder / "metrics.csv",
-        [
-            "framework_code",
-            "metric_code",
-            "node_code",
-            "name",
-            "unit",
-            "weight",
-            "direction",
-            "transform",
-            "normalization",
-            "lower",
-            "upper",
-        ],
-        metrics,
-    )
+    _write(folder / "framework.csv", REQUIRED["framework.csv"], nodes)
+    _write(folder / "metrics.csv", REQUIRED["metrics.csv"], metrics)
     _write(folder / "regions.csv", ["region_code", "region_name", "framework_code"], regions)
     _write(folder / "values.csv", ["edition", "region_code", "metric_code", "value"], values)
     if spec is not None:

@@ -421,6 +421,16 @@ def _analysis(db: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
             return pd.DataFrame()
 
 
+# published.rank_uncertainty beside the peer group's size (rankings.peer_count)
+RANK_UNCERTAINTY = """
+    select u.framework_code, u.region_code, u.region_name, u.nominal_rank, u.nominal_score,
+           u.n_replications, u.rank_median, u.rank_mean, u.rank_p05, u.rank_p95,
+           u.interval_width, u.rank_best, u.rank_worst, u.top_n, u.p_top_n, k.peer_count
+    from published.rank_uncertainty as u
+    left join published.rankings as k
+        on k.edition = u.edition and k.region_code = u.region_code"""
+
+
 def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
     """A peer group's rank intervals over the uncertainty analysis, by nominal (published)
     rank: nominal rank and score, median and mean rank, the 90 % interval (rank_p05,
@@ -428,15 +438,8 @@ def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
     ``published.rank_uncertainty``."""
     return _analysis(
         db,
-        """
-        select u.region_code, u.region_name, u.nominal_rank, u.nominal_score,
-               u.n_replications, u.rank_median, u.rank_mean, u.rank_p05, u.rank_p95,
-               u.interval_width, u.rank_best, u.rank_worst, u.top_n, u.p_top_n, k.peer_count
-        from published.rank_uncertainty as u
-        left join published.rankings as k
-            on k.edition = u.edition and k.region_code = u.region_code
-        where u.edition = ? and u.framework_code = ?
-        order by u.nominal_rank, u.region_name""",
+        RANK_UNCERTAINTY
+        + " where u.edition = ? and u.framework_code = ? order by u.nominal_rank, u.region_name",
         [edition, framework],
     )
 
@@ -444,16 +447,7 @@ def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
 def region_uncertainty(db: Path, edition: int, region_code: str) -> pd.DataFrame:
     """One region's row of ``published.rank_uncertainty`` (no row: no analysis)."""
     return _analysis(
-        db,
-        """
-        select u.framework_code, u.region_code, u.region_name, u.nominal_rank,
-               u.n_replications, u.rank_median, u.rank_mean, u.rank_p05, u.rank_p95,
-               u.interval_width, u.rank_best, u.rank_worst, u.top_n, u.p_top_n, k.peer_count
-        from published.rank_uncertainty as u
-        left join published.rankings as k
-            on k.edition = u.edition and k.region_code = u.region_code
-        where u.edition = ? and u.region_code = ?""",
-        [edition, region_code],
+        db, RANK_UNCERTAINTY + " where u.edition = ? and u.region_code = ?", [edition, region_code]
     )
 
 
