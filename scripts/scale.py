@@ -88,6 +88,7 @@ def generate(
             metrics.append({**m, "framework_code": code, "weight": "1"})
     _write(out_dir / "metric_catalog.csv", SEED_COLUMNS["metric_catalog"], metrics)
     _write(out_dir / "region_attributes.csv", ["region_code", "attribute", "value"], [])
+    _write(out_dir / "region_succession.csv", SEED_COLUMNS["region_succession"], [])
     con = duckdb.connect()
     try:
         given = {
@@ -146,7 +147,7 @@ def generate(
                        end)), 4) as value
             from grid
         ) to '{out_dir / "metric_values.parquet"}' (format parquet)""")
-        for name in ("framework_nodes", "metric_catalog", "region_attributes"):
+        for name in ("framework_nodes", "metric_catalog", "region_attributes", "region_succession"):
             con.execute(f"""copy (select * from read_csv('{out_dir / (name + ".csv")}',
                                                          all_varchar = true, header = true))
                            to '{out_dir / (name + ".parquet")}' (format parquet)""")

@@ -582,9 +582,10 @@ def compute_index(tables: dict[str, pd.DataFrame]) -> IndexResult:
     )
 
     # the edition × region × metric grid (every metric of the region's framework, in every
-    # edition of the folder): an absent row is a missing value
+    # edition the region is assessed in: those it has rows in): an absent row is a missing
+    # value
     grid = regions[["region_code", "framework_code"]].merge(metrics, on="framework_code")
-    grid = grid.merge(pd.DataFrame({"edition": sorted(given["edition"].unique())}), how="cross")
+    grid = grid.merge(given[["edition", "region_code"]].drop_duplicates(), on="region_code")
     v = grid.merge(given, on=["edition", "region_code", "metric_code"], how="left")
 
     # 1. denominate: the value ÷ the region's attribute named by the metric
@@ -784,3 +785,160 @@ def compute_index(tables: dict[str, pd.DataFrame]) -> IndexResult:
         nodes=scores,
         rankings=ranks,
     )
+
+
+# --- change between editions ---------------------------------------------------------------
+
+
+def previous_editions(regions: pd.DataFrame) -> pd.DataFrame:
+    """Per framework and edition, the previous edition: the latest earlier edition any of
+    its regions is assessed in (`regions`: edition × region rows, with framework_code)."""
+    editions = regions[["framework_code", "edition"]].drop_duplicates()
+    rows = []
+    for fw, group in editions.groupby("framework_code"):
+        years = sorted(group["edition"])
+        rows += [(fw, later, earlier) for earlier, later in itertools.pairwise(years)]
+    return pd.DataFrame(rows, columns=["framework_code", "edition", "previous_edition"])
+
+
+def score_changes(nodes: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Every node score of a region scored in an edition and the previous one (the same
+    code: no succession records), with its change, its rank change (previous − current)
+    and its ranks again among the regions scored in both (comparable)."""
+    pairs = previous_editions(regions)
+    now = nodes.merge(pairs, on=["framework_code", "edition"])
+    before = nodes.rename(
+        columns={
+            "edition": "previous_edition",
+            "score": "previous_score",
+            "peer_rank": "previous_rank",
+        }
+    )
+    both = now.merge(
+        before[
+            [
+                "previous_edition",
+                "framework_code",
+                "region_code",
+                "node_code",
+                "previous_score",
+                "previous_rank",
+            ]
+        ],
+        on=["previous_edition", "framework_code", "region_code", "node_code"],
+    )
+    both["score_change"] = both["score"] - both["previous_score"]
+    both["rank_change"] = both["previous_rank"] - both["peer_rank"]
+    by = ["edition", "framework_code", "node_code"]
+    both["comparable_rank"] = competition_ranks(both, by, "score")
+    both["comparable_previous_rank"] = competition_ranks(both, by, "previous_score")
+    return both
+
+
+def change_contributions(
+    values: pd.DataFrame, nodes: pd.DataFrame, regions: pd.DataFrame, tree: pd.DataFrame
+) -> pd.DataFrame:
+    """Each node's change between a region's editions split over its children, by the
+    node's method (the README's formulas, written out here from the means' definitions):
+    arithmetic w·(s/W) differences; geometric: the logarithmic mean of the two scores times
+    the difference of the w·ln(s)/W terms; harmonic: −S·S′ times the difference of the
+    w/(s·W) terms; a change to or from a zero geometric or harmonic mean is shared equally
+    by the children at or below 0. `values`: edition × region × metric rows with score,
+    weight (the catalog's), node_code, is_ranked; `nodes`: edition × region × node scores;
+    `tree`: weighted_nodes."""
+    scored = values[values["is_ranked"].astype(bool) & values["score"].notna()]
+    metric_children = pd.DataFrame(
+        {
+            "edition": scored["edition"],
+            "framework_code": scored["framework_code"],
+            "region_code": scored["region_code"],
+            "node_code": scored["node_code"],
+            "child_code": scored["metric_code"],
+            "weight": scored["weight"],
+            "score": scored["score"],
+        }
+    )
+    up = nodes.merge(
+        tree[["framework_code", "node_code", "parent_code", "local_weight"]],
+        on=["framework_code", "node_code"],
+    ).dropna(subset=["parent_code"])
+    node_children = pd.DataFrame(
+        {
+            "edition": up["edition"],
+            "framework_code": up["framework_code"],
+            "region_code": up["region_code"],
+            "node_code": up["parent_code"],
+            "child_code": up["node_code"],
+            "weight": up["local_weight"],
+            "score": up["score"],
+        }
+    )
+    children = pd.concat([metric_children, node_children], ignore_index=True)
+    group = ["edition", "framework_code", "region_code", "node_code"]
+    children["share"] = children["weight"] / children.groupby(group)["weight"].transform("sum")
+    pairs = previous_editions(regions)
+    now = children.merge(pairs, on=["framework_code", "edition"])
+    before = children.rename(
+        columns={
+            "edition": "previous_edition",
+            "score": "previous_score",
+            "share": "previous_share",
+        }
+    )[
+        [
+            "previous_edition",
+            "framework_code",
+            "region_code",
+            "node_code",
+            "child_code",
+            "previous_score",
+            "previous_share",
+        ]
+    ]
+    both = now.merge(
+        before.merge(pairs, on=["framework_code", "previous_edition"]),
+        on=[
+            "edition",
+            "previous_edition",
+            "framework_code",
+            "region_code",
+            "node_code",
+            "child_code",
+        ],
+        how="outer",
+    )
+    node_scores = nodes[["edition", "framework_code", "region_code", "node_code", "score"]]
+    both = both.merge(
+        node_scores.rename(columns={"score": "node_score"}),
+        on=["edition", "framework_code", "region_code", "node_code"],
+    ).merge(
+        node_scores.rename(columns={"edition": "previous_edition", "score": "previous_node_score"}),
+        on=["previous_edition", "framework_code", "region_code", "node_code"],
+    )
+    both = both.merge(
+        tree[["framework_code", "node_code", "aggregation"]], on=["framework_code", "node_code"]
+    )
+    out = []
+    for _, g in both.groupby(["edition", "framework_code", "region_code", "node_code"]):
+        s_now, s_before = g["node_score"].iloc[0], g["previous_node_score"].iloc[0]
+        method = g["aggregation"].iloc[0]
+        w, wp = g["share"].fillna(0.0).to_numpy(), g["previous_share"].fillna(0.0).to_numpy()
+        x, xp = g["score"].to_numpy(dtype=float), g["previous_score"].to_numpy(dtype=float)
+        at_zero = (np.nan_to_num(x, nan=1.0) <= 0) | (np.nan_to_num(xp, nan=1.0) <= 0)
+        if method == "arithmetic":
+            c = np.nan_to_num(w * x) - np.nan_to_num(wp * xp)
+        elif at_zero.any():
+            c = np.where(at_zero, (s_now - s_before) / at_zero.sum(), 0.0)
+        elif method == "geometric":
+            log_mean = (
+                s_now
+                if s_now == s_before
+                else (s_now - s_before) / (np.log(s_now) - np.log(s_before))
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = log_mean * (np.nan_to_num(w * np.log(x)) - np.nan_to_num(wp * np.log(xp)))
+        else:  # harmonic
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = -s_now * s_before * (np.nan_to_num(w / x) - np.nan_to_num(wp / xp))
+        out.append(g.assign(contribution=c))
+    return pd.concat(out, ignore_index=True) if out else both.assign(contribution=[])

@@ -239,3 +239,10 @@ positioned as (
     from {{ relation }}
 ),
 {%- endmacro %}
+
+
+{% macro positive_or_null(column) -%}
+    {#- `column` where it can be a logarithm's argument or a divisor, null otherwise (an
+        engine may evaluate a CASE's branches for rows another branch takes) -#}
+    case when {{ column }} > 0 then {{ column }} end
+{%- endmacro %}

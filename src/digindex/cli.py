@@ -3,8 +3,9 @@
   digindex run                 build → check → publish, then print the top 10 per peer group
   digindex build               dbt build: seeds, models, every data test (and unit test)
   digindex check               the Great Expectations gate (expectations/*.json)
-  digindex publish             gate again, then publish the edition (tables + exports)
+  digindex publish             gate again, then publish every edition (tables + exports)
   digindex query county -n 20  a peer group's ranking as a table
+  digindex changes             what changed since the previous edition, and what moved it
   digindex reconcile           computed vs published; the audit of the printed tables
   digindex report              the static HTML report (publish/<edition>/report.html)
   digindex run --index DIR     the same for any index given as an index folder
@@ -213,64 +214,72 @@ def _keep_audit(shadow: Path, live: Path) -> None:
         gate.copy_audit(shadow, live)
 
 
-def _edition(args: argparse.Namespace, db: Path) -> int | None:
-    """The edition to publish: --edition if the marts hold it, else the latest."""
+def _editions(args: argparse.Namespace, db: Path) -> list[int]:
+    """The editions to publish: --edition if the marts hold it, else every edition they
+    hold (empty: none, said on stderr)."""
     from digindex import publish
 
     found = publish.editions(db)
     if args.edition is None:
-        return found[-1] if found else None
+        return found
     if args.edition not in found:
         print(
             f"digindex: edition {args.edition} is not in the data (editions: "
             f"{', '.join(map(str, found)) or 'none'})",
             file=sys.stderr,
         )
-        return None
-    return args.edition
+        return []
+    return [args.edition]
 
 
 def do_publish(
     args: argparse.Namespace, run_id: str, result: gate.GateResult, shadow: publish_mod.Shadow
 ) -> int:
-    """Build the published layer in the shadow, write the exports, switch both in."""
-    edition = _edition(args, shadow.path)
-    if edition is None:
+    """Build the published layer in the shadow, write each edition's exports, switch all
+    in at once (one commit: every edition of the run is published, or none)."""
+    editions = _editions(args, shadow.path)
+    if not editions:
         return EXIT_USAGE
-    t0 = _step(f"publish: edition {edition} → schema published and {args.publish_dir}/{edition}")
+    shown = ", ".join(map(str, editions))
+    t0 = _step(f"publish: edition {shown} → schema published and {args.publish_dir}/<edition>")
+    publications: list[publish_mod.Publication] = []
     try:
         publish_mod.build_published(
             shadow.path,
             args.project_dir,
             run_id,
-            edition,
+            editions,
             result.summary(),
             publish_mod.built_inputs(shadow.path),
             _dbt_vars(args),
         )
         publish_mod.checkpoint("published models built")
+        for edition in editions:
 
-        def report(folder: Path) -> list[Path]:
-            from digindex.report import REPORT_MAX_REGIONS, write_report_into
+            def report(folder: Path, edition: int = edition) -> list[Path]:
+                from digindex.report import REPORT_MAX_REGIONS, write_report_into
 
-            if publish_mod.region_count(shadow.path, edition) > REPORT_MAX_REGIONS:
-                print(f"    no report.html: more than {REPORT_MAX_REGIONS:,} regions")
-                return []
-            return [write_report_into(shadow.path, edition, folder)]
+                if publish_mod.region_count(shadow.path, edition) > REPORT_MAX_REGIONS:
+                    print(f"    no report.html: more than {REPORT_MAX_REGIONS:,} regions")
+                    return []
+                return [write_report_into(shadow.path, edition, folder)]
 
-        pub = publish_mod.write_exports(
-            shadow.path,
-            edition,
-            run_id,
-            result.to_json_dict(),
-            result.summary(),
-            args.publish_dir,
-            extras=report,
-        )
-        # the commit point: the warehouse, which names the version folder just sealed
+            publications.append(
+                publish_mod.write_exports(
+                    shadow.path,
+                    edition,
+                    run_id,
+                    result.to_json_dict(),
+                    result.summary(),
+                    args.publish_dir,
+                    extras=report,
+                )
+            )
+        # the commit point: the warehouse, which names the version folders just sealed
         shadow.commit()
     except Exception as err:  # any failure means: not published
-        publish_mod.discard_exports(args.publish_dir, edition, run_id)
+        for edition in editions:
+            publish_mod.discard_exports(args.publish_dir, edition, run_id)
         print(
             f"    publication FAILED ({type(err).__name__}: {err}); the previous "
             "publication is unchanged",
@@ -279,10 +288,12 @@ def do_publish(
         return EXIT_PUBLISH
     publish_mod.checkpoint("warehouse switched")
     publish_mod.follow_warehouse(args.db, args.publish_dir, publishing=True)
-    pub.directory = args.publish_dir / str(edition)
-    counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
-    _done(t0, f"published run {run_id} ({counts})")
-    print(f"    exports: {pub.directory}")
+    _done(t0, f"published run {run_id}")
+    for pub in publications:
+        pub.directory = args.publish_dir / str(pub.edition)
+        counts = ", ".join(f"{k} {v}" for k, v in pub.row_counts.items())
+        print(f"    edition {pub.edition} ({counts})")
+        print(f"    exports: {pub.directory}")
     return EXIT_OK
 
 
@@ -319,7 +330,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BUILD
-    if args.edition is not None and _edition(args, args.db) is None:
+    if args.edition is not None and not _editions(args, args.db):
         return EXIT_USAGE
     run_id = new_run_id()
     with publish_mod.Shadow(args.db) as shadow:
@@ -636,6 +647,135 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def change_tables(
+    db: Path, edition: int | None = None, groups: list[str] | None = None, limit: int = 5
+) -> str:
+    """What changed since the previous edition, per peer group, from the published change
+    tables: the averages' changes (as published, like-for-like, as stated), the regions
+    that entered or left, and the largest risers and fallers with what moved them. Reads
+    only `published`; every number is the marts'."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        if edition is None:
+            edition = con.execute(
+                "select max(edition) from published.peer_group_changes"
+            ).fetchone()[0]
+            if edition is None:
+                raise UsageError(
+                    "no edition has a previous edition to compare with (the published data "
+                    "hold one edition)"
+                )
+        frameworks, _, _ = _resolve_filters(con, edition, groups or [], None, None)
+        found = [
+            r[0]
+            for r in con.execute(
+                """select distinct framework_code from published.peer_group_changes
+                   where edition = ?""",
+                [edition],
+            ).fetchall()
+        ]
+        if not found:
+            raise UsageError(f"edition {edition} has no previous edition to compare with")
+        order = sorted(
+            found, key=lambda f: (FRAMEWORK_ORDER.index(f) if f in FRAMEWORK_ORDER else 99, f)
+        )
+        out = []
+        for fw in [f for f in order if not frameworks or f in frameworks]:
+            rows = con.execute(
+                """select changes.node_code, indicators.name_zh, changes.previous_edition,
+                          changes.region_count, changes.previous_region_count,
+                          changes.like_for_like_count, changes.entered_count,
+                          changes.left_count, changes.mean_score, changes.previous_mean_score,
+                          changes.mean_change, changes.like_for_like_change,
+                          changes.stated_change
+                   from published.peer_group_changes as changes
+                   inner join published.indicators as indicators
+                       on changes.framework_code = indicators.framework_code
+                       and changes.node_code = indicators.node_code
+                   where changes.edition = ? and changes.framework_code = ?
+                         and changes.level <= 1
+                   order by changes.level, indicators.sort_order""",
+                [edition, fw],
+            ).fetchall()
+            if not rows:
+                continue
+            head = rows[0]
+            out.append(
+                f"{fw}: {edition} against {head[2]} — {head[3]} regions against {head[4]}; "
+                f"{head[5]} in both, {head[6]} new, {head[7]} left"
+            )
+            out.append(
+                format_table(
+                    ["indicator", "mean", "previous", "change", "like-for-like", "stated"],
+                    [
+                        [
+                            r[1],
+                            f"{r[8]:.1f}",
+                            f"{r[9]:.1f}",
+                            f"{r[10]:+.2f}",
+                            "" if r[11] is None else f"{r[11]:+.2f}",
+                            "" if r[12] is None else f"{r[12]:+.1f}",
+                        ]
+                        for r in rows
+                    ],
+                )
+            )
+            movers = con.execute(
+                """select direction, position, region_name, score_change, rank_change,
+                          comparable_rank_change, main_indicator_code,
+                          main_indicator_contribution, main_metric_code,
+                          main_metric_contribution
+                   from published.movers
+                   where edition = ? and framework_code = ? and position <= ?
+                   order by direction desc, position""",
+                [edition, fw, limit],
+            ).fetchall()
+            if movers:
+                out.append(
+                    format_table(
+                        [
+                            "",
+                            "region",
+                            "change",
+                            "rank change",
+                            "like-for-like",
+                            "main indicator",
+                            "main metric",
+                        ],
+                        [
+                            [
+                                f"{m[0]} {m[1]}",
+                                m[2],
+                                f"{m[3]:+.2f}",
+                                f"{m[4]:+d}",
+                                "" if m[5] is None else f"{m[5]:+d}",
+                                f"{m[6]} ({m[7]:+.2f})" if m[6] else "",
+                                f"{m[8]} ({m[9]:+.2f})" if m[8] else "",
+                            ]
+                            for m in movers
+                        ],
+                    )
+                )
+        return "\n\n".join(out)
+    finally:
+        con.close()
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    try:
+        print(change_tables(args.db, args.edition, args.group, args.n))
+    except UsageError as err:
+        print(f"digindex changes: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except duckdb.Error as err:
+        print(
+            f"cannot read the published changes from {args.db}: {err}\nrun `digindex run` first",
+            file=sys.stderr,
+        )
+        return EXIT_BUILD
+    return EXIT_OK
+
+
 def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> str:
     """The published reconciliation with the printed report, the audit of the printed
     tables and the peer-group comparisons. Counts come from published.reconciliation_summary
@@ -937,7 +1077,9 @@ def build_parser() -> argparse.ArgumentParser:
                 help="that build's run_results.json (default: <project>/target/run_results.json)",
             )
         if name in {"run", "publish"}:
-            p.add_argument("--edition", type=int, help="edition to publish (default: latest)")
+            p.add_argument(
+                "--edition", type=int, help="edition to publish (default: every edition)"
+            )
     p = add(
         "uncertainty",
         cmd_uncertainty,
@@ -1008,6 +1150,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=10, help="rows per peer group (default 10)")
     p.add_argument("--province", help="only this province (浙江 or 浙江省)")
     p.add_argument("--region", help="the rows around this region (code or printed name)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    p = add(
+        "changes",
+        cmd_changes,
+        "what changed since the previous edition: averages (as published, like-for-like, "
+        "as stated), entries and exits, the largest risers and fallers and what moved them",
+    )
+    p.add_argument(
+        "--peer-group",
+        dest="group",
+        action="append",
+        help="only this peer group (code or name; repeatable; default: all)",
+    )
+    p.add_argument("-n", type=int, default=5, help="risers and fallers per peer group (default 5)")
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
     return parser
 

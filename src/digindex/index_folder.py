@@ -1,7 +1,8 @@
 """Bring your own index: read, validate and stage an index folder for the dbt models.
 
 An index folder holds four UTF-8 CSV files (see the README, "Bring your own index"):
-``framework.csv``, ``metrics.csv``, ``regions.csv`` and ``values.csv``. ``load_index``
+``framework.csv``, ``metrics.csv``, ``regions.csv`` and ``values.csv`` (any number of
+editions), and may hold ``succession.csv`` (how regions changed between editions). ``load_index``
 validates them and raises ``IndexFolderError`` naming every problem's file, line and
 column; ``write_canonical`` writes them in the layout of the shipped seeds (weights
 normalised among siblings, levels computed, absent value rows added as missing, extra
@@ -24,6 +25,8 @@ from typing import Any
 from digindex.paths import PROJECT_FILE, find_project, project_vars
 
 FILES = ("framework.csv", "metrics.csv", "regions.csv", "values.csv")
+# files an index folder may hold beside FILES (read when present)
+OPTIONAL_FILES = ("succession.csv",)
 REQUIRED = {
     "framework.csv": [
         "framework_code",
@@ -48,6 +51,7 @@ REQUIRED = {
     ],
     "regions.csv": ["region_code", "region_name", "framework_code"],
     "values.csv": ["edition", "region_code", "metric_code", "value"],
+    "succession.csv": ["predecessor_code", "successor_code", "year", "kind"],
 }
 OPTIONAL = {
     "framework.csv": ["name_en", "min_availability"],
@@ -63,6 +67,12 @@ OPTIONAL = {
         "plausible_min",
         "plausible_max",
         "constant_scores",
+    ],
+    "succession.csv": [
+        "predecessor_name",
+        "predecessor_adcode",
+        "successor_name",
+        "successor_adcode",
     ],
 }
 CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -149,6 +159,16 @@ SEED_COLUMNS = {
         "note",
     ],
     "metric_values": ["edition", "region_code", "metric_code", "value"],
+    "region_succession": [
+        "year",
+        "kind",
+        "predecessor_code",
+        "predecessor_name",
+        "predecessor_adcode",
+        "successor_code",
+        "successor_name",
+        "successor_adcode",
+    ],
 }
 
 
@@ -211,26 +231,32 @@ def _read_header_bytes(raw: bytes) -> list[str] | None:
 class Limits:
     """What an index may declare, read from the project's dbt vars (never copied here): the
     method names by kind (var ``methods``), the deepest tree (var ``max_tree_depth``), the
-    most winsorisation points a metric may ask for (var ``max_winsorisation_points``) and
-    what a metric scoring every region alike may be (var ``constant_scores``)."""
+    most winsorisation points a metric may ask for (var ``max_winsorisation_points``),
+    what a metric scoring every region alike may be (var ``constant_scores``) and how a
+    region can change between editions (var ``succession_kinds``)."""
 
     methods: dict[str, set[str]]
     max_depth: int
     max_winsorisation_points: int
     constant_scores: list[str]
+    succession_kinds: set[str]
 
     @classmethod
     def of_project(cls, project: Path | str | None = None) -> Limits:
         path = find_project(project) / PROJECT_FILE
         stat = path.stat()
-        methods, depth, points, constant = _declared_limits(path, stat.st_mtime_ns, stat.st_size)
-        return cls({kind: set(names) for kind, names in methods}, depth, points, list(constant))
+        methods, depth, points, constant, kinds = _declared_limits(
+            path, stat.st_mtime_ns, stat.st_size
+        )
+        return cls(
+            {kind: set(names) for kind, names in methods}, depth, points, list(constant), set(kinds)
+        )
 
 
 @functools.lru_cache(maxsize=8)
 def _declared_limits(
     path: Path, mtime_ns: int, size: int
-) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int, int, tuple[str, ...]]:
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int, int, tuple[str, ...], tuple[str, ...]]:
     """The vars Limits reads, parsed once per version of the file (YAML takes ~0.2 s)."""
     declared = project_vars(path.parent)
     return (
@@ -238,6 +264,7 @@ def _declared_limits(
         int(declared["max_tree_depth"]),
         int(declared["max_winsorisation_points"]),
         tuple(declared["constant_scores"]),
+        tuple(declared["succession_kinds"]),
     )
 
 
@@ -569,6 +596,10 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
                     )
                 continue
         headers[name], tables[name] = _read(folder, name, problems)
+    for name in OPTIONAL_FILES:
+        headers[name], tables[name] = (
+            _read(folder, name, problems) if (folder / name).is_file() else ([], [])
+        )
     if problems.items:
         raise IndexFolderError(folder, problems.items)
     data = IndexData(
@@ -584,6 +615,7 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
     _check_regions(data, problems)
     _check_metrics(data, problems)
     _check_values(data, problems)
+    _check_succession(data, problems)
     if not problems.items:  # every weight and value is a valid number: what they add up to
         _check_shares(data, problems)
     if problems.items:
@@ -678,6 +710,28 @@ def _check_regions(data: IndexData, problems: _Problems) -> None:
                 "framework_code",
                 f"{row.get('framework_code')!r} is not a framework of framework.csv",
             )
+
+
+def _check_succession(data: IndexData, problems: _Problems) -> None:
+    """succession.csv: each row links a predecessor region code to its successor, with the
+    year and kind of the change. Either code may name a unit outside regions.csv (a region
+    merged into a district the index does not rank); a record is what keeps a region that
+    leaves the index from being a continuity finding (see the README, "Editions")."""
+    f = "succession.csv"
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in data.tables[f]:
+        key = (
+            _code(problems, f, row, "predecessor_code"),
+            _code(problems, f, row, "successor_code"),
+            row.get("year"),
+        )
+        if key in seen:
+            problems.add(f, row, None, f"repeats the change on line {seen[key]}")
+        seen[key] = row.line
+        _number(
+            problems, f, row, "year", required=True, integer=True, low=EDITIONS[0], high=EDITIONS[1]
+        )
+        _choice(problems, f, row, "kind", data.limits.succession_kinds)
 
 
 def _check_metrics(data: IndexData, problems: _Problems) -> None:
@@ -1211,6 +1265,14 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
         "metric_catalog.csv": _csv(SEED_COLUMNS["metric_catalog"], metrics),
         "regions.csv": _csv(SEED_COLUMNS["regions"], regions),
         "region_attributes.csv": _csv(["region_code", "attribute", "value"], attributes),
+        "region_succession.csv": _csv(
+            SEED_COLUMNS["region_succession"],
+            [
+                {c: r.get(c) for c in SEED_COLUMNS["region_succession"]}
+                | {"kind": r.get("kind").lower()}
+                for r in data.tables["succession.csv"]
+            ],
+        ),
     }
     if data.values_file is not None:
         return tables  # metric_values.csv: written by DuckDB (write_canonical)
@@ -1220,6 +1282,7 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
         for r in data.tables["values.csv"]
     }
     editions = sorted({e for e, _, _ in given})
+    assessed = {(e, r) for e, r, _ in given}  # a region is in the editions it has rows in
     metrics_of: dict[str, list[str]] = {}
     for m in metrics:
         metrics_of.setdefault(m["framework_code"], []).append(m["metric_code"])
@@ -1227,6 +1290,8 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
     for edition in editions:
         for region in data.tables["regions.csv"]:
             code = region.get("region_code")
+            if (edition, code) not in assessed:
+                continue
             for metric in metrics_of.get(region.get("framework_code"), []):
                 text = given.get((edition, code, metric), "")
                 values.append(
@@ -1272,8 +1337,9 @@ def _csv_to_parquet(source: Path, target: Path) -> None:
 
 # the canonical metric_values: every row given, plus the absent rows of the edition ×
 # region × metric grid (each region's framework) as missing, in file order of regions and
-# metrics. Only editions × regions with fewer rows than their framework's metrics are
-# expanded, so no join holds the whole grid.
+# metrics. A region is in the editions it has rows in (the editions it is assessed in);
+# only editions × regions with fewer rows than their framework's metrics are expanded, so
+# no join holds the whole grid.
 CANONICAL_VALUES = """
 copy (
     with given as not materialized (
@@ -1289,13 +1355,11 @@ copy (
         from given group by edition_no, region_ord
     ),
     incomplete as (
-        select editions.edition_no, regions.region_ord, regions.framework_code
-        from (select distinct edition_no from counts) as editions
-        cross join index_regions as regions
+        select counts.edition_no, regions.region_ord, regions.framework_code
+        from counts
+        inner join index_regions as regions on counts.region_ord = regions.region_ord
         inner join metric_counts on regions.framework_code = metric_counts.framework_code
-        left join counts
-            on editions.edition_no = counts.edition_no and regions.region_ord = counts.region_ord
-        where coalesce(counts.n_given, 0) < metric_counts.n_metrics
+        where counts.n_given < metric_counts.n_metrics
     ),
     absent as (
         select
@@ -1378,4 +1442,9 @@ def export_seeds(out_dir: Path, seeds: Path) -> Path:
     )
     values = read("values/metric_values.csv")
     (out_dir / "values.csv").write_text(_csv(REQUIRED["values.csv"], values), encoding="utf-8")
+    succession = read("regions/region_succession.csv")
+    (out_dir / "succession.csv").write_text(
+        _csv(REQUIRED["succession.csv"] + OPTIONAL["succession.csv"], succession),
+        encoding="utf-8",
+    )
     return out_dir

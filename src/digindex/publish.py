@@ -51,6 +51,11 @@ EXPORTS = [
     "rank_uncertainty",
     "rank_distribution",
     "sensitivity_indices",
+    "region_links",
+    "score_changes",
+    "score_change_contributions",
+    "peer_group_changes",
+    "movers",
 ]
 BOM = "\ufeff".encode()
 # where the sealed export folders live, one per edition and run: publish/.versions/<ed>/<run>
@@ -356,7 +361,7 @@ def build_published(
     db: Path,
     project_dir: Path,
     run_id: str,
-    edition: int,
+    editions: list[int],
     gate_summary: dict[str, Any],
     inputs_sha256: str,
     dbt_vars: dict[str, Any] | None = None,
@@ -364,7 +369,8 @@ def build_published(
     """dbt builds the published models (and their tests) into `db` — the run's shadow.
 
     The publication's facts go to the publication_log model as environment variables
-    (`inputs_sha256`: what the marts were built from, see built_inputs), and the vars stay
+    (`inputs_sha256`: what the marts were built from, see built_inputs; one log row per
+    edition published), and the vars stay
     those of the build, so dbt reuses the build's parse."""
     run_dbt(
         ["build", "--select", "tag:published"],
@@ -374,7 +380,7 @@ def build_published(
         quiet=True,
         env={
             "DIGINDEX_PUBLICATION_RUN_ID": run_id,
-            "DIGINDEX_PUBLICATION_EDITION": str(int(edition)),
+            "DIGINDEX_PUBLICATION_EDITION": ",".join(str(int(e)) for e in editions),
             "DIGINDEX_PUBLICATION_GIT_COMMIT": git_commit(project_dir),
             "DIGINDEX_PUBLICATION_INPUTS_SHA256": inputs_sha256,
             "DIGINDEX_PUBLICATION_SUITE_RESULTS": json.dumps(gate_summary),
@@ -422,8 +428,8 @@ def write_exports(
             checkpoint(f"export written: {table}")
         log = con.execute(
             """select published_at, git_commit, inputs_sha256
-                             from published.publication_log where run_id = ?""",
-            [run_id],
+                             from published.publication_log where run_id = ? and edition = ?""",
+            [run_id, int(edition)],
         ).fetchone()
     finally:
         con.close()

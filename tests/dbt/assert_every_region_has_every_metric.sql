@@ -1,6 +1,8 @@
 -- Every region has exactly one value row for every metric of its framework, in every
--- edition that has values (the value may be empty: missing data is then imputed or
--- screened). Lists each absent (n_values 0) and repeated (2+) edition × region × metric.
+-- edition it is assessed in — the editions it has value rows in (the value may be empty:
+-- missing data is then imputed or screened). Lists each absent (n_values 0) and repeated
+-- (2+) edition × region × metric. (A region assessed in no edition, or leaving the index
+-- without a succession record, is assert_regions_continue_between_editions'.)
 -- The one home of the values' completeness and of their key's uniqueness; rows of unknown
 -- regions or of metrics not in the region's framework are the gate's (expectations/).
 --
@@ -25,10 +27,6 @@ metrics as (
 
 metric_values as (
     select * from {{ ref('stg_index__metric_values') }}
-),
-
-editions as (
-    select distinct edition from metric_values
 ),
 
 metric_bits as (
@@ -77,18 +75,26 @@ chunks as (
     group by framework_code, chunk
 ),
 
-failing_regions as (
+assessed as (
     select distinct
-        editions.edition,
+        seen.edition,
         regions.region_code,
         regions.framework_code
-    from editions
-    cross join regions
-    inner join chunks on regions.framework_code = chunks.framework_code
+    from seen
+    inner join regions on seen.region_code = regions.region_code
+),
+
+failing_regions as (
+    select distinct
+        assessed.edition,
+        assessed.region_code,
+        assessed.framework_code
+    from assessed
+    inner join chunks on assessed.framework_code = chunks.framework_code
     left join seen
         on
-            editions.edition = seen.edition
-            and regions.region_code = seen.region_code
+            assessed.edition = seen.edition
+            and assessed.region_code = seen.region_code
             and chunks.chunk = seen.chunk
     where
         seen.n_rows is null

@@ -1,7 +1,7 @@
 -- Ranks are competition ranks (1 + the number of strictly higher composites in the same
 -- framework and edition), and every framework ranks exactly its ranked regions (those
 -- meeting the availability thresholds) and, where a published table exists, as many as it
--- prints (120 / 100 / 30 for 2022).
+-- prints for that edition (120 / 100 / 30 for 2022).
 with
 
 rankings as (
@@ -86,10 +86,11 @@ region_counts as (
 
 published_counts as (
     select
+        edition,
         framework_code,
         count(*) as n_published
     from published
-    group by framework_code
+    group by edition, framework_code
 ),
 
 bad_counts as (
@@ -107,7 +108,10 @@ bad_counts as (
         on
             counts.edition = region_counts.edition
             and counts.framework_code = region_counts.framework_code
-    left join published_counts on counts.framework_code = published_counts.framework_code
+    left join published_counts
+        on
+            counts.edition = published_counts.edition
+            and counts.framework_code = published_counts.framework_code
     where
         counts.n_ranked != coalesce(region_counts.n_regions, 0)
         or (published_counts.n_published is not null and counts.n_ranked != published_counts.n_published)

@@ -65,5 +65,5 @@ def test_publishing_an_absent_edition_is_refused(
     before = sorted(p.name for p in (baseline / "publish").iterdir())
     assert digindex(baseline, "publish", "--edition", edition) == cli.EXIT_USAGE
     err = capsys.readouterr().err
-    assert f"edition {edition} is not in the data (editions: 2022)" in err
+    assert f"edition {edition} is not in the data (editions: 2021, 2022)" in err
     assert sorted(p.name for p in (baseline / "publish").iterdir()) == before

@@ -67,8 +67,10 @@ def test_a_complete_run_publishes_every_peer_group(baseline: Path) -> None:
     finally:
         con.close()
     assert counts == {"district": 120, "county": 100, "zone": 30}
-    assert len(log) == 1 and log[0][0] == 2022 and len(log[0][2]) == 64
-    assert all(s["success"] for s in json.loads(log[0][3]).values())
+    # one publication of each edition, by one run
+    assert sorted(row[0] for row in log) == [2021, 2022]
+    assert all(len(row[2]) == 64 for row in log)
+    assert all(s["success"] for row in log for s in json.loads(row[3]).values())
     assert audit[0] == audit[1] > 0
     exports = baseline / "publish" / "2022"
     manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
@@ -425,13 +427,15 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str
         assert row
         return str(row[0]), str(row[1])
 
-    r1, r2, r3, r6, r7, r8 = (
+    r1, r2, r3, r6, r7, r8, r9, r10 = (
         region("district", 60),
         region("district", 70),
         region("county", 50),
         region("county", 40),
         region("zone", 15),
         region("district", 80),
+        region("county", 30),
+        region("zone", 20),
     )
     metric, leaf = leaf_metric("county")
     parent = con.execute(
@@ -441,6 +445,26 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str
     ).fetchone()[0]
     zone_leaf = leaf_metric("zone")[1]
     return {
+        "assert_change_contributions_add_up": [
+            (
+                f"""update marts.fct_score_change_contributions
+               set contribution = contribution + 0.001
+               where region_code = '{r9}' and level = 0 and child_code = (
+                   select min(child_code) from marts.fct_score_change_contributions
+                   where region_code = '{r9}' and level = 0)""",
+                f"region_code={r9}",
+            )
+        ],
+        "assert_regions_continue_between_editions": [
+            # a region of the previous edition gone from the next without a record
+            (
+                f"""update marts.fct_region_links
+               set link_kind = 'unrecorded', region_code = null, region_in_edition = false,
+                   is_like_for_like = false
+               where previous_region_code = '{r10}'""",
+                f"region_code={r10}",
+            )
+        ],
         "assert_composite_equals_effective_weighted_metrics": [
             (
                 f"""update marts.fct_rankings set composite_score = composite_score + 0.001

@@ -36,7 +36,8 @@ def test_tied_printed_scores_keep_the_report_order(con) -> None:  # type: ignore
                       count(*) over (partition by p.framework_code, p.printed_score) as n_tied
                from staging.stg_reference__published_rankings p
                join marts.fct_rankings r
-                 on r.framework_code = p.framework_code and r.region_name = p.region_name)
+                 on r.edition = p.edition and r.framework_code = p.framework_code
+                 and r.region_name = p.region_name)
            select framework_code, printed_score, list(region_name order by printed_rank),
                   list(rank order by printed_rank)
            from p where n_tied > 1 group by 1, 2"""
@@ -50,7 +51,8 @@ def test_first_level_mean_offsets_match_the_stated_averages(con) -> None:  # typ
     rows = con.execute(
         """with means as (
                select framework_code, node_code, avg(score) as mean_score
-               from marts.fct_indicator_scores where level <= 1 group by 1, 2),
+               from marts.fct_indicator_scores where level <= 1 and edition = 2022
+               group by 1, 2),
            stated as (select * from staging.stg_reference__published_averages)
            select m.framework_code, m.node_code,
                   m.mean_score - c.mean_score as offset_computed,
@@ -69,8 +71,26 @@ def test_first_level_mean_offsets_match_the_stated_averages(con) -> None:  # typ
 
 def test_rank_follows_the_unrounded_composite(con) -> None:  # type: ignore[no-untyped-def]
     rows = con.execute(
-        """select framework_code, list(rank order by composite_score desc)
+        """select edition || ' ' || framework_code, list(rank order by composite_score desc)
            from marts.fct_rankings group by 1"""
     ).fetchall()
     for fw, ranks in rows:
         assert ranks == list(range(1, len(ranks) + 1)), fw
+
+
+def test_the_previous_edition_has_the_stated_previous_averages(con) -> None:  # type: ignore[no-untyped-def]
+    """The 2022 text states each peer group's average and its change on the previous year
+    (districts 73.5, +3.2; counties 62.5, +0.9): the SYNTHETIC 2021 edition's averages are
+    the differences at one decimal — over the regions 2021 ranked (100 districts: the
+    municipalities' were added in 2022), so the districts' stated change is not
+    like-for-like, and the mart says so."""
+    rows = con.execute(
+        """select framework_code, previous_mean_score, stated_previous_average,
+                  is_like_for_like, entered_count
+           from marts.rpt_peer_group_changes
+           where edition = 2022 and node_code = 'composite' and stated_change is not null"""
+    ).fetchall()
+    assert {r[0] for r in rows} == {"district", "county"}
+    for fw, previous, stated, like_for_like, entered in rows:
+        assert round(previous + 1e-9, 1) == pytest.approx(stated, abs=1e-9), fw
+        assert like_for_like == (fw == "county") and entered == (20 if fw == "district" else 0)
