@@ -57,15 +57,36 @@ like_for_like as (
     group by edition, framework_code, node_code
 ),
 
-link_counts as (
+{#- the previous edition's regions continued by no region of this edition -#}
+left_regions as (
     select
         edition,
         framework_code,
-        cast(sum(case when link_kind = 'new' then 1 else 0 end) as integer) as entered_count,
-        cast(sum(case when not region_in_edition then 1 else 0 end) as integer) as left_count,
-        cast(sum(case when is_like_for_like then 0 else 1 end) as integer)
+        previous_region_code
+    from links
+    where previous_region_code is not null
+    group by edition, framework_code, previous_region_code
+    having not bool_or(region_in_edition)
+),
+
+link_counts as (
+    select
+        links.edition,
+        links.framework_code,
+        cast(sum(case when links.link_kind = 'new' then 1 else 0 end) as integer)
+            as entered_count,
+        cast(sum(case when links.is_like_for_like then 0 else 1 end) as integer)
             as not_like_for_like_count
     from links
+    group by links.edition, links.framework_code
+),
+
+left_counts as (
+    select
+        edition,
+        framework_code,
+        cast(count(*) as integer) as left_count
+    from left_regions
     group by edition, framework_code
 ),
 
@@ -80,7 +101,7 @@ final as (
         previous_means.region_count as previous_region_count,
         coalesce(like_for_like.like_for_like_count, 0) as like_for_like_count,
         link_counts.entered_count,
-        link_counts.left_count,
+        coalesce(left_counts.left_count, 0) as left_count,
         link_counts.not_like_for_like_count = 0 as is_like_for_like,
         current_means.mean_score,
         previous_means.mean_score as previous_mean_score,
@@ -106,6 +127,10 @@ final as (
         on
             edition_pairs.edition = link_counts.edition
             and edition_pairs.framework_code = link_counts.framework_code
+    left join left_counts
+        on
+            edition_pairs.edition = left_counts.edition
+            and edition_pairs.framework_code = left_counts.framework_code
     left join like_for_like
         on
             edition_pairs.edition = like_for_like.edition

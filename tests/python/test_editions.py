@@ -4,7 +4,8 @@ geometric, and `b`, harmonic; two metrics each, goalposts 0–100) and regions t
 
 - stay from 2020 to 2022 (`s1`…`s5`);
 - are renamed in 2022 (`old` → `new`, a succession record);
-- merge into another in 2022 (`absorbed` → `s1`);
+- merge into another in 2022 (`absorbed` → `s1`), or into a unit the index does not rank
+  (`swallowed` → `outside`);
 - enter in 2022 (`entrant`);
 
 with a metric at 0 in 2021 (a geometric mean at 0 on one side of a change). A second
@@ -55,6 +56,7 @@ def make_index(
         "old": ("Old name", (2020, 2021)),
         "new": ("New name", (2022,)),
         "absorbed": ("Absorbed", (2020, 2021)),
+        "swallowed": ("Swallowed", (2020, 2021)),
         "entrant": ("Entrant", (2022,)),
         **(extra_regions or {}),
     }
@@ -75,7 +77,11 @@ def make_index(
     _write(
         folder / "succession.csv",
         ["predecessor_code", "successor_code", "year", "kind", "predecessor_name"],
-        [["old", "new", 2022, "renamed", "Old name"], ["absorbed", "s1", 2022, "merged", ""]],
+        [
+            ["old", "new", 2022, "renamed", "Old name"],
+            ["absorbed", "s1", 2022, "merged", ""],
+            ["swallowed", "outside", 2022, "merged", ""],
+        ],
     )
     return folder
 
@@ -118,7 +124,7 @@ def test_every_edition_is_published(published: Path) -> None:
     for edition in EDITIONS:
         assert (published.parent / "publish" / str(edition) / "manifest.json").is_file()
     counts = dict(_rows(published, "select edition, count(*) from published.rankings group by 1"))
-    assert counts == {2020: 7, 2021: 7, 2022: 7}
+    assert counts == {2020: 8, 2021: 8, 2022: 7}
 
 
 def test_regions_are_linked_through_the_succession_table(published: Path) -> None:
@@ -130,12 +136,16 @@ def test_regions_are_linked_through_the_succession_table(published: Path) -> Non
                from published.region_links""",
         )
     }
-    same = {(2021, c, c): ("same", True) for c in ("s1", "s2", "s3", "s4", "s5", "old", "absorbed")}
+    same = {
+        (2021, c, c): ("same", True)
+        for c in ("s1", "s2", "s3", "s4", "s5", "old", "absorbed", "swallowed")
+    }
     assert links == {
         **same,
         **{(2022, c, c): ("same", True) for c in ("s2", "s3", "s4", "s5")},
         (2022, "s1", "s1"): ("merged", False),  # it absorbed a region: not like-for-like
         (2022, "absorbed", "s1"): ("merged", False),
+        (2022, "swallowed", "outside"): ("merged", False),  # outside the index
         (2022, "old", "new"): ("renamed", True),
         (2022, None, "entrant"): ("new", False),
     }
@@ -184,7 +194,7 @@ def test_peer_group_changes_say_whether_they_are_like_for_like(published: Path) 
     row = _rows(
         published,
         """select region_count, previous_region_count, like_for_like_count, entered_count,
-                  is_like_for_like, mean_change, like_for_like_change
+                  left_count, is_like_for_like, mean_change, like_for_like_change
            from published.peer_group_changes where edition = 2022 and node_code = 'root'""",
     )[0]
     scores = dict(
@@ -197,9 +207,9 @@ def test_peer_group_changes_say_whether_they_are_like_for_like(published: Path) 
     then = [s for (e, _), s in scores.items() if e == 2021]
     pairs = [("s2", "s2"), ("s3", "s3"), ("s4", "s4"), ("s5", "s5"), ("new", "old")]
     like = np.mean([scores[(2022, a)] - scores[(2021, b)] for a, b in pairs])
-    assert row[:5] == (7, 7, 5, 1, False)
-    assert row[5] == pytest.approx(np.mean(now) - np.mean(then), abs=TOLERANCE)
-    assert row[6] == pytest.approx(like, abs=TOLERANCE)
+    assert row[:6] == (7, 8, 5, 1, 1, False)  # `swallowed` left: its successor is not ranked
+    assert row[6] == pytest.approx(np.mean(now) - np.mean(then), abs=TOLERANCE)
+    assert row[7] == pytest.approx(like, abs=TOLERANCE)
     assert _rows(
         published,
         """select bool_and(is_like_for_like) from published.peer_group_changes
