@@ -18,6 +18,8 @@
     (a new name or code, the same territory); never by name.
 #}
 
+{%- set like_for_like = ['same'] + var('like_for_like_successions') %}
+
 with
 
 assessed as (
@@ -48,7 +50,7 @@ edition_pairs as (
     inner join framework_editions as earlier
         on
             later.framework_code = earlier.framework_code
-            and earlier.edition < later.edition
+            and later.edition > earlier.edition
     group by later.framework_code, later.edition
 ),
 
@@ -78,7 +80,9 @@ previous_regions as (
             and edition_pairs.previous_edition = assessed.edition
 ),
 
-{#- the records that fall between each framework's pair of editions -#}
+
+
+{# the records that fall between each framework's pair of editions #}
 changes as (
     select
         edition_pairs.framework_code,
@@ -93,11 +97,13 @@ changes as (
     from edition_pairs
     inner join succession
         on
-            succession.year > edition_pairs.previous_edition
-            and succession.year <= edition_pairs.edition
+            edition_pairs.previous_edition < succession.year
+            and edition_pairs.edition >= succession.year
 ),
 
-{#- per code kept from one edition to the next, the weightiest change it went through -#}
+
+
+{# per code kept from one edition to the next, the weightiest change it went through #}
 kept_changes as (
     select
         framework_code,
@@ -106,10 +112,20 @@ kept_changes as (
         min(precedence) as precedence,
         max(year) as year
     from (
-        select framework_code, edition, predecessor_code as region_code, precedence, year
+        select
+            framework_code,
+            edition,
+            predecessor_code as region_code,
+            precedence,
+            year
         from changes
         union all
-        select framework_code, edition, successor_code as region_code, precedence, year
+        select
+            framework_code,
+            edition,
+            successor_code as region_code,
+            precedence,
+            year
         from changes
     ) as touched
     group by framework_code, edition, region_code
@@ -220,9 +236,7 @@ final as (
         succession_year,
         region_in_edition,
         region_in_edition
-        and link_kind in ('same'
-            {%- for kind in var('like_for_like_successions') %}, '{{ kind }}'{% endfor %})
-            as is_like_for_like
+        and link_kind in ('{{ like_for_like | join("', '") }}') as is_like_for_like
     from (
         select * from linked
         union all

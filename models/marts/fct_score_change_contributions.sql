@@ -68,7 +68,7 @@ children as (
     from metric_scores
 ),
 
-{#- each child's term of its node's mean, by the node's method, on each edition's side -#}
+{# each child's term of its node's mean, by the node's method, on each edition's side #}
 terms as (
     select
         children.*,
@@ -156,8 +156,8 @@ paired as (
             and cur.child_code = prev.child_code
 ),
 
-{#- both sides' node scores beside every child (a node scored on one side only — all its
-    children missing on the other — has no change to decompose) -#}
+{# both sides' node scores beside every child (a node scored on one side only — all its
+    children missing on the other — has no change to decompose) #}
 with_nodes as (
     select
         paired.*,
@@ -196,25 +196,28 @@ contributions as (
                 then coalesce(share * score, 0) - coalesce(previous_share * previous_score, 0)
             when coalesce(node_min_child_score, 1) <= 0 or coalesce(previous_node_min_child_score, 1) <= 0
                 then case
-                    when score <= 0 or previous_score <= 0
-                        then (node_score - previous_node_score) / n_at_zero
-                    else 0.0
-                end
+                        when score <= 0 or previous_score <= 0
+                            then (node_score - previous_node_score) / n_at_zero
+                        else 0.0
+                    end
             when aggregation = 'geometric'
                 then case
-                    when node_score = previous_node_score then node_score
-                    else (node_score - previous_node_score)
-                    / (ln({{ positive_or_null('node_score') }}) - ln({{ positive_or_null('previous_node_score') }}))
-                end * (
-                    coalesce(share * ln({{ positive_or_null('score') }}), 0)
-                    - coalesce(previous_share * ln({{ positive_or_null('previous_score') }}), 0)
-                )
+                        when node_score = previous_node_score then node_score
+                        else (node_score - previous_node_score)
+                            / (
+                                ln({{ positive_or_null('node_score') }})
+                                - ln({{ positive_or_null('previous_node_score') }})
+                            )
+                    end * (
+                        coalesce(share * ln({{ positive_or_null('score') }}), 0)
+                        - coalesce(previous_share * ln({{ positive_or_null('previous_score') }}), 0)
+                    )
             when aggregation = 'harmonic'
                 then -node_score * previous_node_score
-                * (
-                    coalesce(share / {{ positive_or_null('score') }}, 0)
-                    - coalesce(previous_share / {{ positive_or_null('previous_score') }}, 0)
-                )
+                    * (
+                        coalesce(share / {{ positive_or_null('score') }}, 0)
+                        - coalesce(previous_share / {{ positive_or_null('previous_score') }}, 0)
+                    )
         end as contribution
     from with_nodes
 ),

@@ -40,7 +40,7 @@ movers as (
     where position <= {{ var('movers_top_n') }}
 ),
 
-{#- per mover, its drivers in the direction of its move, strongest first -#}
+{# per mover, its drivers in the direction of its move, strongest first #}
 drivers as (
     select
         movers.edition,

@@ -57,7 +57,7 @@ like_for_like as (
     group by edition, framework_code, node_code
 ),
 
-{#- the previous edition's regions continued by no region of this edition -#}
+{# the previous edition's regions continued by no region of this edition #}
 left_regions as (
     select
         edition,

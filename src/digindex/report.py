@@ -1,8 +1,11 @@
 """The static report of a publication: one self-contained HTML file, no network needed.
 
 ``digindex report`` writes ``publish/<edition>/report.html``
-from the ``published`` schema (read-only): the rankings of every peer group (all regions,
-sortable, with the published rank, percentile and province rank), a radar of each group's
+from the ``published`` schema (read-only): what changed since the previous edition (the
+peer-group averages' changes as published, like-for-like and as stated, and the top risers
+and fallers with what moved them; omitted with one edition), the rankings of every peer
+group (all regions, sortable, with the published rank, percentile and province rank), a
+radar of each group's
 top regions against the published peer-group means, the score distributions with the
 report's stated averages (score axes from 0), a map per peer group (each on its own colour
 scale), each group's rank intervals and sensitivity indices (when the index declares an
@@ -66,10 +69,13 @@ th { background: #f4f6f9; position: sticky; top: 41px; cursor: pointer; user-sel
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:hover td { background: #f7fafd; }
 table[id^="rankings-"] td { white-space: nowrap; }
+table[id^="movers-"] td:nth-child(-n+9) { white-space: nowrap; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
 .scroll th { top: 0; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 4px; background: #eef2f7;
          color: var(--muted); font-size: 12px; margin-left: 4px; }
+header p.synthetic { display: inline-block; margin-top: 10px; padding: 4px 10px;
+                     border-radius: 4px; background: #f6d365; color: #3b2a00; font-weight: 600; }
 footer { color: var(--muted); font-size: 13px; padding: 20px 40px 40px;
          border-top: 1px solid var(--line); }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } main { padding: 10px; } }
@@ -407,6 +413,187 @@ rank| over the peer group (COINr's) and the ranks of every region.</p>
 </section>"""
 
 
+def _synthetic_note(editions: list[int], synthetic: list[int]) -> str:
+    """What a part of the report showing these editions must say of the synthetic ones
+    ('' if none)."""
+    shown = sorted(set(editions) & set(synthetic))
+    if not shown:
+        return ""
+    years = "、".join(map(str, shown))
+    return (
+        f"{years} 为合成数据 SYNTHETIC: the printed report publishes no {years} ranking; "
+        f"every {years} score, the composite included, comes from synthetic values "
+        "(illustrative, not observed)."
+    )
+
+
+def _change_cell(value: Any, digits: int = 2) -> tuple[str, str]:
+    """(shown, sort value) of a published change ('+1.63'; '' when missing)."""
+    if value is None or pd.isna(value):
+        return "", ""
+    return charts.fmt_change(value, digits), repr(float(value))
+
+
+def _rank_change_cell(value: Any) -> tuple[str, str]:
+    if value is None or pd.isna(value):
+        return "", ""
+    return charts.fmt_rank_change(value), str(int(value))
+
+
+def _comparison(head: Any, edition: int, previous: int) -> str:
+    """Whether a peer group's averages compare like-for-like, and how many regions entered
+    and left (a data.peer_group_changes() row), as HTML."""
+    n, before = int(head.region_count), int(head.previous_region_count)
+    moved = f"{int(head.entered_count)} entered, {int(head.left_count)} left"
+    if bool(head.is_like_for_like):
+        return (
+            f"同口径 <b>Like-for-like</b>: the same {n} regions ranked in {edition} and in "
+            f"{previous} ({moved}); the change as published is the like-for-like change."
+        )
+    return (
+        f"非同口径 <b>Not like-for-like</b>: {n} regions ranked in {edition} against "
+        f"{before} in {previous} ({moved}). The change as published compares two different "
+        "sets of regions; the like-for-like change compares the "
+        f"{int(head.like_for_like_count)} regions ranked in both."
+    )
+
+
+def _direction(direction: Any) -> str:
+    """'↑ 上升 riser' or '↓ 下降 faller'."""
+    zh, en, arrow = data.DIRECTIONS.get(str(direction), ("", str(direction), ""))
+    return f"{arrow} {zh} {en}".strip()
+
+
+def _driver(name: Any, code: Any, contribution: Any) -> str:
+    """'数字政府 (digital_government) +2.24': a main indicator or metric of a move."""
+    if not isinstance(code, str):
+        return ""
+    label = f"{name} ({code})" if isinstance(name, str) and name != code else code
+    return f"{label} {charts.fmt_change(contribution)}"
+
+
+def _changes_group(
+    fw: Any, changes: pd.DataFrame, movers: pd.DataFrame, edition: int, synthetic: list[int]
+) -> str:
+    """One peer group's averages against the previous edition and its top risers and
+    fallers ('' when it has no previous edition)."""
+    code = str(fw.framework_code)
+    rows = changes[changes["framework_code"] == code]
+    if rows.empty:
+        return ""
+    root = rows[rows["level"] == 0]
+    head = next((root if len(root) else rows).itertuples())
+    previous = int(head.previous_edition)
+    before = data.edition_text(previous, synthetic)
+    averages = _table(
+        [
+            ("指标 Indicator", False),
+            ("地区 Regions", True),
+            (f"均值 Mean {edition}", True),
+            (f"均值 Mean {before}", True),
+            ("变化 Change as published", True),
+            ("同口径 Like-for-like change", True),
+            ("报告所述 Stated change", True),
+        ],
+        [
+            [
+                "综合得分 Composite" if r.level == 0 else charts.label(r.name_zh, r.name_en),
+                (f"{int(r.region_count)} / {int(r.previous_region_count)}", str(r.region_count)),
+                _num(r.mean_score, 2),
+                _num(r.previous_mean_score, 2),
+                _change_cell(r.mean_change),
+                _change_cell(r.like_for_like_change),
+                _change_cell(r.stated_change, 1),
+            ]
+            for r in rows.itertuples()
+        ],
+        sortable=False,
+        table_id=f"changes-{code}",
+    )
+    mine = movers[(movers["framework_code"] == code) & (movers["position"] <= TOP_N)]
+    mover_rows = [
+        [
+            _direction(r.direction),
+            (str(int(r.position)), str(int(r.position))),
+            r.region_name,
+            _num(r.score),
+            _num(r.previous_score),
+            _change_cell(r.score_change),
+            (f"{_int(r.previous_rank)} → {_int(r.rank)}", _int(r.rank)),
+            _rank_change_cell(r.rank_change),
+            _rank_change_cell(r.comparable_rank_change),
+            _driver(r.main_indicator_zh, r.main_indicator_code, r.main_indicator_contribution),
+            _driver(r.main_metric_zh, r.main_metric_code, r.main_metric_contribution),
+        ]
+        for r in mine.itertuples()
+    ]
+    movers_table = (
+        _table(
+            [
+                ("升降 Move", False),
+                ("#", True),
+                ("地区 Region", False),
+                (f"综合 {edition}", True),
+                (f"综合 {previous}", True),
+                ("变化 Change", True),
+                (f"排名 Rank {previous} → {edition}", True),
+                ("名次变化 Rank change", True),
+                ("同口径 Like-for-like", True),
+                ("主要指标 Main indicator", False),
+                ("主要指标项 Main metric", False),
+            ],
+            mover_rows,
+            table_id=f"movers-{code}",
+        )
+        if mover_rows
+        else '<p class="note">没有升降 No risers or fallers are published.</p>'
+    )
+    return f"""
+<h3 id="changes-head-{escape(code)}">{escape(str(fw.peer_group_zh))} · {escape(str(fw.name_zh))}
+ <span class="badge">{edition} against {escape(before)}</span></h3>
+<p class="note" id="comparison-{escape(code)}">{_comparison(head, edition, previous)}</p>
+{averages}
+<h4>升降 The top {TOP_N} risers and fallers, and what moved them</h4>
+{movers_table}"""
+
+
+def _changes_section(db: Path, edition: int, frameworks: pd.DataFrame) -> str:
+    """What changed since the previous edition ('' for a warehouse of one edition; a note
+    for the first of several)."""
+    changes = data.peer_group_changes(db, edition)
+    if changes.empty:
+        if len(data.editions(db)) < 2:
+            return ""
+        return f"""
+<section id="changes">
+<h2>变化 What changed</h2>
+<p class="note" id="no-previous">没有上一版本 {edition} is the first edition published: there
+is no previous edition to compare it with.</p>
+</section>"""
+    synthetic = data.synthetic_editions(db)
+    movers = data.movers(db, edition)
+    groups = "".join(
+        _changes_group(fw, changes, movers, edition, synthetic) for fw in frameworks.itertuples()
+    )
+    previous = sorted({int(e) for e in changes["previous_edition"]})
+    note = _synthetic_note([edition, *previous], synthetic)
+    return f"""
+<section id="changes">
+<h2>变化 What changed</h2>
+<p class="note">Since the previous edition, per peer group, as published
+(<code>published.peer_group_changes</code>, <code>published.movers</code>). The averages'
+change <b>as published</b> compares each edition's mean over the regions it ranked; the
+<b>like-for-like</b> change compares the means of the regions ranked in both editions (linked
+as the same region, or renamed or re-coded); <b>stated</b> is the change the report's text
+states. Risers and fallers: the largest moves of the composite among the regions compared
+like-for-like; rank change is the rank then − the rank now (positive: a rise), like-for-like
+among the regions ranked in both; beside each, the first-level indicator and the metric that
+contributed most in the direction of the move, in composite points.
+{escape(note)}</p>
+{groups}
+</section>"""
+
+
 STATUS_NOTE = "; ".join(f"{zh} {en} ({code})" for code, (zh, en) in data.STATUSES.items())
 
 
@@ -555,6 +742,19 @@ def render_report(db: Path, edition: int) -> str:
         for c, p in zip(frameworks["framework_code"], frameworks["peer_group_zh"], strict=True)
     )
     sections = "".join(_rankings_section(db, edition, fw, recon) for _, fw in frameworks.iterrows())
+    changes = _changes_section(db, edition, frameworks)
+    changes_nav = '<a href="#changes">变化 What changed</a>' if changes else ""
+    synthetic = _synthetic_note([edition], data.synthetic_editions(db))
+    banner = f'<p class="synthetic" id="synthetic">{escape(synthetic)}</p>' if synthetic else ""
+    reproduced = (
+        "The printed report publishes no ranking of this edition: its composite scores, like "
+        "the indicator scores beneath them, are computed from <b>synthetic</b> metric values: "
+        "illustrative, not observed."
+        if synthetic
+        else "The composite scores reproduce the printed report at one decimal; the indicator "
+        "scores beneath them are computed from <b>synthetic</b> metric values calibrated to "
+        "the report (the report does not publish its metrics): illustrative, not observed."
+    )
     published = (
         f"published {escape(str(pub['published_at']))[:19]} · run "
         f"<code>{escape(str(pub['run_id']))}</code> · commit "
@@ -580,18 +780,18 @@ def render_report(db: Path, edition: int) -> str:
 <p>Digital development index of districts and counties — computed rankings of
 {int(frameworks["regions"].sum())} regions in {len(frameworks)} peer groups</p>
 <p>{published}</p>
+{banner}
 </header>
-<nav><a href="#overview">概览 Overview</a>{nav}<a href="#map">地图 Map</a>
+<nav><a href="#overview">概览 Overview</a>{changes_nav}{nav}<a href="#map">地图 Map</a>
 <a href="#robustness">稳健性 Robustness</a><a href="#reconciliation">核对 Reconciliation</a></nav>
 <main>
 <section id="overview">
 <h2>概览 Overview</h2>
 <div class="cards">{cards}</div>
-<p class="note">Every score is 0–100. The composite scores reproduce the printed report at
-one decimal; the indicator scores beneath them are computed from <b>synthetic</b> metric
-values calibrated to the report (the report does not publish its metrics): illustrative,
-not observed. Read from the <code>published</code> schema of the warehouse.</p>
+<p class="note">Every score is 0–100. {reproduced} Read from the <code>published</code>
+schema of the warehouse.</p>
 </section>
+{changes}
 {sections}
 {_map_section(db, edition, frameworks)}
 {_robustness_section(db, edition, frameworks)}

@@ -77,3 +77,64 @@ def without_analysis(source: Path, target: Path, drop: bool = False) -> Path:
     finally:
         con.close()
     return target
+
+
+# the published tables of the changes between editions (empty with one edition)
+CHANGE_TABLES = [
+    "region_links",
+    "score_changes",
+    "score_change_contributions",
+    "peer_group_changes",
+    "movers",
+]
+
+
+def one_edition(source: Path, target: Path, edition: int = 2022, drop: bool = False) -> Path:
+    """A copy of the warehouse as an index of one edition publishes it: `edition`'s rows
+    only, and the tables of the changes between editions empty, or, with `drop`, as a
+    warehouse published before those tables existed (missing)."""
+    shutil.copy2(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        for table in CHANGE_TABLES:
+            con.execute(f"{'drop table' if drop else 'delete from'} published.{table}")
+        with_edition = con.execute(
+            """select c.table_name
+               from information_schema.columns as c
+               join information_schema.tables as t
+                   on t.table_schema = c.table_schema and t.table_name = c.table_name
+               where c.table_schema = 'published' and c.column_name = 'edition'
+                 and t.table_type = 'BASE TABLE'"""
+        ).fetchall()
+        for (table,) in with_edition:
+            con.execute(f"delete from published.{table} where edition != ?", [edition])
+    finally:
+        con.close()
+    return target
+
+
+def without_reference(source: Path, target: Path) -> Path:
+    """A copy of the warehouse as an index folder publishes it: no printed reference (no
+    printed ranks or scores, no stated averages, no audit of a printed report)."""
+    shutil.copy2(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("""update published.reconciliation_summary
+                       set has_reference = false, reference_regions = 0,
+                           scores_reproduced = 0, score_mismatches = 0, ranks_differ = 0,
+                           not_in_reference = computed_regions""")
+        con.execute("""update published.reconciliation
+                       set status = 'not_in_reference', printed_rank = null,
+                           printed_score = null, score_difference = null,
+                           rank_difference = null""")
+        con.execute("delete from published.published_table_audit")
+        con.execute("""update published.peer_group_summary
+                       set stated_average = null, stated_yoy_change = null,
+                           printed_table_mean = null, computed_minus_stated = null,
+                           offset_difference = null""")
+        con.execute("""update published.peer_group_changes
+                       set stated_average = null, stated_change = null,
+                           stated_previous_average = null""")
+    finally:
+        con.close()
+    return target

@@ -10,6 +10,7 @@ build/test-artifacts/dashboard-*.png.
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import os
@@ -27,8 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from _browser import (
     ARTIFACTS,
@@ -38,7 +43,7 @@ from _browser import (
     chromium_context,
     full_screenshot,
 )
-from _project import without_analysis
+from _project import one_edition, without_analysis, without_reference
 from _repo import REPO_ROOT
 from digindex.dashboard import charts, data
 from digindex.dashboard.launch import APP, streamlit_command
@@ -64,7 +69,7 @@ def bare_warehouse(warehouse_copy: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_queries_read_the_published_schema(warehouse_copy: Path) -> None:
-    assert data.editions(warehouse_copy) == [2022]
+    assert data.editions(warehouse_copy) == [2022, 2021]  # the latest first
     fws = data.frameworks(warehouse_copy, 2022)
     assert fws["framework_code"].tolist() == ["district", "county", "zone"]
     assert fws["regions"].tolist() == [120, 100, 30]
@@ -271,7 +276,7 @@ def test_queries_never_hold_the_warehouse(warehouse_copy: Path) -> None:
         writer.wait(timeout=10)
     writer = _holder(warehouse_copy, 1.0)  # released while the reader retries
     try:
-        assert data.editions(warehouse_copy) == [2022]
+        assert data.editions(warehouse_copy) == [2022, 2021]
     finally:
         writer.wait(timeout=10)
 
@@ -334,6 +339,424 @@ def test_launcher_settings_keep_everything_local() -> None:
     # the base-map stub plotly.js asks for is served locally, and is the one the report inlines
     stub = APP.parent / "static" / f"{charts.TOPOJSON_NAME}.json"
     assert json.loads(stub.read_text()) == charts.TOPOJSON_STUB
+
+
+# --- the changes between editions ------------------------------------------------------
+
+
+def _movers_in_order(db: Path, framework: str, edition: int = 2022) -> pd.DataFrame:
+    """published.movers of a peer group as the dashboard and the report list them: the
+    risers, then the fallers, each by position."""
+    return _published(
+        db,
+        f"""select m.*, i.name_zh as indicator_zh, t.name_zh as metric_zh
+            from published.movers as m
+            left join published.indicators as i
+                on i.framework_code = m.framework_code and i.node_code = m.main_indicator_code
+            left join published.metrics as t
+                on t.framework_code = m.framework_code and t.metric_code = m.main_metric_code
+            where m.edition = {edition} and m.framework_code = '{framework}'
+            order by m.direction = 'faller', m.position""",
+    )
+
+
+def _same(shown: Any, published: Any) -> bool:
+    """Equal, a missing value equal to a missing value."""
+    if pd.isna(shown) or pd.isna(published):
+        return bool(pd.isna(shown) and pd.isna(published))
+    return bool(shown == published)
+
+
+def test_change_queries_return_the_published_rows(warehouse_copy: Path) -> None:
+    """The movers, the peer-group changes, the rank changes of a peer group and a
+    region's history are the published rows (none computed); 2021 is the synthetic
+    edition."""
+    assert data.synthetic_editions(warehouse_copy) == [2021]
+    assert data.edition_text(2021, [2021]) == "2021 (合成 SYNTHETIC)"
+    assert data.edition_text(2022, [2021]) == "2022"
+
+    shown = data.movers(warehouse_copy, 2022)
+    frames = [_movers_in_order(warehouse_copy, fw) for fw in data.FRAMEWORK_ORDER]
+    published = pd.concat(frames, ignore_index=True)
+    assert len(shown) == len(published) > 0
+    for column in [
+        "framework_code",
+        "direction",
+        "position",
+        "region_code",
+        "region_name",
+        "score_change",
+        "rank_change",
+        "comparable_rank_change",
+        "main_indicator_code",
+        "main_indicator_contribution",
+        "main_metric_code",
+        "main_metric_contribution",
+    ]:
+        assert shown[column].tolist() == published[column].tolist(), column
+    assert shown["main_indicator_zh"].tolist() == published["indicator_zh"].tolist()
+    assert shown["main_metric_zh"].tolist() == published["metric_zh"].tolist()
+
+    changes = data.peer_group_changes(warehouse_copy, 2022)
+    stated = _published(
+        warehouse_copy,
+        """select framework_code, node_code, mean_change, like_for_like_change,
+                  stated_change, is_like_for_like, entered_count
+           from published.peer_group_changes where edition = 2022 and level <= 1""",
+    )
+    assert len(changes) == len(stated) == 15  # the composite and 4 first-level, × 3
+    merged = changes.merge(stated, on=["framework_code", "node_code"], suffixes=("", "_p"))
+    for column in ["mean_change", "like_for_like_change", "stated_change", "entered_count"]:
+        pairs = zip(merged[column], merged[f"{column}_p"], strict=True)
+        assert all(_same(a, b) for a, b in pairs), column
+    assert changes["framework_code"].drop_duplicates().tolist() == data.FRAMEWORK_ORDER
+    assert data.peer_group_changes(warehouse_copy, 2021).empty  # the first edition
+    assert data.movers(warehouse_copy, 2021).empty
+
+    ranks = data.rank_changes(warehouse_copy, 2022, "district", "composite")
+    published = _published(
+        warehouse_copy,
+        """select l.region_code, l.link_kind, c.previous_rank, c.rank_change,
+                  c.comparable_rank_change
+           from published.region_links as l
+           left join published.score_changes as c
+               on c.edition = l.edition and c.region_code = l.region_code and c.level = 0
+           where l.edition = 2022 and l.framework_code = 'district'
+           order by l.region_code""",
+    )
+    assert len(ranks) == len(published) == 120
+    for column in published.columns:
+        pairs = zip(ranks[column], published[column], strict=True)
+        assert all(_same(a, b) for a, b in pairs), column
+    new = ranks[ranks["link_kind"] == "new"]
+    assert len(new) == 20 and new["previous_rank"].isna().all()  # the municipalities'
+
+    # a region's history: the same rows whichever edition it is asked from
+    for edition in (2021, 2022):
+        history = data.region_history(warehouse_copy, edition, "jinhua_yiwu")
+        assert history["edition"].tolist() == [2021, 2022]
+        assert history["link_kind"].isna().tolist() == [True, False]
+    ranks = _published(
+        warehouse_copy,
+        """select edition, rank from published.rankings
+           where region_code = 'jinhua_yiwu' order by edition""",
+    )
+    assert history["rank"].tolist() == ranks["rank"].tolist()
+    yiwu = _published(
+        warehouse_copy,
+        """select rank_change from published.score_changes
+           where edition = 2022 and region_code = 'jinhua_yiwu' and level = 0""",
+    )
+    assert history["rank_change"].iloc[1] == yiwu["rank_change"].iloc[0]
+
+
+def test_the_contribution_bars_draw_the_published_contributions(warehouse_copy: Path) -> None:
+    mover = _movers_in_order(warehouse_copy, "zone").iloc[0]
+    parts = data.contributions(
+        warehouse_copy, 2022, mover["region_code"], mover["previous_region_code"]
+    )
+    published = _published(
+        warehouse_copy,
+        f"""select c.child_code, c.contribution, c.node_score_change
+            from published.score_change_contributions as c
+            join published.indicators as i
+                on i.framework_code = c.framework_code and i.node_code = c.child_code
+            where c.edition = 2022 and c.level = 0 and c.region_code = '{mover["region_code"]}'
+            order by i.sort_order""",
+    )
+    assert parts["child_code"].tolist() == published["child_code"].tolist()
+    fig = charts.contribution_bars(parts)
+    bars, total = fig.data
+    assert list(bars.x) == published["contribution"].tolist()
+    assert list(total.x) == [published["node_score_change"].iloc[0]]
+    assert total.x[0] == pytest.approx(mover["score_change"], abs=1e-9)
+    assert [t.split("<br>")[0] for t in bars.y] == parts["child_zh"].tolist()
+    low, high = fig.layout.xaxis.range
+    assert low <= min(0, *bars.x) and high >= max(0, *bars.x, *total.x)
+
+
+# --- the pages, run in this process (Streamlit's AppTest) --------------------------------
+
+APP_TIMEOUT_S = 120
+
+
+@pytest.fixture()
+def open_page(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Opens a page of the dashboard of `db` at its own address with its query parameters,
+    as a bookmark would (a new session), and checks it ran without an exception."""
+
+    def open_(db: Path, path: str, **query: str) -> AppTest:
+        monkeypatch.setenv("DIGINDEX_DB", str(db))
+        at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT_S)
+        at.query_params.update(query)
+        # st.navigation's page of that url_path (AppTest.switch_page knows pages in files
+        # only): its script hash is the hash of its url_path
+        at._page_hash = calc_hash(path)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    return open_
+
+
+def _texts(at: AppTest) -> str:
+    """Every markdown, caption, info and warning of the page, the sidebar's too."""
+    parts = [*at.markdown, *at.caption, *at.info, *at.warning]
+    parts += [*at.sidebar.markdown, *at.sidebar.caption, *at.sidebar.warning]
+    return "\n".join(str(e.value) for e in parts)
+
+
+def _decoded(value: Any) -> Any:
+    """A plotly JSON spec with its typed arrays ({"dtype", "bdata"}) as lists."""
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:  # "4, 3"
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value
+
+
+def _charts(at: AppTest) -> list[go.Figure]:
+    """The plotly figures of the page, as drawn."""
+    return [go.Figure(_decoded(json.loads(c.proto.spec))) for c in at.get("plotly_chart")]
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The st.table of the page with this column."""
+    found = [t.value for t in at.table if column in t.value.columns]
+    assert len(found) == 1, [list(t.value.columns) for t in at.table]
+    return found[0]
+
+
+@pytest.mark.parametrize("framework", ["district", "county", "zone"])
+def test_movers_page_shows_the_published_changes(
+    open_page: Any, warehouse_copy: Path, framework: str
+) -> None:
+    """The published averages' changes (as published, like-for-like, stated), exactly the
+    published risers and fallers in order with their drivers, and the decomposition of a
+    chosen mover's change; the synthetic 2021 said so."""
+    at = open_page(warehouse_copy, "movers", framework=framework)
+    assert [t.value for t in at.title] == ["变化 Movers"]
+    assert at.sidebar.radio[0].value == framework
+    texts = _texts(at)
+    assert "2021 为合成数据 SYNTHETIC" in texts
+
+    # 1. the averages, as published
+    head = _published(
+        warehouse_copy,
+        f"""select * from published.peer_group_changes
+            where edition = 2022 and framework_code = '{framework}' and level = 0""",
+    ).iloc[0]
+    averages = _table(at, "同口径 Like-for-like change")
+    composite = averages.iloc[0]
+    assert composite["指标 Indicator"] == "综合得分 Composite"
+    assert composite["变化 Change as published"] == f"{head['mean_change']:+.2f}"
+    assert composite["同口径 Like-for-like change"] == f"{head['like_for_like_change']:+.2f}"
+    stated = "–" if pd.isna(head["stated_change"]) else f"{head['stated_change']:+.1f}"
+    assert composite["报告所述 Stated change"] == stated
+    assert "均值 Mean 2021 (合成 SYNTHETIC)" in averages.columns
+    assert len(averages) == 5
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["同口径 Like-for-like"] == f"{head['like_for_like_change']:+.2f}"
+    moved = f"{head['entered_count']} entered, {head['left_count']} left"
+    if head["is_like_for_like"]:
+        assert f"**Like-for-like**: the same {head['region_count']} regions" in texts
+    else:
+        assert "**Not like-for-like**" in texts
+        assert f"compares the {head['like_for_like_count']} regions ranked in both" in texts
+    assert moved in texts
+
+    # 2. exactly the published movers, in order, with their numbers and drivers
+    published = _movers_in_order(warehouse_copy, framework)
+    table = at.dataframe[0].value
+    assert (
+        table["region"].str.extract(r"name=(.*)$")[0].tolist() == published["region_name"].tolist()
+    )
+    assert table["mover"].tolist() == [
+        ("↑" if d == "riser" else "↓") + str(p)
+        for d, p in zip(published["direction"], published["position"], strict=True)
+    ]
+    for column in ["score_change", "rank_change", "comparable_rank_change", "previous_rank"]:
+        assert table[column].tolist() == published[column].tolist(), column
+    for column, name, contribution in [
+        ("main_indicator", "indicator_zh", "main_indicator_contribution"),
+        ("main_metric", "metric_zh", "main_metric_contribution"),
+    ]:
+        assert table[column].tolist() == [
+            f"{n} {v:+.2f}" for n, v in zip(published[name], published[contribution], strict=True)
+        ], column
+
+    # 3. the decomposition of a chosen mover: its published first-level contributions
+    def decomposition(mover: Any) -> None:
+        parts = _published(
+            warehouse_copy,
+            f"""select c.contribution, c.node_score_change
+                from published.score_change_contributions as c
+                join published.indicators as i
+                    on i.framework_code = c.framework_code and i.node_code = c.child_code
+                where c.edition = 2022 and c.level = 0
+                  and c.region_code = '{mover["region_code"]}'
+                order by i.sort_order""",
+        )
+        (fig,) = _charts(at)
+        assert list(fig.data[0].x) == parts["contribution"].tolist()
+        assert list(fig.data[1].x) == [mover["score_change"]]  # what they add up to
+        assert at.query_params["region"] == mover["region_code"]
+        shown = _table(at, "贡献 Contribution")["贡献 Contribution"].tolist()
+        assert shown == [f"{v:+.2f}" for v in parts["contribution"]]
+
+    decomposition(published.iloc[0])  # the first riser, by default
+    last = published.iloc[-1]  # the last faller
+    at.selectbox(key=f"mover_{framework}").set_value(last["region_code"]).run()
+    assert not at.exception
+    decomposition(last)
+
+
+def test_rankings_show_the_published_rank_changes(open_page: Any, warehouse_copy: Path) -> None:
+    """Each region's previous rank, rank change and like-for-like rank change are the
+    published ones (published.score_changes), and 'new' the regions without a previous
+    edition; on any indicator ranked by, its own changes."""
+    for node in ["composite", "digital_economy"]:
+        at = open_page(warehouse_copy, "rankings", framework="district", indicator=node)
+        view = at.dataframe[0].value
+        assert list(view.columns[:4]) == ["rank", "region", "score", "percentile"]
+        view["region_code"] = view["region"].str.extract(r"region=([^&]+)&")[0]
+        published = _published(
+            warehouse_copy,
+            f"""select l.region_code, l.link_kind, c.previous_rank, c.rank_change,
+                       c.comparable_rank_change
+                from published.region_links as l
+                left join published.score_changes as c
+                    on c.edition = l.edition and c.region_code = l.region_code
+                    and c.node_code = '{node}'
+                where l.edition = 2022 and l.framework_code = 'district'""",
+        ).set_index("region_code")
+        assert len(view) == len(published) == 120
+        for row in view.itertuples():
+            mine = published.loc[row.region_code]
+            for column in ["previous_rank", "rank_change", "comparable_rank_change"]:
+                assert _same(getattr(row, column), mine[column]), (row.region_code, column)
+            if mine["link_kind"] == "new":
+                assert row.link == "新进 new" and pd.isna(row.rank_change)
+            else:
+                assert row.link == "同一地区 same region" and not pd.isna(row.rank_change)
+        assert (view["link"] == "新进 new").sum() == 20
+    assert "Rank changes since 2021 (合成 SYNTHETIC)" in _texts(at)
+
+
+def test_profile_shows_the_region_over_the_editions(open_page: Any, warehouse_copy: Path) -> None:
+    """The region's composite and rank in every edition, its first-level scores by edition
+    (the published ones), the published rank change and how it continues from 2021."""
+    at = open_page(warehouse_copy, "profile", region="jinhua_yiwu")
+    texts = _texts(at)
+    assert "#### 历年变化 Over the editions" in texts
+    assert "同一地区 The same region as in 2021 (合成 SYNTHETIC)" in texts
+    history = _table(at, "版本 Edition")
+    assert history["版本 Edition"].tolist() == ["2021 (合成 SYNTHETIC)", "2022"]
+    published = _published(
+        warehouse_copy,
+        """select k.edition, k.rank, k.peer_count, k.composite_score_1dp, c.rank_change,
+                  c.comparable_rank_change
+           from published.rankings as k
+           left join published.score_changes as c
+               on c.edition = k.edition and c.region_code = k.region_code and c.level = 0
+           where k.region_code = 'jinhua_yiwu' order by k.edition""",
+    )
+    assert history["排名 Rank"].tolist() == [
+        f"{r} / {n}" for r, n in zip(published["rank"], published["peer_count"], strict=True)
+    ]
+    assert history["综合 Composite"].tolist() == [
+        f"{v:.1f}" for v in published["composite_score_1dp"]
+    ]
+    change = int(published["rank_change"].iloc[1])
+    assert history["名次变化 Rank change"].tolist() == ["–", f"{change:+d}"]
+    lines = [f for f in _charts(at) if any(t.name == "综合得分 Composite" for t in f.data)]
+    assert len(lines) == 1
+    scores = _published(
+        warehouse_copy,
+        """select node_code, edition, score, peer_rank from published.indicator_scores
+           where region_code = 'jinhua_yiwu' and level <= 1 order by sort_order, edition""",
+    )
+    traces = lines[0].data
+    assert len(traces) == 5  # the composite and the four first-level indicators
+    assert list(traces[0].x) == ["2021<br>合成 SYNTHETIC", "2022"]
+    for trace, (_, rows) in zip(traces, scores.groupby("node_code", sort=False), strict=True):
+        assert list(trace.y) == rows["score"].tolist()
+    assert list(traces[0].text) == [f"#{r}" for r in published["rank"]]
+    assert list(lines[0].layout.yaxis.range) == charts.SCORE_AXIS_RANGE  # from 0
+
+    # a region new in 2022: said so; one edition, no lines
+    at = open_page(warehouse_copy, "profile", region="beijing_haidian")
+    assert "新进 New in 2022: not ranked in 2021 (合成 SYNTHETIC)." in _texts(at)
+    assert "新进 new in 2022" in at.caption[0].value  # beside its peer group, at the top
+    history = _table(at, "版本 Edition")
+    assert history["与上版 Link"].tolist() == ["新进 new"]
+    assert not [f for f in _charts(at) if any(t.name == "综合得分 Composite" for t in f.data)]
+
+
+def test_the_synthetic_edition_is_labelled(open_page: Any, warehouse_copy: Path) -> None:
+    at = open_page(warehouse_copy, "rankings", framework="county")
+    edition = at.sidebar.selectbox[0]
+    assert edition.options == ["2022", "2021 (合成 SYNTHETIC)"]
+    assert "SYNTHETIC" not in "".join(str(w.value) for w in at.sidebar.warning)
+    edition.set_value(2021).run()
+    assert not at.exception
+    assert "2021 为合成数据 SYNTHETIC" in "".join(str(w.value) for w in at.sidebar.warning)
+    # the first edition: no rank changes
+    assert "rank_change" not in at.dataframe[0].value.columns
+    at._page_hash = calc_hash("movers")  # the movers of the first edition: none, said so
+    at.run()
+    assert not at.exception and "No previous edition" in _texts(at)
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["empty", "missing"])
+def test_a_warehouse_of_one_edition_shows_no_changes(
+    open_page: Any, warehouse_copy: Path, tmp_path: Path, drop: bool
+) -> None:
+    """One edition published (the change tables empty), or a warehouse published before
+    they existed (missing): every page renders, without changes and without an error."""
+    db = one_edition(warehouse_copy, tmp_path / "one.duckdb", drop=drop)
+    assert data.editions(db) == [2022]
+    for path, query in [
+        ("overview", {}),
+        ("compare", {}),
+        ("distribution", {}),
+        ("reconciliation", {}),
+    ]:
+        open_page(db, path, **query)
+    at = open_page(db, "movers", framework="county")
+    assert "No previous edition" in _texts(at)
+    assert not at.dataframe and not at.table and not _charts(at)
+    at = open_page(db, "rankings", framework="district")
+    assert "previous_rank" not in at.dataframe[0].value.columns
+    assert len(at.dataframe[0].value) == 120
+    at = open_page(db, "profile", region="jinhua_yiwu")
+    assert "Over the editions" not in _texts(at)
+    assert not [t for t in at.table if "版本 Edition" in t.value.columns]
+    assert len(_charts(at)) == 3  # the radar, the bars and the rank distribution
+    assert "SYNTHETIC" not in _texts(at)
+
+
+def test_an_index_without_a_printed_report_labels_nothing_synthetic(
+    open_page: Any, warehouse_copy: Path, tmp_path: Path
+) -> None:
+    """An index folder's warehouse has no printed reference: no edition is called
+    synthetic, no change is stated, and the change pages work as before."""
+    db = without_reference(warehouse_copy, tmp_path / "index.duckdb")
+    assert data.synthetic_editions(db) == []
+    at = open_page(db, "movers", framework="district")
+    assert "SYNTHETIC" not in _texts(at)
+    averages = _table(at, "报告所述 Stated change")
+    assert set(averages["报告所述 Stated change"]) == {"–"}
+    assert "均值 Mean 2021" in averages.columns
+    assert len(at.dataframe[0].value) == len(_movers_in_order(db, "district"))
+    at = open_page(db, "profile", region="jinhua_yiwu")
+    assert "SYNTHETIC" not in _texts(at)
+    assert _table(at, "版本 Edition")["版本 Edition"].tolist() == ["2021", "2022"]
 
 
 # --- the app in a browser ------------------------------------------------------------
@@ -594,6 +1017,7 @@ def test_the_address_of_the_app_opens_the_overview(page: Any) -> None:
         "地区画像 Region profile",
         "对比 Compare",
         "分布 Distribution",
+        "变化 Movers",
         "地图 Map",
         "稳健性 Robustness",
         "核对与审计 Reconciliation & audit",
@@ -864,7 +1288,10 @@ def test_an_index_without_an_analysis_shows_no_robustness_pictures(bare_page: An
     _open(bare_page, "/profile?region=suzhou_zhangjiagang", ".polarlayer .trace")
     assert bare_page.get_by_role("heading", name="江苏省张家港市").is_visible()
     assert bare_page.get_by_text("排名稳健性 Rank robustness").count() == 0
-    assert bare_page.locator(".js-plotly-plot").count() == 2  # the radar and the bars
+    # the radar, the bars and the region over the editions
+    bare_page.get_by_text("历年变化 Over the editions").wait_for()
+    _settled(bare_page)
+    assert bare_page.locator(".js-plotly-plot").count() == 3
     metrics = _metrics(bare_page.locator("[data-testid='stMain']"))
     assert metrics["组内排名 Rank in 县市"] == "3 / 100"
     assert "名义排名 Nominal rank" not in metrics
@@ -953,6 +1380,57 @@ def test_map_colours_one_peer_group_at_a_time(page: Any, warehouse_copy: Path) -
     assert "indicator=digital_economy" in page.url
     assert _figure(page, 0, zrange) != pytest.approx(beijing)
     _shot(page, "map-beijing", whole=False)
+
+
+def test_movers_page(page: Any, warehouse_copy: Path) -> None:
+    """The published risers and fallers of a peer group in order, and the decomposition of
+    a mover's change into its published first-level contributions, drawn; nothing cut."""
+    movers = _movers_in_order(warehouse_copy, "county")
+    first = movers.iloc[0]
+    parts = _published(
+        warehouse_copy,
+        f"""select i.name_zh, c.contribution
+            from published.score_change_contributions as c
+            join published.indicators as i
+                on i.framework_code = c.framework_code and i.node_code = c.child_code
+            where c.edition = 2022 and c.level = 0 and c.region_code = '{first["region_code"]}'
+            order by i.sort_order""",
+    )
+    lfl = _published(
+        warehouse_copy,
+        """select like_for_like_change from published.peer_group_changes
+           where edition = 2022 and framework_code = 'county' and level = 0""",
+    ).iloc[0, 0]
+    _open(page, "/movers?framework=county", ".js-plotly-plot .barlayer .point")
+    assert page.get_by_role("heading", name="变化 Movers").is_visible()
+    assert "县市" in _sidebar_peer_group(page)
+    main = page.locator("[data-testid='stMain']")
+    assert _metrics(main)["同口径 Like-for-like"] == f"{lfl:+.2f}"
+    assert page.get_by_text("2021 为合成数据 SYNTHETIC", exact=False).first.is_visible()
+    # the movers' rows, in the published order: the region (pinned first), its move
+    grid = main.locator("[data-testid='stDataFrame'] [role='gridcell']")
+    shown = [t.split("name=")[-1] for t in grid.all_inner_texts() if "name=" in t]
+    assert shown == movers["region_name"].tolist()
+    for r in movers.itertuples():
+        name = grid.filter(has_text=f"name={r.region_name}")
+        cells = name.first.locator("xpath=..").locator("[role='gridcell']").all_inner_texts()
+        arrow = "↑" if r.direction == "riser" else "↓"
+        assert cells[1] == f"{arrow}{r.position}", cells
+        # the published change and rank change (the cells' accessible text: the values)
+        assert float(cells[4]) == pytest.approx(r.score_change), cells
+        assert int(cells[7]) == r.rank_change, cells
+    # the first riser's change, split into its four first-level contributions and the total
+    assert _figure(page, 0, "Array.from(gd._fullData[0].x)") == pytest.approx(
+        parts["contribution"].tolist()
+    )
+    assert _figure(page, 0, "gd._fullData[1].x[0]") == pytest.approx(first["score_change"])
+    assert page.locator(".js-plotly-plot .barlayer .point").count() == len(parts) + 1
+    ticks = _figure(page, 0, "gd._fullLayout.yaxis._vals.map(v => v.text)")
+    assert [t.split("<br>")[0] for t in ticks if "Total" not in t] == parts["name_zh"].tolist()[
+        ::-1
+    ]
+    _nothing_cut(page)
+    _shot(page, "movers")
 
 
 def test_distribution_page(page: Any, warehouse_copy: Path) -> None:

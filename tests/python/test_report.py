@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 
 from _browser import ARTIFACTS, LEGENDS_CUT_JS, chromium_context
-from _project import without_analysis
+from _project import one_edition, without_analysis
 from digindex import cli, report
 from digindex.dashboard import charts, data
 
@@ -400,3 +401,95 @@ def test_report_tables_sort_in_the_browser(offline_page: Any) -> None:
     assert first.inner_text() != "昆山市"
     header.click()  # descending
     assert first.inner_text() == "昆山市"
+
+
+# --- what changed since the previous edition ------------------------------------------
+
+
+def _section(html: str) -> str:
+    found = re.search(r'<section id="changes">.*?</section>', html, re.S)
+    assert found is not None, "no What changed section"
+    return found.group(0)
+
+
+def test_report_says_what_changed(html: str, con: duckdb.DuckDBPyConnection) -> None:
+    """Per peer group: the published averages' changes (as published, like-for-like,
+    stated) formatted as shown, whether they compare like-for-like and how many regions
+    entered and left; the published top risers and fallers in order, with their drivers;
+    the synthetic 2021 said so."""
+    section = _section(html)
+    assert '<a href="#changes">' in html
+    assert "2021 为合成数据 SYNTHETIC" in section
+    published = con.execute("""
+        select framework_code, mean_change, like_for_like_change, stated_change,
+               is_like_for_like, region_count, previous_region_count, like_for_like_count,
+               entered_count, left_count
+        from published.peer_group_changes
+        where edition = 2022 and level = 0""").df()
+    assert len(published) == 3
+    for p in published.itertuples():
+        rows = _rows(section, f"changes-{p.framework_code}")
+        assert len(rows) == 5  # the composite and its four first-level indicators
+        composite = rows[0]
+        assert composite[0] == "综合得分 Composite"
+        assert composite[1] == f"{p.region_count} / {p.previous_region_count}"
+        assert composite[4] == f"{p.mean_change:+.2f}", composite
+        assert composite[5] == f"{p.like_for_like_change:+.2f}", composite
+        assert composite[6] == ("" if pd.isna(p.stated_change) else f"{p.stated_change:+.1f}")
+        note = re.search(rf'<p class="note" id="comparison-{p.framework_code}">(.*?)</p>', section)
+        assert note is not None
+        assert f"{p.entered_count} entered, {p.left_count} left" in note.group(1)
+        if p.is_like_for_like:
+            assert "<b>Like-for-like</b>" in note.group(1)
+        else:
+            assert "<b>Not like-for-like</b>" in note.group(1)
+            assert f"compares the {p.like_for_like_count} regions" in note.group(1)
+    # the district averages are not like-for-like: the 20 districts of the municipalities
+    # entered in 2022
+    assert published.set_index("framework_code").loc["district", "entered_count"] == 20
+
+    for framework in ("district", "county", "zone"):
+        movers = con.execute(
+            """select m.direction, m.position, m.region_name, m.score_change, m.rank_change,
+                      m.comparable_rank_change, i.name_zh, m.main_indicator_code,
+                      m.main_indicator_contribution, t.name_zh, m.main_metric_code,
+                      m.main_metric_contribution
+               from published.movers as m
+               left join published.indicators as i
+                   on i.framework_code = m.framework_code
+                   and i.node_code = m.main_indicator_code
+               left join published.metrics as t
+                   on t.framework_code = m.framework_code
+                   and t.metric_code = m.main_metric_code
+               where m.edition = 2022 and m.framework_code = ? and m.position <= ?
+               order by m.direction = 'faller', m.position""",
+            [framework, report.TOP_N],
+        ).fetchall()
+        rows = _rows(section, f"movers-{framework}")
+        assert [r[2] for r in rows] == [escape(m[2]) for m in movers]  # the published order
+        for row, m in zip(rows, movers, strict=True):
+            assert row[0].startswith("↑" if m[0] == "riser" else "↓") and row[1] == str(m[1])
+            assert row[5] == f"{m[3]:+.2f}"
+            assert row[7] == (f"{m[4]:+d}" if m[4] else "0")
+            assert row[9] == f"{m[6]} ({m[7]}) {m[8]:+.2f}"
+            assert row[10] == f"{escape(m[9])} ({m[10]}) {m[11]:+.2f}"
+
+
+def test_report_of_the_first_edition_or_of_one_edition(warehouse: Path, tmp_path: Path) -> None:
+    """The first of two editions: no changes, said so, and the edition called synthetic;
+    a warehouse of one edition (the change tables empty or missing): no section at all."""
+    first = report.render_report(warehouse, 2021)
+    assert 'id="no-previous"' in _section(first)
+    assert not re.search(r'id="(?:changes|movers)-', first)
+    banner = re.search(r'<p class="synthetic" id="synthetic">(.*?)</p>', first)
+    assert banner is not None and "2021 为合成数据 SYNTHETIC" in banner.group(1)
+    assert "reproduce the printed report" not in first
+    for drop in (False, True):
+        one = one_edition(warehouse, tmp_path / f"one-{drop}.duckdb", drop=drop)
+        frameworks = data.frameworks(one, 2022)
+        assert report._changes_section(one, 2022, frameworks) == ""
+
+
+def test_report_of_a_real_edition_has_no_synthetic_banner(html: str) -> None:
+    assert 'id="synthetic"' not in html
+    assert "The composite scores reproduce the printed report at one decimal" in html

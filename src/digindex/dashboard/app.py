@@ -8,7 +8,9 @@ numbers published there (ranks, percentiles, peer-group means, province ranks, r
 counts): it computes none of them.
 
 Every page has its own URL path (``/rankings``, ``/profile?region=beijing_haidian``,
-``/compare?regions=a,b``, ``/map``, …); region names link to their profiles.
+``/compare?regions=a,b``, ``/movers?framework=county&region=jinhua_yiwu``, ``/map``, …);
+region names link to their profiles. The edition picked in the sidebar holds across pages;
+an edition of synthetic data (data.synthetic_editions) is labelled wherever it is shown.
 """
 
 from __future__ import annotations
@@ -193,8 +195,35 @@ def sidebar_edition() -> tuple[int, pd.DataFrame]:
     except data.WarehouseError as err:
         st.error(f"无法读取数据仓库 Cannot read the warehouse: {err}")
         st.stop()
-    edition = st.sidebar.selectbox("版本 Edition", editions, key="edition")
+    synthetic = load("synthetic_editions")
+    if st.session_state.get("edition") in editions:  # the edition picked, kept across pages
+        st.session_state["edition"] = st.session_state["edition"]
+    edition = st.sidebar.selectbox(
+        "版本 Edition",
+        editions,
+        key="edition",
+        format_func=lambda e: data.edition_text(e, synthetic),
+    )
     return int(edition), load("frameworks", edition)
+
+
+def edition_text(edition: Any) -> str:
+    """'2022', or '2021 (合成 SYNTHETIC)' for an edition of synthetic data."""
+    return data.edition_text(edition, load("synthetic_editions"))
+
+
+def synthetic_note(*editions: Any) -> str:
+    """What a page showing these editions must say of the synthetic ones ('' if none)."""
+    synthetic = load("synthetic_editions")
+    shown = sorted({int(e) for e in editions if e is not None and not pd.isna(e)} & set(synthetic))
+    if not shown:
+        return ""
+    years = "、".join(map(str, shown))
+    return (
+        f"{years} 为合成数据 SYNTHETIC: the printed report publishes no {years} ranking; "
+        f"every {years} score, the composite included, comes from synthetic values "
+        "(illustrative, not observed)."
+    )
 
 
 def sidebar_peer_group(
@@ -223,11 +252,15 @@ def sidebar_peer_group(
             f"发布 Published {str(last['published_at'])[:19]} · run "
             f"`{last['run_id']}` · commit `{str(last['git_commit'])[:12]}`"
         )
-    st.sidebar.caption(
-        "综合得分复现报告；各级指标得分来自合成的指标数据（示意）。 The composite "
-        "scores reproduce the printed report; the indicator scores beneath them "
-        "come from synthetic metric values calibrated to it: illustrative."
-    )
+    note = synthetic_note(edition)
+    if note:
+        st.sidebar.warning(note)
+    else:
+        st.sidebar.caption(
+            "综合得分复现报告；各级指标得分来自合成的指标数据（示意）。 The composite "
+            "scores reproduce the printed report; the indicator scores beneath them "
+            "come from synthetic metric values calibrated to it: illustrative."
+        )
     st.sidebar.caption(f"数据 Warehouse `{DB}` (read-only, schema `published`)")
     code = st.session_state["framework"]
     return frameworks[frameworks["framework_code"] == code].iloc[0]
@@ -309,6 +342,7 @@ def page_rankings() -> None:
         if composite
         else load("indicator_ranking", edition, code, node["node_code"])
     )
+    table, previous = with_rank_changes(table, edition, code, str(node["node_code"]))
     level1 = load("indicators", code, 1)
     peer_mean = float(table["peer_mean"].iloc[0]) if len(table) else float("nan")
     what = (
@@ -316,10 +350,16 @@ def page_rankings() -> None:
         if composite
         else node_label(node["name_zh"], node["name_en"], node["level"])
     )
+    since = (
+        f" Rank changes since {edition_text(previous)}, as published."
+        if previous is not None
+        else ""
+    )
     st.caption(
-        f"{fw['name_zh']} {fw['name_en']} — {edition} · {fw['regions']} regions in the "
-        f"peer group {fw['peer_group_zh']}, ranked on {what}; 同组均值 peer-group mean "
-        f"{peer_mean:.1f}. Click a column header to sort, a region to open its profile."
+        f"{fw['name_zh']} {fw['name_en']} — {edition_text(edition)} · {fw['regions']} "
+        f"regions in the peer group {fw['peer_group_zh']}, ranked on {what}; 同组均值 "
+        f"peer-group mean {peer_mean:.1f}. Click a column header to sort, a region to open "
+        f"its profile.{since}"
     )
 
     c1, c2, c3 = st.columns([3, 3, 2])
@@ -401,6 +441,15 @@ def page_rankings() -> None:
         view["composite_rank"] = shown["composite_rank"]
         config["composite"] = number_col("综合 Composite", "%.1f")
         config["composite_rank"] = number_col("综合排名 Comp. rank", "%d", sample="120")
+    if previous is not None:
+        view["previous_rank"] = shown["previous_rank"]
+        view["rank_change"] = shown["rank_change"]
+        view["comparable_rank_change"] = shown["comparable_rank_change"]
+        view["link"] = [
+            link_text(k, n)
+            for k, n in zip(shown["link_kind"], shown["previous_region_name"], strict=True)
+        ]
+        config.update(rank_change_columns(previous, view["link"]))
     for n in level1.itertuples():
         if n.node_code in shown.columns:
             view[n.node_code] = shown[n.node_code].to_numpy()
@@ -428,7 +477,8 @@ def page_rankings() -> None:
     )
     st.caption(
         f"{len(view)} / {len(table)} regions shown. Scores are 0–100, shown at one "
-        "decimal (the composite as printed); ranks use the unrounded score."
+        "decimal (the composite as printed); ranks use the unrounded score. "
+        + synthetic_note(previous)
     )
 
     export = shown.drop(columns=["full_name"]).rename(
@@ -441,6 +491,72 @@ def page_rankings() -> None:
         mime="text/csv",
         key="download_csv",
     )
+
+
+def link_text(kind: Any, previous_name: Any = None) -> str:
+    """How a region continues from the previous edition: '新进 new', '同一地区 same
+    region', '更名 renamed ← 吴江市' ('' without a link)."""
+    text = data.human(data.LINK_KINDS, kind)
+    if kind in ("renamed", "recoded", "merged", "split") and isinstance(previous_name, str):
+        text += f" ← {previous_name}"
+    return text
+
+
+def with_rank_changes(
+    table: pd.DataFrame, edition: int, framework: str, node_code: str
+) -> tuple[pd.DataFrame, int | None]:
+    """`table` (one row per region_code) with each region's link to the previous edition
+    and its published rank changes on the node, and the previous edition (None: there is
+    none, and `table` is returned as it is)."""
+    changes = load("rank_changes", edition, framework, node_code)
+    if changes.empty:
+        return table, None
+    # one link per region: a region merged from several units is compared with the unit
+    # that kept its code, else the first (the query's order)
+    one = changes.drop_duplicates("region_code")[
+        [
+            "region_code",
+            "link_kind",
+            "previous_region_name",
+            "previous_rank",
+            "rank_change",
+            "comparable_rank_change",
+        ]
+    ]
+    return table.merge(one, on="region_code", how="left"), int(changes["previous_edition"].iloc[0])
+
+
+def rank_change_columns(previous: int, links: Iterable[Any]) -> dict[str, Any]:
+    """The column settings of the rank-change columns (previous rank, rank change,
+    like-for-like rank change, link)."""
+    return {
+        "previous_rank": number_col(
+            f"{previous}排名 Rank {previous}",
+            "%d",
+            sample="120",
+            help=f"the published rank in {edition_text(previous)} (empty: not ranked then)",
+        ),
+        "rank_change": number_col(
+            "名次变化 Rank change",
+            "%+d",
+            sample="+120",
+            help=f"{previous}排名 − 排名: the rank in {previous} − the rank now, as published "
+            "(positive: a rise), each edition among its own peer group",
+        ),
+        "comparable_rank_change": number_col(
+            "同口径 Like-for-like",
+            "%+d",
+            sample="+120",
+            help="名次变化（同口径） the rank change among the regions ranked in both editions "
+            "(like-for-like links only), as published",
+        ),
+        "link": text_col(
+            f"与{previous} vs {previous}",
+            links,
+            help=f"how the region continues from {previous}: 新进 new — not ranked in "
+            f"{previous}; 同一地区 the same region; renamed, new code, merged or split",
+        ),
+    }
 
 
 def _chosen_regions(
@@ -490,12 +606,23 @@ def page_profile() -> None:
     flags = [f"{zh} {en}" for f, (zh, en) in data.FLAGS.items() if info.get(f)]
     st.subheader(f"{info['full_name']}")
     where = " ".join(str(p) for p in (info["province"], info["prefecture"]) if p)
+    history = load("region_history", edition, code)
+    links = (
+        history[(history["edition"] == edition) & history["link_kind"].notna()]
+        if not history.empty
+        else pd.DataFrame({"link_kind": []})
+    )
     about = [
         str(fw["peer_group_zh"]),
         charts.label(fw["name_zh"], fw["name_en"]),
         str(info["region_type_zh"] or ""),
         where,
         "、".join(flags),
+        *(
+            f"{data.human(data.LINK_KINDS, k)} in {edition}"
+            for k in links["link_kind"].drop_duplicates()
+            if k != "same"
+        ),
     ]
     st.caption(
         " · ".join(a for a in about if a) + f" · [⇄ 对比 compare](compare?regions={quote(code)})"
@@ -539,6 +666,7 @@ def page_profile() -> None:
         show_chart(charts.level2_bars(level2, str(me["region_name"])), "profile_bars")
 
     show_rank_robustness(edition, code, str(fw["peer_group_zh"]))
+    show_history(edition, code)
 
     leaf = int(load("indicators", str(me["framework_code"]))["level"].max())
     zh, en = LEVEL_NAMES.get(leaf, (f"{leaf}级", f"level-{leaf}"))
@@ -623,6 +751,87 @@ def page_profile() -> None:
             ),
             hide_index=True,
         )
+
+
+def link_sentence(links: pd.DataFrame, edition: int) -> str:
+    """How the region of `edition` continues from the previous edition, from its
+    data.region_history() rows of that edition ('' when it has no previous edition)."""
+    links = links[links["link_kind"].notna()].drop_duplicates(["link_kind", "previous_region_code"])
+    parts = []
+    for r in links.itertuples():
+        before = edition_text(r.previous_edition)
+        if r.link_kind == "new":
+            parts.append(f"新进 New in {edition}: not ranked in {before}.")
+        elif r.link_kind == "same":
+            parts.append(f"同一地区 The same region as in {before}: compared like-for-like.")
+        else:
+            zh, en = data.LINK_KINDS.get(str(r.link_kind), ("", str(r.link_kind)))
+            year = "" if pd.isna(r.succession_year) else f" in {int(r.succession_year)}"
+            name = r.previous_region_name if isinstance(r.previous_region_name, str) else ""
+            compared = (
+                "compared like-for-like"
+                if bool(r.is_like_for_like)
+                else "not like-for-like: its changes are not comparable"
+            )
+            parts.append(
+                f"{zh} {en.capitalize()}{year}: {name} ({r.previous_region_code}) in "
+                f"{before}; {compared}."
+            )
+    return " ".join(parts)
+
+
+def show_history(edition: int, code: str) -> None:
+    """The region's published composite, rank and first-level scores in every edition of
+    its lineage, and how it continues from the previous edition. Nothing with one edition
+    (or a warehouse published before the links between editions existed)."""
+    history = load("region_history", edition, code)
+    if history.empty:
+        return
+    mine = history[history["edition"] == edition]
+    sentence = link_sentence(mine, edition)
+    editions = sorted({int(e) for e in history["edition"]})
+    if len(editions) < 2 and not sentence:
+        return
+    st.markdown("#### 历年变化 Over the editions")
+    st.caption(
+        " ".join(
+            t
+            for t in (
+                sentence,
+                "The composite (its published rank beside each point) and the first-level "
+                "scores in every edition the region, or the unit it continues, is ranked in; "
+                "the changes are the published ones (published.score_changes).",
+                synthetic_note(*editions),
+            )
+            if t
+        )
+    )
+    if len(editions) >= 2:
+        scores = load("history_scores", edition, code, (0, 1))
+        show_chart(charts.history_lines(scores, load("synthetic_editions")), "profile_history")
+    rows = history.drop_duplicates(["edition", "region_code", "previous_region_code"])
+    st.table(
+        pd.DataFrame(
+            {
+                "版本 Edition": [edition_text(e) for e in rows["edition"]],
+                "地区 Region": rows["region_name"].to_numpy(),
+                "综合 Composite": [f"{float(v):.1f}" for v in rows["composite_score_1dp"]],
+                "排名 Rank": [
+                    fmt_rank(r, c) for r, c in zip(rows["rank"], rows["peer_count"], strict=True)
+                ],
+                "名次变化 Rank change": [charts.fmt_rank_change(v) for v in rows["rank_change"]],
+                "同口径 Like-for-like": [
+                    charts.fmt_rank_change(v) for v in rows["comparable_rank_change"]
+                ],
+                "得分变化 Score change": [charts.fmt_change(v) for v in rows["score_change"]],
+                "与上版 Link": [
+                    link_text(k, n)
+                    for k, n in zip(rows["link_kind"], rows["previous_region_name"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+    )
 
 
 def fmt_value(value: Any) -> str:
@@ -839,6 +1048,242 @@ def page_distribution() -> None:
                 "差 Diff.", "%+.2f", sample="+0.59", help="计算 − 所述 computed − stated"
             ),
         },
+    )
+
+
+def page_movers() -> None:
+    edition, _, fw = sidebar()
+    code = str(fw["framework_code"])
+    st.query_params["framework"] = code
+    st.title("变化 Movers")
+    changes = load("peer_group_changes", edition, code, (0, 1))
+    if changes.empty:
+        st.info(
+            f"没有上一版本 No previous edition: {edition_text(edition)} is the first edition "
+            f"of {fw['peer_group_zh']} published (or the only one), so there are no changes, "
+            "risers or fallers to show. Pick a later edition in the sidebar, if there is one."
+        )
+        return
+    root = changes[changes["level"] == 0]
+    head = (root if len(root) else changes).iloc[0]
+    previous = int(head["previous_edition"])
+    st.caption(
+        f"{fw['name_zh']} {fw['name_en']} — {edition_text(edition)} against "
+        f"{edition_text(previous)} · {fw['peer_group_zh']}: how the peer-group averages "
+        "moved, the regions that rose and fell most and what moved them, as published "
+        "(published.peer_group_changes, published.movers, "
+        "published.score_change_contributions). " + synthetic_note(edition, previous)
+    )
+    show_peer_group_changes(changes, head, edition, previous)
+    show_movers(edition, code, previous)
+
+
+def comparison_text(head: Any, edition: int, previous: int) -> str:
+    """Whether a peer group's averages compare like-for-like, and how many regions entered
+    and left (a data.peer_group_changes() row)."""
+    n, before = int(head["region_count"]), int(head["previous_region_count"])
+    moved = f"{int(head['entered_count'])} entered, {int(head['left_count'])} left"
+    if bool(head["is_like_for_like"]):
+        return (
+            f"同口径 **Like-for-like**: the same {n} regions ranked in {edition} and in "
+            f"{previous} ({moved}); the change as published is the like-for-like change."
+        )
+    return (
+        f"非同口径 **Not like-for-like**: {n} regions ranked in {edition} against {before} "
+        f"in {previous} ({moved}). The change as published compares two different sets of "
+        f"regions; the like-for-like change compares the {int(head['like_for_like_count'])} "
+        "regions ranked in both."
+    )
+
+
+def show_peer_group_changes(changes: pd.DataFrame, head: Any, edition: int, previous: int) -> None:
+    st.markdown("#### 同组均值 How the peer-group averages moved")
+    st.markdown(comparison_text(head, edition, previous))
+    st.markdown(
+        f"**综合得分均值的变化 The change of the composite's mean**, {previous} → {edition}"
+    )
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "发布口径 As published",
+        charts.fmt_change(head["mean_change"]),
+        help=f"the mean of the regions ranked in {edition} − the mean of those ranked in "
+        f"{previous}",
+    )
+    m2.metric(
+        "同口径 Like-for-like",
+        charts.fmt_change(head["like_for_like_change"]),
+        help="the same, over the regions ranked in both editions",
+    )
+    m3.metric(
+        "报告所述 Stated",
+        charts.fmt_change(head["stated_change"], 1),
+        help="the change the report's text states ('–': it states none)",
+    )
+    st.table(
+        pd.DataFrame(
+            {
+                "指标 Indicator": [
+                    "综合得分 Composite" if r.level == 0 else charts.label(r.name_zh, r.name_en)
+                    for r in changes.itertuples()
+                ],
+                f"均值 Mean {edition_text(edition)}": [_dec(v, 2) for v in changes["mean_score"]],
+                f"均值 Mean {edition_text(previous)}": [
+                    _dec(v, 2) for v in changes["previous_mean_score"]
+                ],
+                "变化 Change as published": [charts.fmt_change(v) for v in changes["mean_change"]],
+                "同口径 Like-for-like change": [
+                    charts.fmt_change(v) for v in changes["like_for_like_change"]
+                ],
+                "报告所述 Stated change": [
+                    charts.fmt_change(v, 1) for v in changes["stated_change"]
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def mover_label(row: Any) -> str:
+    """'↑1 义乌市 (+6.34)': a mover's direction, position, name and change."""
+    arrow = data.DIRECTIONS.get(str(row["direction"]), ("", "", ""))[2]
+    return (
+        f"{arrow}{int(row['position'])} {row['region_name']} "
+        f"({charts.fmt_change(row['score_change'])})"
+    )
+
+
+def driver_text(name: Any, contribution: Any) -> str:
+    """'数字政府 +2.24': a main indicator or metric and its contribution (composite points)."""
+    if not isinstance(name, str):
+        return ""
+    return f"{name} {charts.fmt_change(contribution)}"
+
+
+def show_movers(edition: int, code: str, previous: int) -> None:
+    movers = load("movers", edition, code)
+    st.markdown("#### 升降 Risers and fallers")
+    if movers.empty:
+        st.info("没有升降 No risers or fallers are published for this peer group.")
+        return
+    st.caption(
+        "The largest rises and falls of the composite among the regions compared "
+        "like-for-like, as published; beside each, the first-level indicator and the metric "
+        "that contributed most in the direction of its move, in composite points. Rank "
+        f"change: the rank in {previous} − the rank now (positive: a rise); like-for-like: "
+        "among the regions ranked in both editions."
+    )
+    view = pd.DataFrame(
+        {
+            "mover": [
+                f"{data.DIRECTIONS.get(d, ('', '', ''))[2]}{int(p)}"
+                for d, p in zip(movers["direction"], movers["position"], strict=True)
+            ],
+            "region": [
+                profile_href(c, n)
+                for c, n in zip(movers["region_code"], movers["region_name"], strict=True)
+            ],
+            "score": movers["score"],
+            "previous_score": movers["previous_score"],
+            "score_change": movers["score_change"],
+            "rank": movers["rank"],
+            "previous_rank": movers["previous_rank"],
+            "rank_change": movers["rank_change"],
+            "comparable_rank_change": movers["comparable_rank_change"],
+            "main_indicator": [
+                driver_text(n, v)
+                for n, v in zip(
+                    movers["main_indicator_zh"], movers["main_indicator_contribution"], strict=True
+                )
+            ],
+            "main_metric": [
+                driver_text(n, v)
+                for n, v in zip(
+                    movers["main_metric_zh"], movers["main_metric_contribution"], strict=True
+                )
+            ],
+        }
+    )
+    st.dataframe(
+        view,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(len(view), 1), 900),  # every mover, unscrolled
+        key="movers_table",
+        column_config={
+            "mover": text_col(
+                "升降 Move", view["mover"], help="↑ riser, ↓ faller, and its position"
+            ),
+            "region": link_col("地区 Region", movers["region_name"]),
+            "score": number_col(f"综合 {edition}", "%.1f", help="composite now"),
+            "previous_score": number_col(
+                f"综合 {previous}", "%.1f", help=f"composite in {edition_text(previous)}"
+            ),
+            "score_change": number_col(
+                "变化 Change", "%+.2f", sample="+10.00", help="composite change, as published"
+            ),
+            "rank": number_col(f"排名 Rank {edition}", "%d", sample="120"),
+            "previous_rank": number_col(f"排名 Rank {previous}", "%d", sample="120"),
+            "rank_change": number_col("名次变化 Rank change", "%+d", sample="+120"),
+            "comparable_rank_change": number_col(
+                "同口径 Like-for-like",
+                "%+d",
+                sample="+120",
+                help="rank change among the regions ranked in both editions",
+            ),
+            "main_indicator": text_col(
+                "主要指标 Main indicator",
+                view["main_indicator"],
+                help="the first-level indicator that contributed most to the move "
+                "(composite points)",
+            ),
+            "main_metric": text_col(
+                "主要指标项 Main metric",
+                view["main_metric"],
+                help="the metric that contributed most to the move (composite points)",
+            ),
+        },
+    )
+
+    st.markdown("#### 分解 What moved a region")
+    codes = movers["region_code"].tolist()
+    key = f"mover_{code}"
+    if st.session_state.get(key) not in codes:
+        wanted = st.query_params.get("region")
+        st.session_state[key] = wanted if wanted in codes else codes[0]
+    labels = {r["region_code"]: mover_label(r) for _, r in movers.iterrows()}
+    chosen = st.selectbox(
+        "升降地区 Riser or faller", codes, key=key, format_func=labels.__getitem__
+    )
+    st.query_params["region"] = chosen
+    row = movers[movers["region_code"] == chosen].iloc[0]
+    parts = load("contributions", edition, chosen, str(row["previous_region_code"]), 0)
+    st.caption(
+        f"{profile_md(chosen, str(row['region_name']))}: composite "
+        f"{float(row['previous_score']):.1f} ({previous}) → {float(row['score']):.1f} "
+        f"({edition}), {charts.fmt_change(row['score_change'])}; rank "
+        f"{_int(row['previous_rank'])} → {_int(row['rank'])} "
+        f"({charts.fmt_rank_change(row['rank_change'])}). The change split into the "
+        "first-level indicators' contributions, which add up to it, as published."
+    )
+    if parts.empty:
+        st.info("没有分解 No decomposition is published for this region.")
+        return
+    show_chart(charts.contribution_bars(parts), "movers_contributions")
+    st.table(
+        pd.DataFrame(
+            {
+                "一级指标 Indicator": [
+                    charts.label(r.child_zh, r.child_en) for r in parts.itertuples()
+                ],
+                "权重 Weight": [f"{float(v):.3g}" for v in parts["weight"]],
+                f"得分 Score {edition_text(previous)}": [
+                    _dec(v, 1) for v in parts["previous_score"]
+                ],
+                f"得分 Score {edition}": [_dec(v, 1) for v in parts["score"]],
+                "贡献 Contribution": [charts.fmt_change(v) for v in parts["contribution"]],
+            }
+        ),
+        hide_index=True,
     )
 
 
@@ -1307,6 +1752,7 @@ PAGES = [
     st.Page(page_profile, title="地区画像 Region profile", url_path="profile"),
     st.Page(page_compare, title="对比 Compare", url_path="compare"),
     st.Page(page_distribution, title="分布 Distribution", url_path="distribution"),
+    st.Page(page_movers, title="变化 Movers", url_path="movers"),
     st.Page(page_map, title="地图 Map", url_path="map"),
     st.Page(page_robustness, title="稳健性 Robustness", url_path="robustness"),
     st.Page(

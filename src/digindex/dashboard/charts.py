@@ -838,3 +838,147 @@ def rank_distribution_bars(
         },
     )
     return fig
+
+
+# --- editions and what changed between them -----------------------------------------------
+
+RISE_COLOR = REGION_COLOR
+FALL_COLOR = PEER_COLOR
+CHANGE_COLOR = "#3d4550"
+
+
+def fmt_change(value: Any, digits: int = 2) -> str:
+    """A published change with its sign ('+1.63', '-0.12'; '–' when missing)."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):+.{digits}f}"
+
+
+def fmt_rank_change(value: Any) -> str:
+    """A published rank change (previous rank − rank: positive is a rise) with its sign
+    ('+14', '-3', '0'; '–' when missing)."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{int(value):+d}" if int(value) else "0"
+
+
+def edition_tick(edition: int, synthetic: Sequence[int]) -> str:
+    """An edition on a category axis: '2022', or '2021' over '合成 SYNTHETIC'."""
+    return f"{int(edition)}<br>合成 SYNTHETIC" if int(edition) in synthetic else str(int(edition))
+
+
+def history_lines(
+    scores: pd.DataFrame,
+    synthetic: Sequence[int] = (),
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A region's scores by edition on a 0–100 axis: the composite (bold, its published
+    rank beside each point) and each first-level indicator, the editions oldest first.
+
+    `scores`: data.history_scores() rows (edition, node_code, level, name_zh, name_en,
+    sort_order, score, peer_rank, peer_count, region_name). Every number drawn is a
+    published one.
+    """
+    editions = sorted({int(e) for e in scores["edition"]})
+    ticks = [edition_tick(e, synthetic) for e in editions]
+    tick_of = dict(zip(editions, ticks, strict=True))
+    nodes = (
+        scores[["node_code", "level", "name_zh", "name_en", "sort_order"]]
+        .drop_duplicates("node_code")
+        .sort_values("sort_order")
+    )
+    fig = go.Figure()
+    for node in nodes.itertuples():
+        rows = scores[scores["node_code"] == node.node_code].sort_values(["edition", "region_code"])
+        composite = node.level == 0
+        name = "综合得分 Composite" if composite else label(node.name_zh, node.name_en)
+        fig.add_trace(
+            go.Scatter(
+                x=[tick_of[int(e)] for e in rows["edition"]],
+                y=rows["score"],
+                name=name,
+                mode="lines+markers+text" if composite else "lines+markers",
+                text=[f"#{int(r)}" for r in rows["peer_rank"]] if composite else None,
+                textposition="top center",
+                line={"width": 3.5, "color": REGION_COLOR} if composite else {"width": 1.6},
+                marker={"size": 10 if composite else 6},
+                customdata=rows[["peer_rank", "peer_count", "region_name"]].to_numpy(),
+                hovertemplate=f"<b>{name}</b><br>%{{customdata[2]}} · %{{x}}: %{{y:.1f}} — "
+                "rank %{customdata[0]} / %{customdata[1]}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=ticks, title="版本 edition"
+    )
+    fig.update_yaxes(range=SCORE_AXIS_RANGE, tickvals=SCORE_TICKS, title="得分 score (0–100)")
+    _layout(fig, title, height or 440 + 21 * len(nodes))
+    _legend_below(fig, len(nodes), top=70 if title else 30, sides=50, labels=60)
+    return fig
+
+
+def contribution_bars(
+    rows: pd.DataFrame, title: str | None = None, height: int | None = None
+) -> go.Figure:
+    """A score change split into its children's contributions: one horizontal bar per
+    child (in the report's order, the first at the top; rises blue, falls orange), and at
+    the foot the node's change they add up to.
+
+    `rows`: data.contributions() rows of one node (child_zh, child_en, weight, score,
+    previous_score, contribution, node_score_change). Every number drawn is a published one.
+    """
+    rows = rows.reset_index(drop=True)
+    labels = [axis_label(r.child_zh, r.child_en, 24) for r in rows.itertuples()]
+    change = float(rows["node_score_change"].iloc[0]) if len(rows) else 0.0
+    total = "<b>合计 Total change</b>"
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=rows["contribution"],
+            orientation="h",
+            name="贡献 contribution",
+            marker={"color": [RISE_COLOR if v >= 0 else FALL_COLOR for v in rows["contribution"]]},
+            text=[fmt_change(v) for v in rows["contribution"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=rows[["weight", "previous_score", "score"]].to_numpy(),
+            hovertemplate="%{y}<br>贡献 contribution %{x:+.2f}<br>weight %{customdata[0]:.3g}: "
+            "%{customdata[1]:.1f} → %{customdata[2]:.1f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=[total],
+            x=[change],
+            orientation="h",
+            name="合计 total change",
+            marker={"color": CHANGE_COLOR},
+            text=[fmt_change(change)],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="合计 total change %{x:+.2f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    values = [*rows["contribution"].tolist(), change, 0.0]
+    low, high = min(values), max(values)
+    pad = max(high - low, 0.5) * 0.25
+    fig.update_xaxes(
+        range=[low - pad if low < 0 else 0, high + pad if high > 0 else 0],
+        zeroline=True,
+        zerolinecolor="#7b8794",
+        zerolinewidth=1.5,
+        gridcolor="#e3e8ee",
+        title="得分变化 score change (points)",
+    )
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[total, *reversed(labels)],
+        automargin=True,
+        fixedrange=True,
+    )
+    _layout(fig, title, height or (110 if title else 70) + 52 * (len(rows) + 1))
+    fig.update_layout(bargap=0.3, margin={"t": 60 if title else 20, "r": 30, "b": 50})
+    return fig

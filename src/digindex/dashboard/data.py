@@ -410,10 +410,11 @@ OUTPUTS: dict[str, tuple[str, str]] = {
 DEFAULT_OUTPUT = "mean_abs_rank_shift"
 
 
-def _analysis(db: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
-    """A query on a table of the uncertainty analysis: no rows when the index declares no
-    analysis, and none either from a warehouse published before the analysis existed (the
-    table is missing there)."""
+def _optional(db: Path, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+    """A query on a table a warehouse may lack: the uncertainty analysis's (no rows when
+    the index declares no analysis) and the changes between editions' (no rows with one
+    edition). No rows either, and no columns, from a warehouse published before the table
+    existed (it is missing there)."""
     with connect(db) as con:
         try:
             return con.execute(sql, list(params)).df()
@@ -436,7 +437,7 @@ def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
     rank: nominal rank and score, median and mean rank, the 90 % interval (rank_p05,
     rank_p95) and its width, best and worst rank, P(top n) — as published in
     ``published.rank_uncertainty``."""
-    return _analysis(
+    return _optional(
         db,
         RANK_UNCERTAINTY
         + " where u.edition = ? and u.framework_code = ? order by u.nominal_rank, u.region_name",
@@ -446,14 +447,14 @@ def rank_uncertainty(db: Path, edition: int, framework: str) -> pd.DataFrame:
 
 def region_uncertainty(db: Path, edition: int, region_code: str) -> pd.DataFrame:
     """One region's row of ``published.rank_uncertainty`` (no row: no analysis)."""
-    return _analysis(
+    return _optional(
         db, RANK_UNCERTAINTY + " where u.edition = ? and u.region_code = ?", [edition, region_code]
     )
 
 
 def rank_distribution(db: Path, edition: int, region_code: str) -> pd.DataFrame:
     """The ranks a region takes over the replications and how often (``share``), by rank."""
-    return _analysis(
+    return _optional(
         db,
         """
         select rank, n_replications, share
@@ -467,7 +468,7 @@ def rank_distribution(db: Path, edition: int, region_code: str) -> pd.DataFrame:
 def sensitivity(db: Path, edition: int, framework: str) -> pd.DataFrame:
     """A peer group's Sobol' indices (S1, ST and their 90 % bootstrap intervals) of every
     uncertain choice for each output, the choices in the specification's order."""
-    return _analysis(
+    return _optional(
         db,
         """
         select output_code, choice_code, choice_kind, choice_name_zh, choice_name_en,
@@ -488,6 +489,249 @@ def outputs(frame: pd.DataFrame) -> list[str]:
     return sorted(
         set(frame["output_code"]),
         key=lambda c: (known.index(c) if c in known else len(known), c),
+    )
+
+
+# --- editions and what changed between them (no rows with one edition) ------------------
+
+# link_kind of published.region_links → (Chinese, English)
+LINK_KINDS: dict[str, tuple[str, str]] = {
+    "same": ("同一地区", "same region"),
+    "renamed": ("更名", "renamed"),
+    "recoded": ("改码", "new code"),
+    "merged": ("合并", "merged"),
+    "split": ("拆分", "split"),
+    "new": ("新进", "new"),
+    "unrecorded": ("退出", "left, no record"),
+}
+
+# direction of published.movers → (Chinese, English, arrow)
+DIRECTIONS: dict[str, tuple[str, str, str]] = {
+    "riser": ("上升", "riser", "↑"),
+    "faller": ("下降", "faller", "↓"),
+}
+
+
+def synthetic_editions(db: Path) -> list[int]:
+    """The editions no printed report stands behind, of an index that has one for another
+    edition: the shipped index's earlier edition (2021), whose every score — the composite
+    included — comes from synthetic values (the report publishes no 2021 ranking). None for
+    an index without any printed reference (an index folder)."""
+    frame = _optional(
+        db,
+        """
+        select edition
+        from published.reconciliation_summary
+        group by edition
+        having not bool_or(has_reference)
+           and (select bool_or(has_reference) from published.reconciliation_summary)
+        order by edition""",
+        [],
+    )
+    return [] if frame.empty else [int(e) for e in frame["edition"]]
+
+
+def edition_text(edition: Any, synthetic: Sequence[int]) -> str:
+    """'2022', or '2021 (合成 SYNTHETIC)' for an edition of synthetic data."""
+    if edition is None or (not isinstance(edition, str) and pd.isna(edition)):
+        return "–"
+    return f"{int(edition)} (合成 SYNTHETIC)" if int(edition) in synthetic else str(int(edition))
+
+
+def rank_changes(db: Path, edition: int, framework: str, node_code: str) -> pd.DataFrame:
+    """A peer group's regions against the previous edition on one node (the composite: its
+    root): how each is linked to its predecessor (``published.region_links``; 'new' without
+    one) and its published score and rank changes (``published.score_changes``; none for a
+    new region). One row per link: a region merged from several has one per predecessor."""
+    return _optional(
+        db,
+        """
+        select l.region_code, l.previous_edition, l.previous_region_code,
+               p.region_name as previous_region_name, l.link_kind, l.is_like_for_like,
+               l.succession_year, c.previous_score, c.score_change, c.previous_rank,
+               c.rank_change, c.comparable_rank_change, c.previous_peer_count,
+               c.comparable_count
+        from published.region_links as l
+        left join published.score_changes as c
+            on c.edition = l.edition and c.region_code = l.region_code
+            and c.previous_region_code = l.previous_region_code and c.node_code = ?
+        left join published.regions as p on p.region_code = l.previous_region_code
+        where l.edition = ? and l.framework_code = ? and l.region_in_edition
+        order by l.region_code, l.previous_region_code = l.region_code desc,
+                 l.previous_region_code""",
+        [node_code, edition, framework],
+    )
+
+
+# a region's lineage over the editions: the region in an edition and, through
+# published.region_links, its predecessors in the earlier editions and its successors in the
+# later ones (itself, or the units it was renamed, re-coded, merged or split from or into)
+_LINEAGE = """
+    with recursive
+    earlier(edition, region_code, step) as (
+        select cast(? as integer), cast(? as varchar), 0
+        union all
+        select l.previous_edition, l.previous_region_code, e.step + 1
+        from earlier as e
+        join published.region_links as l
+            on l.edition = e.edition and l.region_code = e.region_code
+        where l.previous_region_code is not null and e.step < 100
+    ),
+    later(edition, region_code, step) as (
+        select cast(? as integer), cast(? as varchar), 0
+        union all
+        select l.edition, l.region_code, e.step + 1
+        from later as e
+        join published.region_links as l
+            on l.previous_edition = e.edition and l.previous_region_code = e.region_code
+        where l.region_code is not null and l.region_in_edition and e.step < 100
+    ),
+    lineage as (
+        select distinct edition, region_code
+        from (
+            select edition, region_code from earlier
+            union all
+            select edition, region_code from later
+        ) as linked
+    )"""
+
+
+def region_history(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """The region's published composite, rank and percentile in every edition of its
+    lineage (oldest first), each with its link to the previous edition (link_kind 'new':
+    none) and the published changes of its composite (``published.score_changes``, level
+    0). No rows from a warehouse published before the links existed."""
+    return _optional(
+        db,
+        _LINEAGE
+        + """
+        select k.edition, k.framework_code, k.region_code, k.region_name, k.composite_score,
+               k.composite_score_1dp, k.rank, k.peer_count, k.percentile, l.previous_edition,
+               l.previous_region_code, p.region_name as previous_region_name, l.link_kind,
+               l.is_like_for_like, l.succession_year, c.score_change, c.previous_rank,
+               c.rank_change, c.comparable_rank_change
+        from lineage
+        join published.rankings as k using (edition, region_code)
+        left join published.region_links as l
+            on l.edition = k.edition and l.region_code = k.region_code
+        left join published.score_changes as c
+            on c.edition = l.edition and c.region_code = l.region_code
+            and c.previous_region_code = l.previous_region_code and c.level = 0
+        left join published.regions as p on p.region_code = l.previous_region_code
+        order by k.edition, k.region_code, l.previous_region_code""",
+        [edition, region_code, edition, region_code],
+    )
+
+
+def history_scores(
+    db: Path, edition: int, region_code: str, levels: Sequence[int] = (0, 1)
+) -> pd.DataFrame:
+    """The published scores and peer ranks of the region's lineage (see region_history) on
+    the given levels, in every edition, in the report's order."""
+    marks = ", ".join("?" for _ in levels)
+    return _optional(
+        db,
+        _LINEAGE
+        + f"""
+        select s.edition, s.region_code, s.region_name, s.node_code, s.level, s.name_zh,
+               s.name_en, s.sort_order, s.score, s.score_1dp, s.peer_rank, s.peer_count
+        from lineage
+        join published.indicator_scores as s using (edition, region_code)
+        where s.level in ({marks})
+        order by s.sort_order, s.edition, s.region_code""",
+        [edition, region_code, edition, region_code, *levels],
+    )
+
+
+def peer_group_changes(
+    db: Path, edition: int, framework: str | None = None, levels: Sequence[int] = (0, 1)
+) -> pd.DataFrame:
+    """How the peer-group averages moved since the previous edition, as published in
+    ``published.peer_group_changes``: as published (each edition's own regions),
+    like-for-like (the regions in both) and as the report's text states, with the regions
+    that entered and left; the nodes of the given levels, named, in the report's order."""
+    where = "" if framework is None else " and c.framework_code = ?"
+    marks = ", ".join("?" for _ in levels)
+    frame = _optional(
+        db,
+        f"""
+        select c.edition, c.previous_edition, c.framework_code, c.node_code, c.level,
+               i.name_zh, i.name_en, i.sort_order, c.region_count, c.previous_region_count,
+               c.like_for_like_count, c.entered_count, c.left_count, c.is_like_for_like,
+               c.mean_score, c.previous_mean_score, c.mean_change, c.like_for_like_mean,
+               c.like_for_like_previous_mean, c.like_for_like_change, c.stated_average,
+               c.stated_change, c.stated_previous_average
+        from published.peer_group_changes as c
+        left join published.indicators as i
+            on i.framework_code = c.framework_code and i.node_code = c.node_code
+        where c.edition = ?{where} and c.level in ({marks})
+        order by c.framework_code, c.level, i.sort_order, c.node_code""",
+        [edition, *([] if framework is None else [framework]), *levels],
+    )
+    return frame if frame.empty else _framework_sort(frame, ["level", "sort_order"])
+
+
+def movers(db: Path, edition: int, framework: str | None = None) -> pd.DataFrame:
+    """The published risers and fallers (``published.movers``) — the risers first, each
+    way by position — with the names of their main indicator and metric and the peer
+    group's size."""
+    where = "" if framework is None else " and m.framework_code = ?"
+    frame = _optional(
+        db,
+        f"""
+        select m.edition, m.previous_edition, m.framework_code, m.direction, m.position,
+               m.region_code, m.region_name, m.previous_region_code,
+               p.region_name as previous_region_name, m.link_kind, m.score,
+               m.previous_score, m.score_change, m.rank, m.previous_rank, m.rank_change,
+               m.comparable_rank_change, k.peer_count, m.main_indicator_code,
+               i.name_zh as main_indicator_zh, i.name_en as main_indicator_en,
+               m.main_indicator_contribution, m.main_metric_code,
+               t.name_zh as main_metric_zh, t.name_en as main_metric_en,
+               m.main_metric_contribution,
+               case m.direction when 'riser' then 0 else 1 end as direction_order
+        from published.movers as m
+        left join published.rankings as k
+            on k.edition = m.edition and k.region_code = m.region_code
+        left join published.regions as p on p.region_code = m.previous_region_code
+        left join published.indicators as i
+            on i.framework_code = m.framework_code and i.node_code = m.main_indicator_code
+        left join published.metrics as t
+            on t.framework_code = m.framework_code and t.metric_code = m.main_metric_code
+        where m.edition = ?{where}
+        order by m.framework_code, direction_order, m.position""",
+        [edition] if framework is None else [edition, framework],
+    )
+    if frame.empty:
+        return frame
+    return _framework_sort(frame, ["direction_order", "position"]).drop(columns="direction_order")
+
+
+def contributions(
+    db: Path, edition: int, region_code: str, previous_region_code: str, level: int = 0
+) -> pd.DataFrame:
+    """How a region's score change on the nodes of a level (0: the composite) splits into
+    its children's contributions, as published in ``published.score_change_contributions``
+    (they add up to the node's change), the children named, in the report's order."""
+    return _optional(
+        db,
+        """
+        select c.node_code, c.level, c.aggregation, c.child_code, c.child_kind,
+               coalesce(i.name_zh, t.name_zh, c.child_code) as child_zh,
+               coalesce(i.name_en, t.name_en) as child_en, c.weight, c.score,
+               c.previous_score, c.node_score, c.previous_node_score, c.node_score_change,
+               c.contribution, c.contribution_to_composite
+        from published.score_change_contributions as c
+        left join published.indicators as i
+            on c.child_kind = 'node' and i.framework_code = c.framework_code
+            and i.node_code = c.child_code
+        left join published.metrics as t
+            on c.child_kind = 'metric' and t.framework_code = c.framework_code
+            and t.metric_code = c.child_code
+        where c.edition = ? and c.region_code = ? and c.previous_region_code = ?
+          and c.level = ?
+        order by c.node_code, i.sort_order nulls last, t.weight desc nulls last,
+                 c.child_code""",
+        [edition, region_code, previous_region_code, level],
     )
 
 
