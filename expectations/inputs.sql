@@ -7,14 +7,19 @@ regions as (
     select region_code, framework_code from staging.stg_index__regions
 ),
 
+-- each framework and catalog row with the editions it applies to (first_edition …
+-- last_edition, open when empty): a value row is checked against its edition's rows
 metrics as (
     select
-        metrics.framework_code, metrics.metric_code, metrics.node_code, metrics.plausible_min,
-        metrics.plausible_max, metrics.imputation, metrics.denominator,
-        coalesce(roots.min_availability, 0) >= 1 as complete_data_required
-    from staging.stg_index__metrics as metrics
-    left join staging.stg_index__framework_nodes as roots
-        on metrics.framework_code = roots.framework_code and roots.parent_code is null
+        framework_code, metric_code, node_code, plausible_min, plausible_max, imputation,
+        denominator, first_edition, last_edition
+    from staging.stg_index__metrics
+),
+
+roots as (
+    select framework_code, min_availability, first_edition, last_edition
+    from staging.stg_index__framework_nodes
+    where parent_code is null
 ),
 
 attributes as (
@@ -43,7 +48,7 @@ observed_rows as (
         metrics.plausible_max,
         (observed.value_text is null or (metrics.denominator is not null and attributes.value is null))
         and metrics.imputation = 'none'
-        and metrics.complete_data_required as missing_not_allowed,
+        and coalesce(roots.min_availability, 0) >= 1 as missing_not_allowed,
         -- a missing denominator makes the value missing (imputed like any other); a zero or
         -- non-numeric one is an error
         case
@@ -55,6 +60,12 @@ observed_rows as (
     left join metrics
         on regions.framework_code = metrics.framework_code
         and observed.metric_code = metrics.metric_code
+        and coalesce(metrics.first_edition <= observed.edition, true)
+        and coalesce(observed.edition <= metrics.last_edition, true)
+    left join roots
+        on regions.framework_code = roots.framework_code
+        and coalesce(roots.first_edition <= observed.edition, true)
+        and coalesce(observed.edition <= roots.last_edition, true)
     left join attributes
         on observed.region_code = attributes.region_code
         and metrics.denominator = attributes.attribute

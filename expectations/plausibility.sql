@@ -24,6 +24,9 @@ constant as (
     inner join staging.stg_index__metrics as metrics
         on scores.framework_code = metrics.framework_code
         and scores.metric_code = metrics.metric_code
+        -- the metric's row for the edition (first_edition … last_edition, open when empty)
+        and coalesce(metrics.first_edition <= scores.edition, true)
+        and coalesce(scores.edition <= metrics.last_edition, true)
     -- one region, or none, cannot tell; scores are 0–100, so 1e-9 is far below any real
     -- difference and above the rounding of sums
     where scores.n_scored >= 2 and scores.score_max - scores.score_min <= 1e-9

@@ -427,6 +427,9 @@ def render(report: Path = REPORT_TEXT) -> dict[Path, str]:
             "aggregation": n.aggregation,
             "sort_order": n.sort_order,
             "min_availability": "1" if n.level == 0 else "",
+            # the 2022 report's framework; earlier editions are declared to share it
+            "first_edition": "",
+            "last_edition": "",
         }
         for n in nodes
     ]

@@ -246,3 +246,13 @@ positioned as (
         engine may evaluate a CASE's branches for rows another branch takes) -#}
     case when {{ column }} > 0 then {{ column }} end
 {%- endmacro %}
+
+
+{% macro edition_in_range(edition, relation) -%}
+    {#- whether a framework or catalog row (`relation`: its first_edition, last_edition;
+        empty ends are open) applies to `edition` -#}
+    (
+        coalesce({{ relation }}.first_edition <= {{ edition }}, true)
+        and coalesce({{ edition }} <= {{ relation }}.last_edition, true)
+    )
+{%- endmacro %}

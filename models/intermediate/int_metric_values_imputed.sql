@@ -70,7 +70,8 @@ denominated as (
         on metric_values.region_code = regions.region_code
     inner join metrics
         on
-            regions.framework_code = metrics.framework_code
+            metric_values.edition = metrics.edition
+            and regions.framework_code = metrics.framework_code
             and metric_values.metric_code = metrics.metric_code
     left join attributes as denominator_attribute
         on

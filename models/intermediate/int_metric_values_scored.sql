@@ -40,7 +40,8 @@ to_treat as (
     from imputed
     inner join metrics
         on
-            imputed.framework_code = metrics.framework_code
+            imputed.edition = metrics.edition
+            and imputed.framework_code = metrics.framework_code
             and imputed.variant_code = metrics.variant_code
             and imputed.metric_code = metrics.metric_code
     where imputed.is_ranked and metrics.treatment = 'winsorise'
@@ -81,7 +82,8 @@ treated as (
     from imputed
     inner join metrics
         on
-            imputed.framework_code = metrics.framework_code
+            imputed.edition = metrics.edition
+            and imputed.framework_code = metrics.framework_code
             and imputed.variant_code = metrics.variant_code
             and imputed.metric_code = metrics.metric_code
     left join decisions

@@ -1,9 +1,11 @@
 {#
-    The metric catalog once per scoring variant: the nominal catalog (variant 'nominal',
-    what the index declares), and — when an uncertainty analysis is staged — each
-    combination of normalisation, treatment and imputation its scenarios take, with those
-    methods replacing the declared ones for the metrics the choices name
-    (stg_uncertainty__variants). Steps 2–5 run once per variant.
+    Each edition's metric catalog once per scoring variant: the nominal catalog (variant
+    'nominal', what the index declares for the edition), the latest edition's catalog for
+    an edition computed again under it (variant 'backcast', series backcast of
+    int_metrics_weighted), and — when an uncertainty analysis is staged — each combination
+    of normalisation, treatment and imputation its scenarios take, with those methods
+    replacing the declared ones for the metrics the choices name (stg_uncertainty__variants).
+    Steps 2–5 run once per edition and variant.
 #}
 
 with
@@ -21,13 +23,20 @@ overrides as (
 ),
 
 variants as (
-    select 'nominal' as variant_code
+    select distinct
+        variant_code,
+        series
+    from {{ ref('int_edition_methods') }}
     union distinct
-    select variant_code from scenarios
+    select
+        variant_code,
+        'published' as series
+    from scenarios
 ),
 
 final as (
     select
+        metrics.edition,
         metrics.framework_code,
         variants.variant_code,
         metrics.metric_code,
@@ -46,7 +55,7 @@ final as (
         metrics.skew_threshold,
         metrics.kurtosis_threshold
     from metrics
-    cross join variants
+    inner join variants on metrics.series = variants.series
     left join overrides
         on
             variants.variant_code = overrides.variant_code

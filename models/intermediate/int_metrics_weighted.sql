@@ -1,11 +1,13 @@
 {#
-    The metric catalog with each metric's weight normalised within its indicator and its
-    effective weight in the composite (indicator effective weight × metric weight).
+    The metric catalog per edition and series (as int_indicators_weighted: the edition's own
+    catalog, or the latest edition's for its backcast) with each metric's weight normalised
+    within its indicator and its effective weight in the composite (indicator effective
+    weight × metric weight).
 #}
 
 with
 
-metrics as (
+declared as (
     select * from {{ ref('stg_index__metrics') }}
 ),
 
@@ -13,18 +15,38 @@ indicators as (
     select * from {{ ref('int_indicators_weighted') }}
 ),
 
+methods as (
+    select * from {{ ref('int_edition_methods') }}
+),
+
+metrics as (
+    select
+        methods.edition,
+        methods.series,
+        declared.*
+    from methods
+    inner join declared
+        on
+            methods.framework_code = declared.framework_code
+            and {{ edition_in_range('methods.method_edition', 'declared') }}
+),
+
 node_totals as (
     select
+        edition,
+        series,
         framework_code,
         node_code,
         sum(weight) as node_weight,
         count(*) as n_metrics
     from metrics
-    group by framework_code, node_code
+    group by edition, series, framework_code, node_code
 ),
 
 final as (
     select
+        metrics.edition,
+        metrics.series,
         metrics.framework_code,
         metrics.metric_code,
         metrics.node_code,
@@ -55,11 +77,15 @@ final as (
     from metrics
     inner join node_totals
         on
-            metrics.framework_code = node_totals.framework_code
+            metrics.edition = node_totals.edition
+            and metrics.series = node_totals.series
+            and metrics.framework_code = node_totals.framework_code
             and metrics.node_code = node_totals.node_code
     left join indicators
         on
-            metrics.framework_code = indicators.framework_code
+            metrics.edition = indicators.edition
+            and metrics.series = indicators.series
+            and metrics.framework_code = indicators.framework_code
             and metrics.node_code = indicators.node_code
 )
 

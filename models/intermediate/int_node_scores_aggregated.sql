@@ -10,7 +10,9 @@
     scores, and ties between regions stay ties, whatever order the engine meets them in.
 
     Scenarios are rows: each level is computed once per configuration (config_id) — 0, the
-    index as declared, and, when an uncertainty analysis is staged, each
+    index as declared; −1, an edition's backcast (the latest edition's framework and
+    catalog, series `backcast` of int_edition_methods; only for the editions whose own
+    method differs); and, when an uncertainty analysis is staged, each
     distinct combination of the choices acting at that level or below it
     (stg_uncertainty__configs): its children's configuration, the metric scores' variant
     and metric weights (metric_configs), the aggregation replacing the declared one, and
@@ -36,15 +38,26 @@ weight_draws as (
     select * from {{ ref('stg_uncertainty__weight_draws') }}
 ),
 
+{# the series of int_edition_methods: 0 published, -1 backcast #}
+edition_series as (
+    select distinct
+        config_id,
+        variant_code,
+        series
+    from {{ ref('int_edition_methods') }}
+),
+
 configs as (
     {%- for level in range(0, max_depth + 1) %}
     select
         {{ level }} as level,
-        0 as config_id,
-        0 as child_config_id,
-        0 as metric_config_id,
+        config_id,
+        config_id as child_config_id,
+        config_id as metric_config_id,
         cast(null as string) as aggregation,
-        cast(null as integer) as child_weight_draw_id
+        cast(null as integer) as child_weight_draw_id,
+        series
+    from edition_series
     union all
     {%- endfor %}
     select
@@ -53,20 +66,24 @@ configs as (
         child_config_id,
         metric_config_id,
         aggregation,
-        child_weight_draw_id
+        child_weight_draw_id,
+        'published' as series
     from {{ ref('stg_uncertainty__configs') }}
 ),
 
 metric_configs as (
     select
-        0 as metric_config_id,
-        'nominal' as variant_code,
-        cast(null as integer) as weight_draw_id
+        config_id as metric_config_id,
+        variant_code,
+        cast(null as integer) as weight_draw_id,
+        series
+    from edition_series
     union all
     select
         metric_config_id,
         variant_code,
-        weight_draw_id
+        weight_draw_id,
+        'published' as series
     from {{ ref('stg_uncertainty__metric_configs') }}
 ),
 
@@ -89,7 +106,9 @@ metric_partials as {{ materialized_cte() }} (
         on metric_scores.variant_code = metric_configs.variant_code
     inner join indicators
         on
-            metric_scores.framework_code = indicators.framework_code
+            metric_scores.edition = indicators.edition
+            and metric_configs.series = indicators.series
+            and metric_scores.framework_code = indicators.framework_code
             and metric_scores.node_code = indicators.node_code
     left join weight_draws as draws
         on
@@ -117,6 +136,7 @@ level{{ level }}_child_weights as (
     select
         configs.config_id,
         configs.child_config_id,
+        children.edition,
         children.framework_code,
         children.node_code,
         children.parent_code,
@@ -124,10 +144,12 @@ level{{ level }}_child_weights as (
         coalesce(configs.aggregation, parents.aggregation) as aggregation
     from configs
     inner join indicators as children
-        on children.level = {{ level + 1 }}
+        on children.level = {{ level + 1 }} and configs.series = children.series
     inner join indicators as parents
         on
-            children.framework_code = parents.framework_code
+            children.edition = parents.edition
+            and children.series = parents.series
+            and children.framework_code = parents.framework_code
             and children.parent_code = parents.node_code
     left join weight_draws as draws
         on
@@ -172,6 +194,7 @@ level{{ level }}_children as (
     inner join level{{ level }}_child_weights as weights
         on
             scores.config_id = weights.child_config_id
+            and scores.edition = weights.edition
             and scores.framework_code = weights.framework_code
             and scores.node_code = weights.node_code
     {%- endif %}

@@ -8,6 +8,7 @@ stated as (
 
 indicators as (
     select * from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
 ),
 
 final as (
@@ -25,7 +26,8 @@ final as (
     from stated
     inner join indicators
         on
-            stated.framework_code = indicators.framework_code
+            stated.edition = indicators.edition
+            and stated.framework_code = indicators.framework_code
             and stated.node_code = indicators.node_code
 )
 

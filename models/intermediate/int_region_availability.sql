@@ -17,6 +17,7 @@ regions as (
 
 metrics as (
     select * from {{ ref('int_metrics_weighted') }}
+    where series = 'published'
 ),
 
 paths as (
@@ -25,6 +26,7 @@ paths as (
 
 indicators as (
     select * from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
 ),
 
 {#- one row per edition × region × metric of the region's framework (raw value or null) -#}
@@ -40,7 +42,8 @@ raw as (
         on metric_values.region_code = regions.region_code
     inner join metrics
         on
-            regions.framework_code = metrics.framework_code
+            metric_values.edition = metrics.edition
+            and regions.framework_code = metrics.framework_code
             and metric_values.metric_code = metrics.metric_code
 ),
 
@@ -68,7 +71,8 @@ node_availability as (
     from leaf_availability
     inner join paths
         on
-            leaf_availability.framework_code = paths.framework_code
+            leaf_availability.edition = paths.edition
+            and leaf_availability.framework_code = paths.framework_code
             and leaf_availability.node_code = paths.node_code
     group by
         leaf_availability.edition,
@@ -90,7 +94,8 @@ checked as (
     from node_availability
     inner join indicators
         on
-            node_availability.framework_code = indicators.framework_code
+            node_availability.edition = indicators.edition
+            and node_availability.framework_code = indicators.framework_code
             and node_availability.node_code = indicators.node_code
 ),
 

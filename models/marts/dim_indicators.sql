@@ -1,7 +1,22 @@
+{#
+    One row per node: as its latest edition declares it (weights by edition:
+    int_indicators_weighted), with the first and last edition it is part of.
+#}
+
 with
 
+versions as (
+    select
+        *,
+        min(edition) over (partition by framework_code, node_code) as first_edition,
+        max(edition) over (partition by framework_code, node_code) as last_edition
+    from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
+),
+
 indicators as (
-    select * from {{ ref('int_indicators_weighted') }}
+    select * from versions
+    where edition = last_edition
 ),
 
 final as (
@@ -16,7 +31,9 @@ final as (
         effective_weight,
         aggregation,
         is_leaf,
-        sort_order
+        sort_order,
+        first_edition,
+        last_edition
     from indicators
 )
 

@@ -1,7 +1,22 @@
+{#
+    One row per metric: as its latest edition declares it (by edition:
+    int_metrics_weighted), with the first and last edition it is part of.
+#}
+
 with
 
+versions as (
+    select
+        *,
+        min(edition) over (partition by framework_code, metric_code) as first_edition,
+        max(edition) over (partition by framework_code, metric_code) as last_edition
+    from {{ ref('int_metrics_weighted') }}
+    where series = 'published'
+),
+
 metrics as (
-    select * from {{ ref('int_metrics_weighted') }}
+    select * from versions
+    where edition = last_edition
 ),
 
 final as (
@@ -22,7 +37,9 @@ final as (
         upper_bound,
         plausible_min,
         plausible_max,
-        source_hint
+        source_hint,
+        first_edition,
+        last_edition
     from metrics
 )
 

@@ -1,9 +1,11 @@
 {#
-    Why a score changed: each like-for-like change of a node's score (fct_score_changes)
-    split into its children's contributions — its child nodes', or a leaf's metrics' — that
-    add up to the change exactly (tests/dbt/assert_change_contributions_add_up.sql). A
-    node's score is a weighted mean of its children present (weights renormalised among
-    them), so with W the sum of the present children's weights on each side:
+    Why a score changed: each like-for-like comparable change of a node's score
+    (fct_score_changes.comparable_score_change: both editions under the latest edition's
+    method, so that one method explains both sides) split into its children's contributions
+    — its child nodes', or a leaf's metrics' — that add up to the change exactly
+    (tests/dbt/assert_change_contributions_add_up.sql). A node's score is a weighted mean of
+    its children present (weights renormalised among them), so with W the sum of the
+    present children's weights on each side:
 
     - arithmetic: S = Σ w·s / W, and child c contributes w·s_t/W_t − w·s_{t−1}/W_{t−1};
     - geometric: ln S = Σ w·ln s / W, and c contributes L·(w·ln s_t/W_t − w·ln s_{t−1}/W_{t−1}),
@@ -25,18 +27,41 @@ links as (
     where is_like_for_like
 ),
 
+{# each edition's comparable series: its backcast where it has one, else as published #}
+methods as (
+    select * from {{ ref('int_edition_methods') }}
+    where is_comparable
+),
+
 node_scores as (
-    select * from {{ ref('int_node_scores_aggregated') }}
-    where config_id = 0
+    select scores.*
+    from {{ ref('int_node_scores_aggregated') }} as scores
+    inner join methods
+        on
+            scores.edition = methods.edition
+            and scores.framework_code = methods.framework_code
+            and scores.config_id = methods.config_id
 ),
 
 metric_scores as (
-    select * from {{ ref('int_metric_values_scored') }}
-    where variant_code = 'nominal' and is_ranked and score is not null
+    select scores.*
+    from {{ ref('int_metric_values_scored') }} as scores
+    inner join methods
+        on
+            scores.edition = methods.edition
+            and scores.framework_code = methods.framework_code
+            and scores.variant_code = methods.variant_code
+    where scores.is_ranked and scores.score is not null
 ),
 
 indicators as (
-    select * from {{ ref('int_indicators_weighted') }}
+    select indicators.*
+    from {{ ref('int_indicators_weighted') }} as indicators
+    inner join methods
+        on
+            indicators.edition = methods.edition
+            and indicators.framework_code = methods.framework_code
+            and indicators.series = methods.series
 ),
 
 children as (
@@ -52,7 +77,8 @@ children as (
     from node_scores
     inner join indicators
         on
-            node_scores.framework_code = indicators.framework_code
+            node_scores.edition = indicators.edition
+            and node_scores.framework_code = indicators.framework_code
             and node_scores.node_code = indicators.node_code
     where indicators.parent_code is not null
     union all
@@ -91,7 +117,8 @@ terms as (
             and children.node_code = node_scores.node_code
     inner join indicators
         on
-            children.framework_code = indicators.framework_code
+            children.edition = indicators.edition
+            and children.framework_code = indicators.framework_code
             and children.node_code = indicators.node_code
 ),
 

@@ -7,9 +7,12 @@
     - as published: the score change, and the rank change among each edition's own peer
       group (rank_change = previous_rank − rank: positive is a rise), whatever regions each
       edition ranked;
-    - comparable (like-for-like links only): the ranks again among the regions ranked in
-      both editions through a like-for-like link (comparable_rank, comparable_previous_rank,
-      comparable_rank_change), so that a region's move is not the entry or exit of others.
+    - comparable (like-for-like links only): both editions' scores under the latest
+      edition's method — an edition whose method differs recomputed under it, its
+      backcast (int_edition_methods) — and their change (comparable_score_change), and the
+      ranks again among the regions ranked in both editions through a like-for-like link
+      (comparable_rank, comparable_previous_rank, comparable_rank_change), so that a
+      region's move is neither a change of method nor the entry or exit of others.
 #}
 
 with
@@ -21,6 +24,23 @@ links as (
 
 scores as (
     select * from {{ ref('fct_indicator_scores') }}
+),
+
+{# every edition's scores under the latest edition's method #}
+comparable_scores as (
+    select
+        scores.edition,
+        scores.framework_code,
+        scores.region_code,
+        scores.node_code,
+        scores.score
+    from {{ ref('int_node_scores_aggregated') }} as scores
+    inner join {{ ref('int_edition_methods') }} as methods
+        on
+            scores.edition = methods.edition
+            and scores.framework_code = methods.framework_code
+            and scores.config_id = methods.config_id
+    where methods.is_comparable
 ),
 
 paired as (
@@ -39,7 +59,10 @@ paired as (
         current_scores.peer_rank as rank,
         previous_scores.peer_rank as previous_rank,
         current_scores.peer_count,
-        previous_scores.peer_count as previous_peer_count
+        previous_scores.peer_count as previous_peer_count,
+        case when links.is_like_for_like then current_comparable.score end as comparable_score,
+        case when links.is_like_for_like then previous_comparable.score end
+            as comparable_previous_score
     from links
     inner join scores as current_scores
         on
@@ -52,6 +75,18 @@ paired as (
             and links.framework_code = previous_scores.framework_code
             and links.previous_region_code = previous_scores.region_code
             and current_scores.node_code = previous_scores.node_code
+    left join comparable_scores as current_comparable
+        on
+            links.edition = current_comparable.edition
+            and links.framework_code = current_comparable.framework_code
+            and links.region_code = current_comparable.region_code
+            and current_scores.node_code = current_comparable.node_code
+    left join comparable_scores as previous_comparable
+        on
+            links.previous_edition = previous_comparable.edition
+            and links.framework_code = previous_comparable.framework_code
+            and links.previous_region_code = previous_comparable.region_code
+            and current_scores.node_code = previous_comparable.node_code
 ),
 
 comparable as (
@@ -62,15 +97,16 @@ comparable as (
         previous_region_code,
         node_code,
         cast(rank() over (
-            partition by edition, framework_code, node_code order by score desc
+            partition by edition, framework_code, node_code order by comparable_score desc
         ) as integer) as comparable_rank,
         cast(rank() over (
-            partition by edition, framework_code, node_code order by previous_score desc
+            partition by edition, framework_code, node_code
+            order by comparable_previous_score desc
         ) as integer) as comparable_previous_rank,
         cast(count(*) over (partition by edition, framework_code, node_code) as integer)
             as comparable_count
     from paired
-    where is_like_for_like
+    where comparable_score is not null and comparable_previous_score is not null
 ),
 
 final as (
@@ -92,6 +128,9 @@ final as (
         paired.previous_rank - paired.rank as rank_change,
         paired.peer_count,
         paired.previous_peer_count,
+        paired.comparable_score,
+        paired.comparable_previous_score,
+        paired.comparable_score - paired.comparable_previous_score as comparable_score_change,
         comparable.comparable_rank,
         comparable.comparable_previous_rank,
         comparable.comparable_previous_rank - comparable.comparable_rank as comparable_rank_change,

@@ -1,6 +1,7 @@
 {#
     The largest risers and fallers of each peer group's composite since the previous
-    edition (like-for-like links only), var('movers_top_n') each way, and what moved them:
+    edition (like-for-like links; the comparable change: both editions under the latest
+    edition's method), var('movers_top_n') each way, and what moved them:
     the first-level indicator and the metric that contributed most in the direction of the
     move (fct_score_change_contributions; a metric's contribution in composite points).
 #}
@@ -23,16 +24,17 @@ regions as (
 ordered as (
     select
         changes.*,
-        case when changes.score_change >= 0 then 'riser' else 'faller' end as direction,
+        case when changes.comparable_score_change >= 0 then 'riser' else 'faller' end
+            as direction,
         cast(row_number() over (
             partition by
                 changes.edition,
                 changes.framework_code,
-                case when changes.score_change >= 0 then 'riser' else 'faller' end
-            order by abs(changes.score_change) desc, changes.region_code
+                case when changes.comparable_score_change >= 0 then 'riser' else 'faller' end
+            order by abs(changes.comparable_score_change) desc, changes.region_code
         ) as integer) as position
     from changes
-    where changes.score_change != 0
+    where changes.comparable_score_change != 0
 ),
 
 movers as (
@@ -97,6 +99,7 @@ final as (
         movers.score,
         movers.previous_score,
         movers.score_change,
+        movers.comparable_score_change,
         movers.rank,
         movers.previous_rank,
         movers.rank_change,

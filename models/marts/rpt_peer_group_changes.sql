@@ -2,8 +2,9 @@
     Per edition, peer group and node: how the peer-group average moved since the previous
     edition, two ways — as published (this edition's mean over its ranked regions minus the
     previous edition's over its own, whatever regions each ranked) and like-for-like (both
-    means over the regions ranked in both through a like-for-like link) — beside the change
-    the report's text states, and whether the two editions ranked the same regions.
+    means over the regions ranked in both through a like-for-like link, both editions under
+    the latest edition's method: the comparable scores) — beside the change the report's
+    text states, and whether the two editions ranked the same regions.
 #}
 
 with
@@ -50,10 +51,10 @@ like_for_like as (
         framework_code,
         node_code,
         cast(count(*) as integer) as like_for_like_count,
-        avg(score) as like_for_like_mean,
-        avg(previous_score) as like_for_like_previous_mean
+        avg(comparable_score) as like_for_like_mean,
+        avg(comparable_previous_score) as like_for_like_previous_mean
     from changes
-    where is_like_for_like
+    where comparable_score is not null and comparable_previous_score is not null
     group by edition, framework_code, node_code
 ),
 

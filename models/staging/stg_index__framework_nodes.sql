@@ -15,7 +15,9 @@ renamed as (
         {{ cast_or_null('local_weight_pct', 'double') }} / 100.0 as local_weight,
         cast(lower(trim(aggregation)) as string) as aggregation,
         {{ cast_or_null('sort_order', 'integer') }} as sort_order,
-        {{ cast_or_null('min_availability', 'double') }} as min_availability
+        {{ cast_or_null('min_availability', 'double') }} as min_availability,
+        {{ cast_or_null('first_edition', 'integer') }} as first_edition,
+        {{ cast_or_null('last_edition', 'integer') }} as last_edition
     from source
 )
 

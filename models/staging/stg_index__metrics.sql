@@ -32,7 +32,9 @@ renamed as (
         {{ cast_or_null('kurtosis_threshold', 'double') }} as kurtosis_threshold,
         cast(
             coalesce(nullif(lower(trim(constant_scores)), ''), '{{ var("constant_scores")[0] }}') as string
-        ) as constant_scores
+        ) as constant_scores,
+        {{ cast_or_null('first_edition', 'integer') }} as first_edition,
+        {{ cast_or_null('last_edition', 'integer') }} as last_edition
     from source
 )
 

@@ -13,6 +13,7 @@ via ``var('index_dir')``. ``export_seeds`` writes the shipped H3C seeds as an in
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import math
@@ -54,7 +55,7 @@ REQUIRED = {
     "succession.csv": ["predecessor_code", "successor_code", "year", "kind"],
 }
 OPTIONAL = {
-    "framework.csv": ["name_en", "min_availability"],
+    "framework.csv": ["name_en", "min_availability", "first_edition", "last_edition"],
     "metrics.csv": [
         "name_en",
         "denominator",
@@ -67,6 +68,8 @@ OPTIONAL = {
         "plausible_min",
         "plausible_max",
         "constant_scores",
+        "first_edition",
+        "last_edition",
     ],
     "succession.csv": [
         "predecessor_name",
@@ -109,6 +112,8 @@ SEED_COLUMNS = {
         "aggregation",
         "sort_order",
         "min_availability",
+        "first_edition",
+        "last_edition",
     ],
     "metric_catalog": [
         "framework_code",
@@ -136,6 +141,8 @@ SEED_COLUMNS = {
         "skew_threshold",
         "kurtosis_threshold",
         "constant_scores",
+        "first_edition",
+        "last_edition",
     ],
     "regions": [
         "region_code",
@@ -274,7 +281,10 @@ class IndexData:
     tables: dict[str, list[Row]]
     region_extra_columns: list[str]
     limits: Limits
-    depth: dict[tuple[str, str], int] = field(default_factory=dict)
+    depth: dict[tuple[str, str], int] = field(default_factory=dict)  # (framework, node) → depth
+    # framework.csv line → the depth of that row's node (a node declared for several edition
+    # ranges may sit at another depth in each)
+    row_depth: dict[int, int] = field(default_factory=dict)
     # values.csv read by DuckDB (never as Python rows): the file, its row count, and the
     # DuckDB file it was staged in (read once; the checks and the canonical file read that)
     values_file: Path | None = None
@@ -287,6 +297,40 @@ class IndexData:
             name: (self.n_values if name == "values.csv" and self.values_file else len(rows))
             for name, rows in self.tables.items()
         }
+
+    def value_editions(self) -> list[int]:
+        """The editions values.csv has rows of (well-formed ones)."""
+        if self.staged is not None:
+            con = self.staged.connect()
+            try:
+                rows = con.execute(
+                    """select distinct cast(edition_number as bigint) from located
+                       where edition_number is not null and isfinite(edition_number)
+                         and edition_number = trunc(edition_number)
+                         and edition_number between ? and ?""",
+                    list(EDITIONS),
+                ).fetchall()
+            finally:
+                con.close()
+            return sorted(int(e) for (e,) in rows)
+        found = set()
+        for row in self.tables.get("values.csv", []):
+            text = row.get("edition").replace("−", "-")
+            if NUMBER_RE.match(text) and float(text).is_integer():
+                found.add(int(float(text)))
+        return sorted(e for e in found if EDITIONS[0] <= e <= EDITIONS[1])
+
+    def as_of(self, edition: int | None) -> IndexData:
+        """This index with the framework and metrics rows that apply to `edition` (None:
+        all of them); depths found on it are this index's."""
+        if edition is None:
+            return self
+        tables = dict(self.tables)
+        for f in ("framework.csv", "metrics.csv"):
+            tables[f] = [r for r in self.tables[f] if _applies(r, edition)]
+        view = dataclasses.replace(self, tables=tables)
+        view.depth, view.row_depth = self.depth, self.row_depth
+        return view
 
 
 class _Problems:
@@ -611,13 +655,18 @@ def load_index(folder: Path, project: Path | str | None = None) -> IndexData:
         n_values=n_values or 0,
         staged=values,
     )
-    _check_framework(data, problems)
+    slices = _edition_slices(data, problems)
+    for edition in slices:
+        _check_framework(data.as_of(edition), problems)
     _check_regions(data, problems)
-    _check_metrics(data, problems)
+    for edition in slices:
+        _check_metrics(data.as_of(edition), problems)
     _check_values(data, problems)
     _check_succession(data, problems)
     if not problems.items:  # every weight and value is a valid number: what they add up to
-        _check_shares(data, problems)
+        for edition in slices:
+            _check_shares(data.as_of(edition), problems)
+    problems.items = list(dict.fromkeys(problems.items))  # a problem of rows every slice shares
     if problems.items:
         raise IndexFolderError(folder, problems.items)
     return data
@@ -684,6 +733,7 @@ def _check_framework(data: IndexData, problems: _Problems) -> None:
             seen.add(cur)
             cur = nodes[(fw, cur)].get("parent_code")
         data.depth[(fw, code)] = depth
+        data.row_depth[row.line] = depth
 
 
 def _leaves(data: IndexData) -> set[tuple[str, str]]:
@@ -710,6 +760,62 @@ def _check_regions(data: IndexData, problems: _Problems) -> None:
                 "framework_code",
                 f"{row.get('framework_code')!r} is not a framework of framework.csv",
             )
+
+
+def _edition_range(row: Row) -> tuple[int | None, int | None]:
+    """A framework or metrics row's first and last edition (None: open), as validated."""
+    ends = []
+    for column in ("first_edition", "last_edition"):
+        text = row.get(column)
+        ends.append(int(float(text)) if text and NUMBER_RE.match(text) else None)
+    return ends[0], ends[1]
+
+
+def _edition_slices(data: IndexData, problems: _Problems) -> list[int | None]:
+    """One edition per distinct framework of the editions values.csv has (the framework
+    and metrics rows whose first_edition … last_edition contains it; [None] — every row, as
+    every edition has them — when no row has a range). Each range is checked here: whole
+    numbers of EDITIONS, first ≤ last."""
+    ranged = False
+    for f in ("framework.csv", "metrics.csv"):
+        for row in data.tables[f]:
+            first, last = (
+                _number(
+                    problems,
+                    f,
+                    row,
+                    column,
+                    required=False,
+                    integer=True,
+                    low=EDITIONS[0],
+                    high=EDITIONS[1],
+                )
+                for column in ("first_edition", "last_edition")
+            )
+            if first is not None and last is not None and first > last:
+                problems.add(
+                    f, row, "last_edition", f"{last:g} is before first_edition ({first:g})"
+                )
+            ranged = ranged or first is not None or last is not None
+    if not ranged:
+        return [None]
+    slices: dict[tuple[int, ...], int] = {}
+    for edition in data.value_editions():
+        applying = tuple(
+            r.line
+            for f in ("framework.csv", "metrics.csv")
+            for r in data.tables[f]
+            if _applies(r, edition)
+        )
+        slices.setdefault(applying, edition)
+    return sorted(slices.values())
+
+
+def _applies(row: Row, edition: int | None) -> bool:
+    first, last = _edition_range(row)
+    return edition is None or (
+        (first is None or first <= edition) and (last is None or edition <= last)
+    )
 
 
 def _check_succession(data: IndexData, problems: _Problems) -> None:
@@ -998,8 +1104,10 @@ def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
             "framework_code": [r.get("framework_code") for r in metrics],
             "metric_code": [r.get("metric_code") for r in metrics],
             "transform": [r.get("transform").lower() or "none" for r in metrics],
+            "first_edition": [_edition_range(r)[0] for r in metrics],
+            "last_edition": [_edition_range(r)[1] for r in metrics],
         }
-    )
+    ).astype({"first_edition": "Int64", "last_edition": "Int64"})
     # as DuckDB tables: joins on a pandas frame scan it through Python, ~2× slower
     con.register("regions_frame", regions_frame)
     con.register("metrics_frame", metrics_frame)
@@ -1011,6 +1119,9 @@ def _small_tables(con: Any, regions: list[Row], metrics: list[Row]) -> None:
                    select framework_code, metric_code, min(metric_ord) as metric_ord,
                           arg_min(transform, metric_ord) as transform
                    from metrics_frame group by framework_code, metric_code""")
+    con.execute("""create table index_metric_versions as
+                   select framework_code, metric_code, first_edition, last_edition
+                   from metrics_frame""")
     con.unregister("regions_frame")
     con.unregister("metrics_frame")
 
@@ -1204,13 +1315,15 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
                 "framework_code": fw,
                 "node_code": r.get("node_code"),
                 "parent_code": parent,
-                "level": str(data.depth[(fw, r.get("node_code"))]),
+                "level": str(data.row_depth[r.line]),
                 "name_zh": r.get("name"),
                 "name_en": r.get("name_en") or r.get("name"),
                 "local_weight_pct": _fmt(pct),
                 "aggregation": r.get("aggregation").lower() or "arithmetic",
                 "sort_order": str(order),
                 "min_availability": r.get("min_availability"),
+                "first_edition": r.get("first_edition"),
+                "last_edition": r.get("last_edition"),
             }
         )
     m_rows = data.tables["metrics.csv"]
@@ -1249,6 +1362,8 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
                 "kurtosis_threshold": r.get("kurtosis_threshold"),
                 "constant_scores": r.get("constant_scores").lower()
                 or data.limits.constant_scores[0],
+                "first_edition": r.get("first_edition"),
+                "last_edition": r.get("last_edition"),
             }
         )
     regions, attributes = [], []
@@ -1283,11 +1398,13 @@ def canonical_tables(data: IndexData) -> dict[str, str]:
     }
     editions = sorted({e for e, _, _ in given})
     assessed = {(e, r) for e, r, _ in given}  # a region is in the editions it has rows in
-    metrics_of: dict[str, list[str]] = {}
-    for m in metrics:
-        metrics_of.setdefault(m["framework_code"], []).append(m["metric_code"])
     values = []
     for edition in editions:
+        metrics_of: dict[str, list[str]] = {}  # the edition's metrics, once each, in file order
+        for r in data.tables["metrics.csv"]:
+            codes = metrics_of.setdefault(r.get("framework_code"), [])
+            if _applies(r, edition) and r.get("metric_code") not in codes:
+                codes.append(r.get("metric_code"))
         for region in data.tables["regions.csv"]:
             code = region.get("region_code")
             if (edition, code) not in assessed:
@@ -1347,18 +1464,32 @@ copy (
             cast(edition_number as bigint) as edition_no, region_ord, metric_ord, value
         from located
     ),
-    metric_counts as (
-        select framework_code, count(*) as n_metrics from index_metrics group by framework_code
-    ),
     counts as (
         select edition_no, region_ord, count(*) as n_given
         from given group by edition_no, region_ord
+    ),
+    -- each edition's metrics: those whose rows' edition range contains it
+    edition_metrics as (
+        select distinct editions.edition_no, metrics.framework_code, metrics.metric_ord
+        from (select distinct edition_no from counts) as editions
+        inner join index_metric_versions as versions
+            on coalesce(versions.first_edition <= editions.edition_no, true)
+            and coalesce(editions.edition_no <= versions.last_edition, true)
+        inner join index_metrics as metrics
+            on versions.framework_code = metrics.framework_code
+            and versions.metric_code = metrics.metric_code
+    ),
+    metric_counts as (
+        select edition_no, framework_code, count(*) as n_metrics
+        from edition_metrics group by edition_no, framework_code
     ),
     incomplete as (
         select counts.edition_no, regions.region_ord, regions.framework_code
         from counts
         inner join index_regions as regions on counts.region_ord = regions.region_ord
-        inner join metric_counts on regions.framework_code = metric_counts.framework_code
+        inner join metric_counts
+            on regions.framework_code = metric_counts.framework_code
+            and counts.edition_no = metric_counts.edition_no
         where counts.n_given < metric_counts.n_metrics
     ),
     absent as (
@@ -1366,8 +1497,9 @@ copy (
             incomplete.edition_no, incomplete.region_ord, metrics.metric_ord,
             cast(null as varchar) as value
         from incomplete
-        inner join index_metrics as metrics
+        inner join edition_metrics as metrics
             on incomplete.framework_code = metrics.framework_code
+            and incomplete.edition_no = metrics.edition_no
         anti join (
             select given.edition_no, given.region_ord, given.metric_ord
             from given semi join incomplete
@@ -1422,6 +1554,8 @@ def export_seeds(out_dir: Path, seeds: Path) -> Path:
                 "aggregation",
                 "name_en",
                 "min_availability",
+                "first_edition",
+                "last_edition",
             ],
             [{**n, "name": n["name_zh"], "weight": n["local_weight_pct"]} for n in nodes],
         ),

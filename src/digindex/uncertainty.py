@@ -115,11 +115,15 @@ class Framework:
 
     @classmethod
     def from_csv(cls, nodes: Path, metrics: Path) -> Framework:
-        def read(path: Path) -> list[dict[str, str]]:
+        def read(path: Path, code: str) -> list[dict[str, str]]:
+            """The rows, one per code: a node or metric declared for several edition ranges
+            (first_edition … last_edition) is drawn once — its weight multiplier and
+            methods apply to every edition — from its last row."""
             with path.open(encoding="utf-8") as fh:
-                return list(csv.DictReader(fh))
+                rows = {(r["framework_code"], r[code]): r for r in csv.DictReader(fh)}
+            return list(rows.values())
 
-        return cls(read(nodes), read(metrics))
+        return cls(read(nodes, "node_code"), read(metrics, "metric_code"))
 
     @classmethod
     def of_seeds(cls, project: Path) -> Framework:

@@ -1,6 +1,6 @@
--- The children's contributions to a node's change add up to the change (within
--- var('score_tolerance')) for every like-for-like link and node, and every change of
--- fct_score_changes on a like-for-like link is decomposed.
+-- The children's contributions to a node's comparable change add up to the change
+-- (within var('score_tolerance')) for every like-for-like link and node, and every
+-- comparable change of fct_score_changes is decomposed.
 with
 
 contributions as (
@@ -9,7 +9,7 @@ contributions as (
 
 changes as (
     select * from {{ ref('fct_score_changes') }}
-    where is_like_for_like
+    where comparable_score_change is not null
 ),
 
 summed as (
@@ -29,7 +29,7 @@ compared as (
         changes.region_code,
         changes.previous_region_code,
         changes.node_code,
-        changes.score_change,
+        changes.comparable_score_change,
         summed.total
     from changes
     left join summed
@@ -41,4 +41,4 @@ compared as (
 )
 
 select * from compared
-where total is null or abs(total - score_change) > {{ var('score_tolerance') }}
+where total is null or abs(total - comparable_score_change) > {{ var('score_tolerance') }}

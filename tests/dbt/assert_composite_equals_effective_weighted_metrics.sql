@@ -8,11 +8,13 @@ metric_scores as (
 ),
 
 metrics as (
-    select * from {{ ref('dim_metrics') }}
+    select * from {{ ref('int_metrics_weighted') }}
+    where series = 'published'
 ),
 
 indicators as (
-    select * from {{ ref('dim_indicators') }}
+    select * from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
 ),
 
 rankings as (
@@ -20,9 +22,11 @@ rankings as (
 ),
 
 arithmetic_frameworks as (
-    select framework_code
+    select
+        edition,
+        framework_code
     from indicators
-    group by framework_code
+    group by edition, framework_code
     having sum(case when aggregation != 'arithmetic' then 1 else 0 end) = 0
 ),
 
@@ -36,10 +40,13 @@ direct as (
     from metric_scores
     inner join metrics
         on
-            metric_scores.framework_code = metrics.framework_code
+            metric_scores.edition = metrics.edition
+            and metric_scores.framework_code = metrics.framework_code
             and metric_scores.metric_code = metrics.metric_code
     inner join arithmetic_frameworks
-        on metric_scores.framework_code = arithmetic_frameworks.framework_code
+        on
+            metric_scores.edition = arithmetic_frameworks.edition
+            and metric_scores.framework_code = arithmetic_frameworks.framework_code
     group by metric_scores.edition, metric_scores.framework_code, metric_scores.region_code
 ),
 

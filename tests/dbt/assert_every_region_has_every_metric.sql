@@ -17,12 +17,17 @@ regions as (
     select * from {{ ref('stg_index__regions') }}
 ),
 
+{# each edition's metrics (its framework's catalog) #}
 metrics as (
     select
+        edition,
         framework_code,
         metric_code,
-        row_number() over (partition by framework_code order by metric_code) - 1 as metric_place
-    from {{ ref('stg_index__metrics') }}
+        row_number() over (
+            partition by edition, framework_code order by metric_code
+        ) - 1 as metric_place
+    from {{ ref('int_metrics_weighted') }}
+    where series = 'published'
 ),
 
 metric_values as (
@@ -31,6 +36,7 @@ metric_values as (
 
 metric_bits as (
     select
+        edition,
         framework_code,
         metric_code,
         cast(floor(metric_place / 62) as integer) as chunk,
@@ -50,7 +56,8 @@ placed as (
         on metric_values.region_code = regions.region_code
     inner join metric_bits
         on
-            regions.framework_code = metric_bits.framework_code
+            metric_values.edition = metric_bits.edition
+            and regions.framework_code = metric_bits.framework_code
             and metric_values.metric_code = metric_bits.metric_code
 ),
 
@@ -67,12 +74,13 @@ seen as (
 
 chunks as (
     select
+        edition,
         framework_code,
         chunk,
         count(*) as n_rows,
         bit_or(bit) as bits
     from metric_bits
-    group by framework_code, chunk
+    group by edition, framework_code, chunk
 ),
 
 assessed as (
@@ -90,7 +98,10 @@ failing_regions as (
         assessed.region_code,
         assessed.framework_code
     from assessed
-    inner join chunks on assessed.framework_code = chunks.framework_code
+    inner join chunks
+        on
+            assessed.edition = chunks.edition
+            and assessed.framework_code = chunks.framework_code
     left join seen
         on
             assessed.edition = seen.edition
@@ -118,7 +129,10 @@ absent_or_repeated as (
         metric_bits.metric_code,
         count(failing_values.metric_code) as n_values
     from failing_regions
-    inner join metric_bits on failing_regions.framework_code = metric_bits.framework_code
+    inner join metric_bits
+        on
+            failing_regions.edition = metric_bits.edition
+            and failing_regions.framework_code = metric_bits.framework_code
     left join failing_values
         on
             failing_regions.edition = failing_values.edition

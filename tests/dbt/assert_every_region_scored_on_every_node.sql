@@ -1,5 +1,5 @@
 -- fct_indicator_scores holds a score for every node of a ranked region's framework, root
--- included, in every edition.
+-- included, in every edition (the edition's framework).
 with
 
 regions as (
@@ -11,7 +11,8 @@ status as (
 ),
 
 indicators as (
-    select * from {{ ref('dim_indicators') }}
+    select * from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
 ),
 
 scores as (
@@ -25,7 +26,10 @@ expected as (
         indicators.node_code
     from status
     inner join regions on status.region_code = regions.region_code
-    inner join indicators on regions.framework_code = indicators.framework_code
+    inner join indicators
+        on
+            status.edition = indicators.edition
+            and regions.framework_code = indicators.framework_code
     where status.is_ranked
 ),
 

@@ -1,5 +1,6 @@
--- The tree is well formed: one root per framework at level 0, every other node's parent
--- exists in the same framework, and every level is its parent's level + 1.
+-- The tree is well formed in every edition (and backcast): one root per framework at
+-- level 0, every other node's parent exists in the same framework, and every level is its
+-- parent's level + 1.
 with
 
 indicators as (
@@ -9,14 +10,17 @@ indicators as (
 roots as (
     -- counted over every framework, so a framework with no root counts 0 (not absent)
     select
+        edition,
+        series,
         framework_code,
         count(*) filter (where parent_code is null) as n_roots
     from indicators
-    group by framework_code
+    group by edition, series, framework_code
 ),
 
 bad_roots as (
     select
+        edition,
         framework_code,
         cast(null as string) as node_code,
         'framework has ' || cast(n_roots as string) || ' roots' as problem
@@ -26,6 +30,7 @@ bad_roots as (
 
 bad_levels as (
     select
+        child.edition,
         child.framework_code,
         child.node_code,
         case
@@ -38,7 +43,9 @@ bad_levels as (
     from indicators as child
     left join indicators as parent
         on
-            child.framework_code = parent.framework_code
+            child.edition = parent.edition
+            and child.series = parent.series
+            and child.framework_code = parent.framework_code
             and child.parent_code = parent.node_code
 ),
 

@@ -1,4 +1,5 @@
--- Every leaf indicator has at least one metric, and metrics feed only leaf indicators.
+-- Every leaf indicator has at least one metric, and metrics feed only leaf indicators, in
+-- every edition's framework (and every backcast's).
 with
 
 indicators as (
@@ -11,15 +12,18 @@ metrics as (
 
 metric_counts as (
     select
+        edition,
+        series,
         framework_code,
         node_code,
         count(*) as n_metrics
     from metrics
-    group by framework_code, node_code
+    group by edition, series, framework_code, node_code
 ),
 
 final as (
     select
+        coalesce(indicators.edition, metric_counts.edition) as edition,
         indicators.framework_code,
         indicators.node_code,
         coalesce(metric_counts.n_metrics, 0) as n_metrics,
@@ -27,7 +31,9 @@ final as (
     from indicators
     full outer join metric_counts
         on
-            indicators.framework_code = metric_counts.framework_code
+            indicators.edition = metric_counts.edition
+            and indicators.series = metric_counts.series
+            and indicators.framework_code = metric_counts.framework_code
             and indicators.node_code = metric_counts.node_code
     where
         indicators.node_code is null

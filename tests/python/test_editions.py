@@ -16,6 +16,7 @@ code with the same name: continuity findings, never a match by name.
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -328,3 +329,166 @@ def test_goalposts_compare_across_editions_and_min_max_does_not(
            where edition = 2022 and region_code = 'x' and node_code = 'root'""",
     )[0]
     assert change == pytest.approx((10.0 - 50.0) / 2)
+
+
+# --- a method that changes between editions: the backcast ------------------------------------
+
+NODE_HEADER = [*REQUIRED["framework.csv"], "first_edition", "last_edition"]
+METRIC_HEADER = [*REQUIRED["metrics.csv"], "first_edition", "last_edition"]
+
+
+def make_versioned(folder: Path, changed: bool = True) -> Path:
+    """Framework `v` for 2021 and 2022. With `changed`, 2022 changes the method: pillar
+    `a` weighs 1 instead of 3, is aggregated geometrically, and metric `b2` is replaced by
+    `b3` (new in 2022, no 2021 values). Without, 2022 declares the same rows again (another
+    edition range, the same content)."""
+    folder.mkdir(parents=True)
+    nodes: list[list[object]] = [["v", "root", "", "Index", "", "arithmetic", "", ""]]
+    metrics: list[list[object]] = []
+    versions = [(2021, 2021), (2022, "")]
+    for first, last in versions:
+        new = changed and first == 2022
+        nodes += [
+            [
+                "v",
+                "a",
+                "root",
+                "Pillar a",
+                1 if new else 3,
+                "geometric" if new else "arithmetic",
+                first,
+                last,
+            ],
+            ["v", "b", "root", "Pillar b", 1, "arithmetic", first, last],
+        ]
+        codes = {"a1": "a", "a2": "a", "b1": "b", "b3" if new else "b2": "b"}
+        metrics += [
+            ["v", m, node, f"Metric {m}", "pt", 1, 1, "none", "minmax", "", "", first, last]
+            for m, node in codes.items()
+        ]
+    rng = np.random.default_rng(21)
+    regions = [[f"r{i}", f"Region {i}", "v"] for i in range(6)]
+    values = []
+    for edition in (2021, 2022):
+        present = ["a1", "a2", "b1", "b3" if changed and edition == 2022 else "b2"]
+        for code, _, _ in regions:
+            values += [[edition, code, m, round(float(rng.uniform(1, 99)), 3)] for m in present]
+    _write(folder / "framework.csv", NODE_HEADER, nodes)
+    _write(folder / "metrics.csv", METRIC_HEADER, metrics)
+    _write(folder / "regions.csv", REQUIRED["regions.csv"], regions)
+    _write(folder / "values.csv", REQUIRED["values.csv"], values)
+    return folder
+
+
+def _scores(db: Path, config_id: int, edition: int) -> dict[tuple[str, str], float]:
+    return {
+        (region, node): score
+        for region, node, score in _rows(
+            db,
+            f"""select region_code, node_code, score
+                from intermediate.int_node_scores_aggregated
+                where config_id = {config_id} and edition = {edition}""",
+        )
+    }
+
+
+@pytest.fixture(scope="module")
+def versioned(index_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("versioned")
+    db = root / "warehouse.duckdb"
+    assert _run(index_project, make_versioned(root / "index"), db) == cli.EXIT_OK
+    return db
+
+
+def test_a_changed_method_is_backcast(versioned: Path) -> None:
+    methods = _rows(
+        versioned,
+        """select edition, series, method_edition, is_comparable
+           from intermediate.int_edition_methods order by 1, 2""",
+    )
+    assert methods == [
+        (2021, "backcast", 2022, True),
+        (2021, "published", 2021, False),
+        (2022, "published", 2022, True),
+    ]
+    # each edition published under its own method: 2021 has b2, 2022 b3
+    metrics = _rows(
+        versioned,
+        """select edition, list(distinct metric_code order by metric_code)
+           from published.metric_values group by 1 order by 1""",
+    )
+    assert metrics == [(2021, ["a1", "a2", "b1", "b2"]), (2022, ["a1", "a2", "b1", "b3"])]
+
+
+def test_the_backcast_equals_a_build_of_the_earlier_values_under_the_current_method(
+    versioned: Path, index_project: Path, tmp_path: Path
+) -> None:
+    """2021's backcast against an index of its own: 2022's framework and catalog alone,
+    2021's values (b3 missing, b2 dropped): the same scores, exactly."""
+    source = versioned.parent / "index"
+    folder = tmp_path / "index"
+    folder.mkdir()
+    with (source / "framework.csv").open(encoding="utf-8") as fh:
+        nodes = [r for r in csv.reader(fh)][1:]
+    with (source / "metrics.csv").open(encoding="utf-8") as fh:
+        metrics = [r for r in csv.reader(fh)][1:]
+    with (source / "values.csv").open(encoding="utf-8") as fh:
+        values = [r for r in csv.reader(fh)][1:]
+    current = [r[:-2] for r in nodes if r[-2] in ("", "2022")]
+    catalog = [r[:-2] for r in metrics if r[-2] == "2022"]
+    kept = {r[1] for r in catalog}
+    _write(folder / "framework.csv", REQUIRED["framework.csv"], current)
+    _write(folder / "metrics.csv", REQUIRED["metrics.csv"], catalog)
+    shutil.copy(source / "regions.csv", folder / "regions.csv")
+    _write(
+        folder / "values.csv",
+        REQUIRED["values.csv"],
+        [r for r in values if r[0] == "2021" and r[2] in kept],
+    )
+    db = tmp_path / "warehouse.duckdb"
+    assert _run(index_project, folder, db) == cli.EXIT_OK
+    backcast, plain = _scores(versioned, -1, 2021), _scores(db, 0, 2021)
+    assert len(backcast) == 6 * 3 and backcast == plain
+
+
+def test_changes_compare_under_one_method(versioned: Path) -> None:
+    """The comparable change is 2022's score less 2021's backcast, and its contributions
+    add up to it; the published change mixes the two methods."""
+    now, backcast, published = (
+        _scores(versioned, 0, 2022),
+        _scores(versioned, -1, 2021),
+        _scores(versioned, 0, 2021),
+    )
+    rows = _rows(
+        versioned,
+        """select region_code, node_code, score_change, comparable_score_change
+           from published.score_changes where edition = 2022""",
+    )
+    assert len(rows) == 6 * 3
+    for region, node, change, comparable in rows:
+        key = (region, node)
+        assert change == pytest.approx(now[key] - published[key], abs=TOLERANCE)
+        assert comparable == pytest.approx(now[key] - backcast[key], abs=TOLERANCE)
+    assert any(abs(c - p) > 1e-6 for _, _, p, c in rows)
+    sums = _rows(
+        versioned,
+        """select region_code, sum(contribution), any_value(node_score_change)
+           from published.score_change_contributions
+           where edition = 2022 and node_code = 'root' group by 1""",
+    )
+    for region, total, change in sums:
+        assert total == pytest.approx(change, abs=TOLERANCE)
+        assert change == pytest.approx(now[(region, "root")] - backcast[(region, "root")])
+
+
+def test_a_backcast_under_its_own_method_equals_the_published_scores(
+    index_project: Path, tmp_path: Path
+) -> None:
+    """2022 declares 2021's framework again (other rows, the same content): 2021 is
+    backcast under rows equal to its own, and its backcast is its published scores, bit
+    for bit."""
+    db = tmp_path / "warehouse.duckdb"
+    folder = make_versioned(tmp_path / "index", changed=False)
+    assert _run(index_project, folder, db) == cli.EXIT_OK
+    backcast, published = _scores(db, -1, 2021), _scores(db, 0, 2021)
+    assert len(backcast) == 6 * 3 and backcast == published
