@@ -39,7 +39,7 @@ means as (
         node_code,
         level,
         cast(count(*) as integer) as region_count,
-        avg(score) as mean_score
+        {{ stable_sum('score', 'region_code') }} / count(score) as mean_score
     from scores
     group by edition, framework_code, node_code, level
 ),
@@ -50,8 +50,9 @@ like_for_like as (
         framework_code,
         node_code,
         cast(count(*) as integer) as like_for_like_count,
-        avg(score) as like_for_like_mean,
-        avg(previous_score) as like_for_like_previous_mean
+        {{ stable_sum('score', 'region_code') }} / count(score) as like_for_like_mean,
+        {{ stable_sum('previous_score', 'region_code') }} / count(previous_score)
+            as like_for_like_previous_mean
     from changes
     where is_like_for_like
     group by edition, framework_code, node_code
