@@ -152,6 +152,24 @@ MUTATIONS = [
         "<= coalesce(indicators.min_availability, 0) as below_threshold",
     ),
     Mutation(
+        "log_change_split_unscaled",
+        "models/marts/fct_score_change_contributions.sql",
+        "when node_score = previous_node_score then node_score\n",
+        "when true then node_score\n",
+    ),
+    Mutation(
+        "harmonic_contribution_sign_flipped",
+        "models/marts/fct_score_change_contributions.sql",
+        "then -node_score * previous_node_score",
+        "then node_score * previous_node_score",
+    ),
+    Mutation(
+        "rank_change_reversed",
+        "models/marts/fct_score_changes.sql",
+        "paired.previous_rank - paired.rank as rank_change,",
+        "paired.rank - paired.previous_rank as rank_change,",
+    ),
+    Mutation(
         "ties_broken_by_row_order",
         "models/marts/fct_rankings.sql",
         "cast(rank() over (",

@@ -94,6 +94,20 @@ children as (
     from metric_scores
 ),
 
+{# per node, its children's weights summed (in the order of their codes: the same on every
+    run) and their smallest score #}
+siblings as (
+    select
+        edition,
+        framework_code,
+        region_code,
+        node_code,
+        {{ stable_sum('weight', 'child_code') }} as sum_weight,
+        min(score) as min_child_score
+    from children
+    group by edition, framework_code, region_code, node_code
+),
+
 {# each child's term of its node's mean, by the node's method, on each edition's side #}
 terms as (
     select
@@ -102,13 +116,15 @@ terms as (
         indicators.aggregation,
         indicators.effective_weight as node_effective_weight,
         node_scores.score as node_score,
-        min(children.score) over (
-            partition by children.edition, children.region_code, children.node_code
-        ) as min_child_score,
-        children.weight / sum(children.weight) over (
-            partition by children.edition, children.region_code, children.node_code
-        ) as share
+        siblings.min_child_score,
+        children.weight / siblings.sum_weight as share
     from children
+    inner join siblings
+        on
+            children.edition = siblings.edition
+            and children.framework_code = siblings.framework_code
+            and children.region_code = siblings.region_code
+            and children.node_code = siblings.node_code
     inner join node_scores
         on
             children.edition = node_scores.edition

@@ -40,7 +40,7 @@ means as (
         node_code,
         level,
         cast(count(*) as integer) as region_count,
-        avg(score) as mean_score
+        {{ stable_sum('score', 'region_code') }} / count(score) as mean_score
     from scores
     group by edition, framework_code, node_code, level
 ),
@@ -51,8 +51,10 @@ like_for_like as (
         framework_code,
         node_code,
         cast(count(*) as integer) as like_for_like_count,
-        avg(comparable_score) as like_for_like_mean,
-        avg(comparable_previous_score) as like_for_like_previous_mean
+        {{ stable_sum('comparable_score', 'region_code') }} / count(comparable_score)
+            as like_for_like_mean,
+        {{ stable_sum('comparable_previous_score', 'region_code') }}
+        / count(comparable_previous_score) as like_for_like_previous_mean
     from changes
     where comparable_score is not null and comparable_previous_score is not null
     group by edition, framework_code, node_code
