@@ -746,42 +746,71 @@ def test_changes_between_editions_equal_the_oracle(batch: Batch) -> None:
     assert (changes["_merge"] == "both").all(), changes[changes["_merge"] != "both"].head()
     diff = (changes["score_change"] - changes["score_change_model"]).abs()
     assert (diff <= TOLERANCE).all(), changes.loc[diff > TOLERANCE, keys].head()
-    # ranks: a near-tie (within 1e-9, in either edition, in the oracle's scores or the
-    # models', among all the regions ranked) may be broken either way; the comparable
-    # ranks, among the regions in both editions
-    group = ["edition", "framework_code", "node_code"]
-    near = set()
-    for scores in (nodes, keep(batch.model["nodes"])):
-        flagged = scores[_near_tied(scores, group, "score")]
-        near |= set(
+    # rank changes are differences of the published ranks: previous_rank − rank of the
+    # models' own fct_indicator_scores (whose ranks test_dbt_equals_the_oracle compares with
+    # the oracle's, allowing for near-ties), and the oracle's wherever the two rankings agree
+    model_nodes = keep(batch.model["nodes"])
+    model_rank = dict(
+        zip(
             zip(
-                flagged["edition"],
-                flagged["region_code"],
-                flagged["node_code"],
+                model_nodes["edition"],
+                model_nodes["region_code"],
+                model_nodes["node_code"],
                 strict=True,
-            )
+            ),
+            model_nodes["peer_rank"],
+            strict=True,
         )
-    tied = pd.Series(
-        [
-            (e, r, n) in near or (p, r, n) in near
-            for e, p, r, n in zip(
-                changes["edition"],
+    )
+    oracle_rank = dict(
+        zip(
+            zip(nodes["edition"], nodes["region_code"], nodes["node_code"], strict=True),
+            nodes["peer_rank"],
+            strict=True,
+        )
+    )
+    sides = list(
+        zip(
+            zip(changes["edition"], changes["region_code"], changes["node_code"], strict=True),
+            zip(
                 changes["previous_edition"],
                 changes["region_code"],
                 changes["node_code"],
                 strict=True,
-            )
+            ),
+            strict=True,
+        )
+    )
+    own = [model_rank[before] - model_rank[now] for now, before in sides]
+    assert (changes["rank_change_model"].to_numpy() == own).all()
+    agree = pd.Series(
+        [
+            model_rank[now] == oracle_rank[now] and model_rank[before] == oracle_rank[before]
+            for now, before in sides
         ],
         index=changes.index,
     )
-    tied |= (
+    assert agree.mean() > 0.95
+    differ = (changes["rank_change"] != changes["rank_change_model"]) & agree
+    assert not differ.any(), changes.loc[differ, [*keys, "rank_change", "rank_change_model"]]
+    # comparable ranks: competition ranks among the regions in both editions — of the
+    # models' comparable scores, exactly, and the oracle's away from near-ties (1e-9)
+    group = ["edition", "framework_code", "node_code"]
+    tied = (
         _near_tied(changes, group, "score")
         | _near_tied(changes, group, "previous_score")
         | _near_tied(changes, group, "score_model")
         | _near_tied(changes, group, "previous_score_model")
     )
     assert tied.mean() < 0.05
-    for column in ["rank_change", "comparable_rank", "comparable_previous_rank"]:
+    for column, scores in (
+        ("comparable_rank", "score_model"),
+        ("comparable_previous_rank", "previous_score_model"),
+    ):
+        assert (
+            changes[f"{column}_model"].to_numpy()
+            == oracle.competition_ranks(changes, group, scores)
+        ).all(), column
         differ = (changes[column] != changes[f"{column}_model"]) & ~tied
         assert not differ.any(), changes.loc[differ, [*keys, column, f"{column}_model"]].head()
     merged = expected.merge(
