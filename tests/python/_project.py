@@ -26,6 +26,32 @@ def digindex(project: Path, *args: str) -> int:
     return cli.main(["--project-dir", str(project), *args])
 
 
+def run_index(project: Path, folder: Path, db: Path, command: str = "run") -> int:
+    """`digindex run` (or `command`) of an index folder into `db`, its exports beside it."""
+    return cli.main(
+        [
+            command,
+            "--index",
+            str(folder),
+            "--project-dir",
+            str(project),
+            "--db",
+            str(db),
+            "--publish-dir",
+            str(db.parent / "publish"),
+        ]
+    )
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """The rows of `sql` on the warehouse, opened read-only for that query alone."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def publication_state(db: Path, publish_dir: Path, edition: int) -> dict[str, str]:
     """A fingerprint of a publication: every published table, the edition link's target,
     every file behind it, and the sealed versions of the edition."""

@@ -19,10 +19,12 @@ import csv
 import shutil
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
+from _project import INDEX_DB
+from _project import query as _rows
+from _project import run_index as _run
 from digindex import cli
 from digindex.index_folder import REQUIRED, IndexFolderError, load_index
 
@@ -87,34 +89,10 @@ def make_index(
     return folder
 
 
-def _run(project: Path, folder: Path, db: Path) -> int:
-    return cli.main(
-        [
-            "run",
-            "--index",
-            str(folder),
-            "--project-dir",
-            str(project),
-            "--db",
-            str(db),
-            "--publish-dir",
-            str(db.parent / "publish"),
-        ]
-    )
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def published(index_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("editions")
-    db = root / "warehouse.duckdb"
+    db = root / INDEX_DB
     assert _run(index_project, make_index(root / "index"), db) == cli.EXIT_OK
     return db
 
@@ -254,7 +232,7 @@ def test_a_region_leaving_without_a_record_is_refused(
         tmp_path / "index",
         {"gone": ("Gone", (2020,)), "back": ("Gone", (2021, 2022))},
     )
-    db = tmp_path / "warehouse.duckdb"
+    db = tmp_path / INDEX_DB
     assert _run(index_project, folder, db) == cli.EXIT_BUILD
     captured = capsys.readouterr()
     err = captured.out + captured.err
@@ -310,7 +288,7 @@ def test_goalposts_compare_across_editions_and_min_max_does_not(
             for metric in ("fixed", "relative")
         ],
     )
-    db = tmp_path / "warehouse.duckdb"
+    db = tmp_path / INDEX_DB
     assert _run(index_project, folder, db) == cli.EXIT_OK
     scores = dict(
         ((edition, metric), score)
@@ -395,7 +373,7 @@ def _scores(db: Path, config_id: int, edition: int) -> dict[tuple[str, str], flo
 @pytest.fixture(scope="module")
 def versioned(index_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("versioned")
-    db = root / "warehouse.duckdb"
+    db = root / INDEX_DB
     assert _run(index_project, make_versioned(root / "index"), db) == cli.EXIT_OK
     return db
 
@@ -445,7 +423,7 @@ def test_the_backcast_equals_a_build_of_the_earlier_values_under_the_current_met
         REQUIRED["values.csv"],
         [r for r in values if r[0] == "2021" and r[2] in kept],
     )
-    db = tmp_path / "warehouse.duckdb"
+    db = tmp_path / INDEX_DB
     assert _run(index_project, folder, db) == cli.EXIT_OK
     backcast, plain = _scores(versioned, -1, 2021), _scores(db, 0, 2021)
     assert len(backcast) == 6 * 3 and backcast == plain
@@ -487,7 +465,7 @@ def test_a_backcast_under_its_own_method_equals_the_published_scores(
     """2022 declares 2021's framework again (other rows, the same content): 2021 is
     backcast under rows equal to its own, and its backcast is its published scores, bit
     for bit."""
-    db = tmp_path / "warehouse.duckdb"
+    db = tmp_path / INDEX_DB
     folder = make_versioned(tmp_path / "index", changed=False)
     assert _run(index_project, folder, db) == cli.EXIT_OK
     backcast, published = _scores(db, -1, 2021), _scores(db, 0, 2021)

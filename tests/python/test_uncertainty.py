@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 
 from _project import INDEX_DB
+from _project import query as _rows
+from _project import run_index as _run
 from digindex import cli, uncertainty
 from digindex.index_folder import REQUIRED
 from digindex.paths import project_vars
@@ -101,30 +103,6 @@ def make_index(folder: Path, spec: str | None = SPEC) -> Path:
     if spec is not None:
         (folder / "uncertainty.yml").write_text(spec, encoding="utf-8")
     return folder
-
-
-def _run(project: Path, folder: Path, db: Path, command: str = "run") -> int:
-    return cli.main(
-        [
-            command,
-            "--index",
-            str(folder),
-            "--project-dir",
-            str(project),
-            "--db",
-            str(db),
-            "--publish-dir",
-            str(db.parent / "publish"),
-        ]
-    )
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module", autouse=True)
