@@ -918,27 +918,33 @@ def change_contributions(
     both = both.merge(
         tree[["framework_code", "node_code", "aggregation"]], on=["framework_code", "node_code"]
     )
-    out = []
-    for _, g in both.groupby(["edition", "framework_code", "region_code", "node_code"]):
-        s_now, s_before = g["node_score"].iloc[0], g["previous_node_score"].iloc[0]
-        method = g["aggregation"].iloc[0]
-        w, wp = g["share"].fillna(0.0).to_numpy(), g["previous_share"].fillna(0.0).to_numpy()
-        x, xp = g["score"].to_numpy(dtype=float), g["previous_score"].to_numpy(dtype=float)
-        at_zero = (np.nan_to_num(x, nan=1.0) <= 0) | (np.nan_to_num(xp, nan=1.0) <= 0)
-        if method == "arithmetic":
-            c = np.nan_to_num(w * x) - np.nan_to_num(wp * xp)
-        elif at_zero.any():
-            c = np.where(at_zero, (s_now - s_before) / at_zero.sum(), 0.0)
-        elif method == "geometric":
-            log_mean = (
-                s_now
-                if s_now == s_before
-                else (s_now - s_before) / (np.log(s_now) - np.log(s_before))
-            )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                c = log_mean * (np.nan_to_num(w * np.log(x)) - np.nan_to_num(wp * np.log(xp)))
-        else:  # harmonic
-            with np.errstate(invalid="ignore", divide="ignore"):
-                c = -s_now * s_before * (np.nan_to_num(w / x) - np.nan_to_num(wp / xp))
-        out.append(g.assign(contribution=c))
-    return pd.concat(out, ignore_index=True) if out else both.assign(contribution=[])
+    # every node's children at once (column-wise; each row's own node's scores and method)
+    node = ["edition", "framework_code", "region_code", "node_code"]
+    s_now = both["node_score"].to_numpy(dtype=float)
+    s_before = both["previous_node_score"].to_numpy(dtype=float)
+    method = both["aggregation"].to_numpy()
+    w, wp = both["share"].fillna(0.0).to_numpy(), both["previous_share"].fillna(0.0).to_numpy()
+    x, xp = both["score"].to_numpy(dtype=float), both["previous_score"].to_numpy(dtype=float)
+    at_zero = (np.nan_to_num(x, nan=1.0) <= 0) | (np.nan_to_num(xp, nan=1.0) <= 0)
+    n_at_zero = (
+        pd.Series(at_zero, index=both.index)
+        .groupby([both[c] for c in node])
+        .transform("sum")
+        .to_numpy()
+    )
+    # (the terms of the other methods are computed for every row, and overflow or divide by
+    # 0 where a score is 0: those rows take the degenerate branch)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        arithmetic = np.nan_to_num(w * x) - np.nan_to_num(wp * xp)
+        degenerate = np.where(at_zero, (s_now - s_before) / np.maximum(n_at_zero, 1), 0.0)
+        log_mean = np.where(
+            s_now == s_before, s_now, (s_now - s_before) / (np.log(s_now) - np.log(s_before))
+        )
+        geometric = log_mean * (np.nan_to_num(w * np.log(x)) - np.nan_to_num(wp * np.log(xp)))
+        harmonic = -s_now * s_before * (np.nan_to_num(w / x) - np.nan_to_num(wp / xp))
+    contribution = np.select(
+        [method == "arithmetic", n_at_zero > 0, method == "geometric"],
+        [arithmetic, degenerate, geometric],
+        harmonic,
+    )
+    return both.assign(contribution=contribution)
