@@ -52,6 +52,38 @@
 {%- endmacro %}
 
 
+{% macro score_to_transformed(method, direction, score, lower_bound, upper_bound, t_min, t_max) -%}
+    {#-
+        The inverse of normalise_score where it is linear in the value: the transformed value
+        that `method` scores `score` (before the clamps at 0 and 100 of goalpost and target),
+        with the same arguments. Null for zscore and rank (whose score depends on the other
+        regions' values as a whole) and where the method's range is empty.
+    -#}
+    {%- set s = '(' ~ score ~ ')' -%}
+    {%- set e = '((' ~ score ~ ') - 60.0) / 0.4' -%}
+    case
+        when {{ method }} = 'goalpost' and ({{ upper_bound }}) != ({{ lower_bound }}) then
+            case
+                when {{ direction }} = -1
+                    then ({{ upper_bound }}) - {{ s }} / 100.0 * (({{ upper_bound }}) - ({{ lower_bound }}))
+                else ({{ lower_bound }}) + {{ s }} / 100.0 * (({{ upper_bound }}) - ({{ lower_bound }}))
+            end
+        when {{ method }} in ('minmax', 'efficacy') and ({{ t_max }}) != ({{ t_min }}) then
+            case
+                when {{ direction }} = -1
+                    then ({{ t_max }}) - (case when {{ method }} = 'efficacy' then {{ e }} else {{ s }} end)
+                    / 100.0 * (({{ t_max }}) - ({{ t_min }}))
+                else ({{ t_min }}) + (case when {{ method }} = 'efficacy' then {{ e }} else {{ s }} end)
+                    / 100.0 * (({{ t_max }}) - ({{ t_min }}))
+            end
+        when {{ method }} = 'target' and {{ direction }} = -1 and ({{ t_max }}) != ({{ upper_bound }})
+            then ({{ t_max }}) - {{ s }} / 100.0 * (({{ t_max }}) - ({{ upper_bound }}))
+        when {{ method }} = 'target' and {{ direction }} != -1 and ({{ upper_bound }}) != ({{ t_min }})
+            then ({{ t_min }}) + {{ s }} / 100.0 * (({{ upper_bound }}) - ({{ t_min }}))
+    end
+{%- endmacro %}
+
+
 {% macro clamp(expression, low, high) -%}
     least(cast({{ high }} as double), greatest(cast({{ low }} as double), {{ expression }}))
 {%- endmacro %}

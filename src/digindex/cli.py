@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from digindex import gate
+from digindex import benchmark_tables, gate, scenarios
 from digindex import publish as publish_mod
 from digindex.dbt_runner import (
     DbtError,
@@ -164,6 +164,9 @@ def do_build(args: argparse.Namespace, run_id: str, db: Path) -> bool:
     results = args.project_dir / "target" / "run_results.json"
     if results.exists():
         shutil.copyfile(results, results.with_name("build_run_results.json"))
+        if not failures:
+            # the scoring chain's SQL, kept with the warehouse it computed (what-if, goal)
+            scenarios.record_models(db, results)
     if not passed_at:
         record_unit_tests(args.project_dir, None if failures else fingerprint)
     if not _record_build(args, run_id, db, failures, "dbt build FAILED"):
@@ -776,6 +779,103 @@ def cmd_changes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _benchmark_region(args: argparse.Namespace) -> tuple[int, str]:
+    """The edition (default: the latest published) and the region's code (code or printed
+    name), or UsageError."""
+    con = duckdb.connect(str(args.db), read_only=True)
+    try:
+        edition = args.edition
+        if edition is None:
+            edition = con.execute("select max(edition) from published.rankings").fetchone()[0]
+        _, _, region = _resolve_filters(con, edition, [], None, args.region)
+    finally:
+        con.close()
+    return int(edition), str(region)
+
+
+def _benchmark_command(name: str, render: Callable[[argparse.Namespace], str]):  # type: ignore[no-untyped-def]
+    def command(args: argparse.Namespace) -> int:
+        from digindex.scenarios import ScenarioError
+
+        try:
+            print(render(args))
+        except (UsageError, ScenarioError) as err:
+            print(f"digindex {name}: {err}", file=sys.stderr)
+            return EXIT_USAGE
+        except duckdb.Error as err:
+            print(
+                f"cannot read the published tables from {args.db}: {err}\nrun `digindex run` first",
+                file=sys.stderr,
+            )
+            return EXIT_BUILD
+        return EXIT_OK
+
+    return command
+
+
+def _peers(args: argparse.Namespace) -> str:
+    edition, region = _benchmark_region(args)
+    versus = None
+    if args.vs:
+        con = duckdb.connect(str(args.db), read_only=True)
+        try:
+            versus = _resolve_filters(con, edition, [], None, args.vs)[2]
+        finally:
+            con.close()
+    return benchmark_tables.peer_tables(
+        args.db, edition, region, args.k, args.better_only, args.same_province, versus
+    )
+
+
+def _parse_set(items: list[str]) -> dict[str, float]:
+    changes = {}
+    for item in items or []:
+        metric, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            changes[metric.strip()] = float(value)
+        except ValueError:
+            raise UsageError(
+                f"--set {item!r}: write METRIC=VALUE, e.g. --set 5g_base_stations=120"
+            ) from None
+    if not changes:
+        raise UsageError("give at least one --set METRIC=VALUE")
+    return changes
+
+
+def _whatif(args: argparse.Namespace) -> str:
+    edition, region = _benchmark_region(args)
+    return benchmark_tables.whatif_tables(args.db, edition, region, _parse_set(args.set))
+
+
+def _goal(args: argparse.Namespace) -> str:
+    if (args.rank is None) == (args.tier is None):
+        raise UsageError("give one target: --rank N or --tier T")
+    edition, region = _benchmark_region(args)
+    return benchmark_tables.goal_tables(args.db, edition, region, args.rank, args.tier)
+
+
+def _tiers(args: argparse.Namespace) -> str:
+    con = duckdb.connect(str(args.db), read_only=True)
+    try:
+        edition = (
+            args.edition or con.execute("select max(edition) from published.rankings").fetchone()[0]
+        )
+        frameworks, _, _ = _resolve_filters(con, edition, args.group or [], None, None)
+    finally:
+        con.close()
+    return benchmark_tables.tier_tables(
+        args.db, int(edition), frameworks[0] if frameworks else None
+    )
+
+
+cmd_peers = _benchmark_command("peers", _peers)
+cmd_whatif = _benchmark_command("whatif", _whatif)
+cmd_goal = _benchmark_command("goal", _goal)
+cmd_tiers = _benchmark_command("tiers", _tiers)
+
+
 def reconcile_report(db: Path, edition: int | None = None, limit: int = 8) -> str:
     """The published reconciliation with the printed report, the audit of the printed
     tables and the peer-group comparisons. Counts come from published.reconciliation_summary
@@ -1164,6 +1264,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this peer group (code or name; repeatable; default: all)",
     )
     p.add_argument("-n", type=int, default=5, help="risers and fallers per peer group (default 5)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    region_help = "the region (code or name as printed)"
+    p = add(
+        "peers",
+        cmd_peers,
+        "对标: a region's nearest peers on its standardised profile, where they are ahead, "
+        "and its gaps to the peer-group mean and the leader in composite points",
+    )
+    p.add_argument("region", help=region_help)
+    p.add_argument("-k", type=int, default=5, help="peers to show (default 5; up to peers_k)")
+    p.add_argument("--better-only", action="store_true", help="only regions ranked above it")
+    p.add_argument("--same-province", action="store_true", help="only its province's regions")
+    p.add_argument("--vs", metavar="REGION", help="also its gaps to this region (composite pts)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    p = add(
+        "whatif",
+        cmd_whatif,
+        "a scenario: a region's scores and rank recomputed through the same models from "
+        "changed raw values (the publication is not touched)",
+    )
+    p.add_argument("region", help=region_help)
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="METRIC=VALUE",
+        help="a raw value to change (metric code; repeatable)",
+    )
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    p = add(
+        "goal",
+        cmd_goal,
+        "the smallest improvement that takes a region to a rank or tier, and the cheapest "
+        "way to get it, in raw metric units, checked through the models",
+    )
+    p.add_argument("region", help=region_help)
+    p.add_argument("--rank", type=int, help="the target rank")
+    p.add_argument("--tier", type=int, help="the target tier of the default scheme (1 = top)")
+    p.add_argument("--edition", type=int, help="edition (default: the latest)")
+    p = add("tiers", cmd_tiers, "each peer group's tiers (梯队) under every scheme")
+    p.add_argument("group", nargs="*", help="peer group (code or name; default: all)")
     p.add_argument("--edition", type=int, help="edition (default: the latest)")
     return parser
 

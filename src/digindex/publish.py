@@ -56,6 +56,11 @@ EXPORTS = [
     "score_change_contributions",
     "peer_group_changes",
     "movers",
+    "score_contributions",
+    "tier_bounds",
+    "region_tiers",
+    "region_peers",
+    "region_typology",
 ]
 BOM = "\ufeff".encode()
 # where the sealed export folders live, one per edition and run: publish/.versions/<ed>/<run>

@@ -616,6 +616,59 @@ def test_movers_page_shows_the_published_changes(
     decomposition(last)
 
 
+def test_benchmarking_page_shows_the_published_peers_gaps_and_a_goal(
+    open_page: Any, warehouse_copy: Path
+) -> None:
+    """The 对标 page of a county: its published tier and type, its nearest better-ranked
+    peers in the published order, its gap table (rows adding up to the composite), a goal
+    path reached through the models, a what-if recomputed when a slider moves, and the
+    typology scatter with one trace per published type."""
+    region = "jiaxing_tongxiang"
+    at = open_page(warehouse_copy, "benchmarking", region=region)
+    assert [t.value for t in at.title] == ["对标 Benchmarking"]
+    tier = _published(
+        warehouse_copy,
+        f"""select tier_name_zh, tier_type_zh from published.region_tiers
+            where edition = 2022 and region_code = '{region}' and is_default""",
+    ).iloc[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["梯队 Tier"] == f"{tier['tier_name_zh']} · {tier['tier_type_zh']}"
+    peers = _published(
+        warehouse_copy,
+        f"""select peer_region_name, peer_rank from published.region_peers
+            where edition = 2022 and region_code = '{region}' and scope = 'better'
+            order by peer_order""",
+    )
+    table = at.dataframe[0].value
+    assert (
+        table["peer"].str.extract(r"name=(.*)$")[0].tolist() == peers["peer_region_name"].tolist()
+    )
+    assert table["rank"].tolist() == peers["peer_rank"].tolist()
+    composite = _published(
+        warehouse_copy,
+        f"""select composite_score from published.rankings
+            where edition = 2022 and region_code = '{region}'""",
+    ).iloc[0, 0]
+    gaps = at.dataframe[1].value
+    assert gaps["points"].sum() == pytest.approx(composite, abs=1e-9)
+    texts = _texts(at)
+    assert "reached" in texts and "exact: one linear program" in texts
+    steps = at.dataframe[2].value
+    assert len(steps) >= 1 and steps["raw"].str.contains("→").all()
+    # a slider moved: the scenario's composite is shown beside the published one
+    slider = at.slider[0]
+    slider.set_value(slider.max).run()
+    assert not at.exception
+    assert "(a scenario: the publication is unchanged)" in _texts(at)
+    types = _published(
+        warehouse_copy,
+        "select count(distinct cluster_id) from published.region_typology "
+        "where edition = 2022 and framework_code = 'county'",
+    ).iloc[0, 0]
+    (fig,) = _charts(at)
+    assert len([t for t in fig.data if t.showlegend is not False]) == types
+
+
 def test_rankings_show_the_published_rank_changes(open_page: Any, warehouse_copy: Path) -> None:
     """Each region's previous rank, rank change and like-for-like rank change are the
     published ones (published.score_changes), and 'new' the regions without a previous

@@ -457,6 +457,27 @@ def _planted_defects(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str
                 f"region_code={r9}",
             )
         ],
+        "assert_score_contributions_add_up": [
+            # one metric's contribution to its composite off by a thousandth
+            (
+                f"""update marts.fct_score_contributions
+               set contribution = contribution + 0.001
+               where region_code = '{r3}' and node_kind = 'metric' and ancestor_level = 0
+                 and node_code = (
+                   select min(node_code) from marts.fct_score_contributions
+                   where region_code = '{r3}' and node_kind = 'metric')""",
+                f"region_code={r3}",
+            )
+        ],
+        "assert_score_inverses_round_trip": [
+            # a metric's inverse no longer what normalise_score used
+            (
+                f"""update intermediate.int_metric_score_inverses
+               set transformed_at_100 = transformed_at_100 * 1.01 + 0.01
+               where framework_code = 'county' and metric_code = '{metric}'""",
+                f"metric_code={metric}",
+            )
+        ],
         "assert_regions_continue_between_editions": [
             # a region of the previous edition gone from the next without a record
             (

@@ -1741,6 +1741,364 @@ def _gate_summary(raw: Any) -> str:
         return str(raw)
 
 
+# --- 对标 benchmarking ---------------------------------------------------------------------
+
+PEER_SCOPES = {
+    "better": "领先于我 Ranked above",
+    "peer_group": "全组 Whole peer group",
+    "province": "同省 Same province",
+}
+
+
+def page_benchmarking() -> None:
+    edition, frameworks = sidebar_edition()
+    regions = load("regions", edition)
+
+    def first_of_group() -> list[str]:
+        fw_code = st.session_state.get("framework") or frameworks["framework_code"].iloc[0]
+        group = regions[regions["framework_code"] == fw_code]
+        group = group if len(group) else regions
+        return [str(group.sort_values("rank")["region_code"].iloc[len(group) // 4])]
+
+    code = _chosen_regions(regions, "bench_region", "region", first_of_group)[0]
+    me = regions[regions["region_code"] == code].iloc[0]
+    fw = sidebar_peer_group(edition, frameworks, follow=str(me["framework_code"]))
+    fw_code = str(me["framework_code"])
+    group = regions[regions["framework_code"] == fw_code].sort_values("rank")
+    st.title("对标 Benchmarking")
+    names = {
+        r.region_code: f"{r.region_name} — {r.province} · #{r.rank}" for r in group.itertuples()
+    }
+    st.session_state["bench_region"] = code
+    code = st.selectbox(
+        f"地区 Region ({fw['peer_group_zh']})",
+        list(names),
+        key="bench_region",
+        format_func=names.__getitem__,
+    )
+    st.query_params["region"] = code
+    me = group[group["region_code"] == code].iloc[0]
+    tiers = load("region_tiers", edition, fw_code)
+    kinds = load("typology", edition, fw_code)
+    mine = tiers[tiers["region_code"] == code] if len(tiers) else tiers
+    kind = kinds[kinds["region_code"] == code] if len(kinds) else kinds
+    st.caption(
+        f"{fw['name_zh']} {fw['name_en']} — {edition_text(edition)} · peers, gaps in composite "
+        "points, the path to a target and what-if scenarios, from published.region_peers, "
+        "score_contributions, region_tiers and region_typology; goals and what-ifs run the "
+        "models that computed the publication on changed values (the publication is not "
+        "touched). " + synthetic_note(edition)
+    )
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("综合得分 Composite", f"{float(me['composite_score']):.1f}")
+    m2.metric(f"组内排名 Rank in {fw['peer_group_zh']}", fmt_rank(me["rank"], me["peer_count"]))
+    if len(mine):
+        t = mine.iloc[0]
+        stays = (
+            f"; stays in it in {float(t['p_same_tier']):.0%} of the uncertainty replications"
+            if pd.notna(t["p_same_tier"])
+            else ""
+        )
+        m3.metric(
+            "梯队 Tier",
+            f"{t['tier_name_zh']} · {t['tier_type_zh']}",
+            help=f"{t['tier_name_en']} ({t['tier_type_en']}) of scheme {t['scheme_code']}, "
+            f"{int(t['tier_size'])} regions{stays}",
+        )
+    if len(kind):
+        k = kind.iloc[0]
+        m4.metric(
+            "发展类型 Type",
+            str(k["type_name_zh"]),
+            help=f"{k['type_name_en']}: cluster {int(k['cluster_id'])} of {int(k['n_clusters'])}"
+            f" ({int(k['cluster_size'])} regions)",
+        )
+
+    st.subheader("相似地区 Nearest peers")
+    scope = st.radio(
+        "范围 Among",
+        list(PEER_SCOPES),
+        format_func=PEER_SCOPES.__getitem__,
+        horizontal=True,
+        key="bench_scope",
+    )
+    peers = load("region_peers", edition, code, scope)
+    if peers.empty:
+        st.info("没有 None in this scope (the leader has no region ranked above it).")
+    else:
+        view = pd.DataFrame(
+            {
+                "peer": [
+                    profile_href(c, n)
+                    for c, n in zip(
+                        peers["peer_region_code"], peers["peer_region_name"], strict=True
+                    )
+                ],
+                "rank": peers["peer_rank"],
+                "score": peers["peer_composite_score"],
+                "gap": peers["composite_gap"],
+                "distance": peers["distance"],
+                "ahead": [
+                    f"{a}/{n}"
+                    for a, n in zip(peers["n_nodes_ahead"], peers["n_profile_nodes"], strict=True)
+                ],
+                "top": [
+                    f"{z} {p:+.2f}" if isinstance(z, str) else ""
+                    for z, p in zip(peers["top_gap_name_zh"], peers["top_gap_points"], strict=True)
+                ],
+            }
+        )
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            key="bench_peers",
+            column_config={
+                "peer": link_col("地区 Peer", peers["peer_region_name"]),
+                "rank": number_col("排名 Rank", "%d", sample="120"),
+                "score": number_col("综合 Score", "%.1f"),
+                "gap": number_col("比我 vs you", "%+.1f", sample="+18.7"),
+                "distance": number_col(
+                    "距离 Distance",
+                    "%.2f",
+                    help="root mean square of the standardised profile differences "
+                    f"(level-{int(peers['profile_level'].iloc[0])} indicators; 1 = one "
+                    "standard deviation apart on each)",
+                ),
+                "ahead": text_col("领先项 Ahead on", view["ahead"]),
+                "top": text_col(
+                    "最大差距 Furthest ahead (composite pts)", view["top"], maximum=420
+                ),
+            },
+        )
+
+    st.subheader("差距 Where the points come from")
+    others = {c: n for c, n in names.items() if c != code}
+    versus = st.selectbox(
+        "对比地区 Compare with (optional)",
+        [None, *others],
+        format_func=lambda c: "同组均值与第一 peer mean and leader" if c is None else others[c],
+        key="bench_versus",
+    )
+    gaps = load("region_gaps", edition, code, versus)
+    if not gaps.empty:
+        table = pd.DataFrame(
+            {
+                "indicator": [
+                    charts.label(z, e)
+                    for z, e in zip(gaps["name_zh"], gaps["name_en"], strict=True)
+                ],
+                "score": gaps["score"],
+                "points": gaps["contribution"],
+            }
+        )
+        config: dict[str, Any] = {
+            "indicator": text_col(
+                "一级指标 First-level indicator", table["indicator"], maximum=420
+            ),
+            "score": number_col("得分 Score", "%.1f"),
+            "points": number_col(
+                "综合分贡献 Composite pts",
+                "%.2f",
+                help="its contribution to the composite; the rows add up to the composite",
+            ),
+        }
+        if versus is None:
+            table["vs_mean"] = gaps["gap_to_peer_mean"]
+            table["vs_leader"] = gaps["gap_to_leader"]
+            config["vs_mean"] = number_col("比均值 vs peer mean", "%+.2f", sample="+18.70")
+            config["vs_leader"] = number_col("比第一 vs leader", "%+.2f", sample="+18.70")
+        else:
+            table["other"] = gaps["other_score"]
+            table["gap"] = gaps["gap_to_other"]
+            config["other"] = number_col(f"{others[versus].split(' — ')[0]} 得分", "%.1f")
+            config["gap"] = number_col("差距 Gap (composite pts)", "%+.2f", sample="+18.70")
+        st.dataframe(
+            table, hide_index=True, width="stretch", key="bench_gaps", column_config=config
+        )
+
+    show_goal(edition, code, fw_code, me)
+    show_whatif(edition, code)
+
+    if len(kinds):
+        st.subheader("发展类型 Development types (差异化路线)")
+        st.caption(
+            "k-means clusters of the first-level profiles' mix (each region's standardised "
+            "scores relative to its own mean; k by silhouette), placed on the profiles' first "
+            "two principal components; each type is named after the first-level indicator "
+            "where its regions lead the peer group most."
+        )
+        show_chart(charts.typology_scatter(kinds, highlight=code), key="bench_typology")
+
+
+def show_goal(edition: int, code: str, fw_code: str, me: Any) -> None:
+    from digindex import scenarios
+
+    st.subheader("目标路径 The path to a target")
+    bounds = load("tier_bounds", edition, fw_code)
+    default = bounds[bounds["is_default"]] if len(bounds) else bounds
+    c1, c2 = st.columns([2, 3])
+    kind = c1.radio("目标 Target", ["排名 Rank", "梯队 Tier"], horizontal=True, key="goal_kind")
+    rank = tier = None
+    if kind.startswith("排名"):
+        current = int(me["rank"])
+        rank = int(
+            c2.number_input(
+                "目标排名 Target rank",
+                min_value=1,
+                max_value=max(1, current),
+                value=max(1, current // 2 if current > 1 else 1),
+                key="goal_rank",
+            )
+        )
+    elif len(default):
+        options = {
+            int(r.tier): f"{r.tier_name_zh} · {r.tier_type_zh}" for r in default.itertuples()
+        }
+        tier = int(
+            c2.selectbox(
+                "目标梯队 Target tier",
+                list(options),
+                format_func=options.__getitem__,
+                key="goal_tier",
+            )
+        )
+    if rank is None and tier is None:
+        return
+    with st.spinner("计算中 solving through the models …"):
+        goal = scenarios.seek_goal(
+            DB,
+            edition,
+            code,
+            rank=rank,
+            tier=tier,
+            scheme_bounds=default.assign(framework_code=fw_code) if tier is not None else None,
+        )
+    st.markdown(
+        f"需要 Needs **{goal.needed_points:.2f}** composite points (to {goal.target_score:.2f}); "
+        f"applied through the models: rank **{goal.achieved_rank}**, composite "
+        f"{goal.achieved_composite:.2f} — {'reached' if goal.reached else '**not reached**'}. "
+        f"{goal.note}."
+    )
+    if goal.steps:
+        metrics = load("whatif_metrics", edition, code).set_index("metric_code")
+        view = pd.DataFrame(
+            {
+                "metric": [str(metrics.loc[s.metric_code, "name_zh"]) for s in goal.steps],
+                "score": [f"{s.score:.1f} → {s.target_score:.1f}" for s in goal.steps],
+                "weight": [s.marginal_weight for s in goal.steps],
+                "raw": [
+                    f"{fmt_value(s.raw_value)} → {fmt_value(s.target_raw_value)} "
+                    f"{metrics.loc[s.metric_code, 'unit'] or ''}"
+                    for s in goal.steps
+                ],
+            }
+        )
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            key="goal_steps",
+            column_config={
+                "metric": text_col("指标 Metric", view["metric"], maximum=420),
+                "score": text_col("得分 Score", view["score"]),
+                "weight": number_col("权重 Marginal weight", "%.4f"),
+                "raw": text_col("原始值 Raw value", view["raw"], maximum=420),
+            },
+        )
+
+
+def show_whatif(edition: int, code: str) -> None:
+    from digindex import scenarios
+
+    st.subheader("假设分析 What if")
+    metrics = load("whatif_metrics", edition, code)
+    if metrics.empty:
+        return
+    labels = {r.metric_code: f"{r.name_zh} ({r.unit or ''})" for r in metrics.itertuples()}
+    chosen = st.multiselect(
+        "调整的指标 Metrics to change (highest marginal weight first)",
+        list(labels),
+        default=list(labels)[:3],
+        format_func=labels.__getitem__,
+        key="whatif_metrics",
+    )
+    changes = {}
+    columns = st.columns(max(1, min(3, len(chosen))))
+    for n, metric in enumerate(chosen):
+        row = metrics[metrics["metric_code"] == metric].iloc[0]
+        raw = float(row["raw_value"]) if pd.notna(row["raw_value"]) else 0.0
+        ends = [
+            v
+            for v in (
+                row["plausible_min"],
+                row["plausible_max"],
+                row["lower_bound"],
+                row["upper_bound"],
+            )
+            if pd.notna(v)
+        ]
+        low = min([raw, *ends, 0.0])
+        high = max([raw, *ends, raw * 2 if raw > 0 else 1.0])
+        value = columns[n % len(columns)].slider(
+            labels[metric],
+            min_value=float(low),
+            max_value=float(high),
+            value=raw,
+            key=f"whatif_{metric}",
+        )
+        if value != raw:
+            changes[(code, metric)] = value
+    if not changes:
+        st.caption("移动滑块 Move a slider to recompute the region's scores through the models.")
+        return
+    with st.spinner("重新计算 recomputing …"):
+        scenario = scenarios.run_scenario(DB, edition, changes)
+    after = scenario.rankings[scenario.rankings["region_code"] == code].iloc[0]
+    before = load("regions", edition)
+    was = before[before["region_code"] == code].iloc[0]
+    st.markdown(
+        f"综合 Composite {float(was['composite_score']):.2f} → "
+        f"**{float(after['composite_score']):.2f}**; "
+        f"排名 rank {int(was['rank'])} → **{int(after['rank'])}** (a scenario: the publication "
+        "is unchanged)"
+    )
+    nodes = scenario.node_scores[
+        (scenario.node_scores["region_code"] == code) & (scenario.node_scores["level"] == 1)
+    ][["node_code", "score", "peer_rank"]]
+    published = load("node_scores", edition, code, 1)
+    merged = published.merge(nodes, on="node_code", suffixes=("", "_after"))
+    if len(merged):
+        view = pd.DataFrame(
+            {
+                "indicator": [
+                    charts.label(z, e)
+                    for z, e in zip(merged["name_zh"], merged["name_en"], strict=True)
+                ],
+                "before": merged["score"],
+                "after": merged["score_after"],
+                "rank": [
+                    f"{a} → {b}"
+                    for a, b in zip(merged["peer_rank"], merged["peer_rank_after"], strict=True)
+                ],
+            }
+        )
+        st.dataframe(
+            view,
+            hide_index=True,
+            width="stretch",
+            key="whatif_nodes",
+            column_config={
+                "indicator": text_col(
+                    "一级指标 First-level indicator", view["indicator"], maximum=420
+                ),
+                "before": number_col("现在 Now", "%.2f"),
+                "after": number_col("假设 What if", "%.2f"),
+                "rank": text_col("组内排名 Rank on it", view["rank"]),
+            },
+        )
+
+
 def page_home() -> None:
     """The root address: the overview, at its own address."""
     st.switch_page(PAGES[0])
@@ -1753,6 +2111,7 @@ PAGES = [
     st.Page(page_compare, title="对比 Compare", url_path="compare"),
     st.Page(page_distribution, title="分布 Distribution", url_path="distribution"),
     st.Page(page_movers, title="变化 Movers", url_path="movers"),
+    st.Page(page_benchmarking, title="对标 Benchmarking", url_path="benchmarking"),
     st.Page(page_map, title="地图 Map", url_path="map"),
     st.Page(page_robustness, title="稳健性 Robustness", url_path="robustness"),
     st.Page(

@@ -982,3 +982,55 @@ def contribution_bars(
     _layout(fig, title, height or (110 if title else 70) + 52 * (len(rows) + 1))
     fig.update_layout(bargap=0.3, margin={"t": 60 if title else 20, "r": 30, "b": 50})
     return fig
+
+
+# one colour per development type (cluster), the same on every chart
+TYPE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+
+
+def typology_scatter(
+    frame: pd.DataFrame, highlight: str | None = None, height: int = 460
+) -> go.Figure:
+    """The regions on the first two principal components of their first-level profile mix,
+    one colour per development type (published.region_typology's pc1, pc2, type names);
+    `highlight`: a region code drawn larger and named."""
+    fig = go.Figure()
+    clusters = frame[["cluster_id", "type_name_zh", "type_name_en"]].drop_duplicates()
+    for n, c in enumerate(clusters.sort_values("cluster_id").itertuples()):
+        members = frame[frame["cluster_id"] == c.cluster_id]
+        fig.add_trace(
+            go.Scatter(
+                x=members["pc1"],
+                y=members["pc2"],
+                mode="markers",
+                name=f"{c.type_name_zh} · {c.type_name_en} ({len(members)})",
+                marker={"size": 9, "color": TYPE_COLORS[n % len(TYPE_COLORS)], "opacity": 0.8},
+                customdata=members[["region_name", "rank"]].to_numpy(),
+                hovertemplate="%{customdata[0]} · #%{customdata[1]}<extra>"
+                + c.type_name_zh
+                + "</extra>",
+            )
+        )
+    if highlight is not None and highlight in set(frame["region_code"]):
+        me = frame[frame["region_code"] == highlight].iloc[0]
+        fig.add_trace(
+            go.Scatter(
+                x=[me["pc1"]],
+                y=[me["pc2"]],
+                mode="markers+text",
+                text=[str(me["region_name"])],
+                textposition="top center",
+                marker={
+                    "size": 18,
+                    "color": "rgba(0,0,0,0)",
+                    "line": {"width": 2.5, "color": "#111"},
+                },
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    fig.update_xaxes(title="主成分 1 · PC1", zeroline=True, gridcolor="#e3e8ee")
+    fig.update_yaxes(title="主成分 2 · PC2", zeroline=True, gridcolor="#e3e8ee")
+    _layout(fig, None, height + 24 * len(clusters))
+    _legend_below(fig, len(clusters), top=20, labels=50)
+    return fig

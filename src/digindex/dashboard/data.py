@@ -829,3 +829,98 @@ def publications(db: Path, edition: int | None = None) -> pd.DataFrame:
         order by published_at desc""",
         [] if edition is None else [edition],
     )
+
+
+# --- 对标 benchmarking ---------------------------------------------------------------------
+
+
+def region_tiers(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """Each region's tier under the peer group's default scheme (published.region_tiers):
+    names, size, points to the tier above, the stability under the uncertainty analysis."""
+    return _optional(
+        db,
+        """select region_code, scheme_code, tier, tier_name_zh, tier_name_en, tier_type_zh,
+                  tier_type_en, tier_size, points_to_next_tier, p_same_tier
+           from published.region_tiers
+           where edition = ? and framework_code = ? and is_default""",
+        [edition, framework],
+    )
+
+
+def tier_bounds(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """Every tier scheme's tiers for a peer group (published.tier_bounds)."""
+    return _optional(
+        db,
+        """select scheme_code, method, parameters, is_default, tier, tier_name_zh, tier_name_en,
+                  tier_type_zh, tier_type_en, lower_bound, upper_bound
+           from published.tier_bounds
+           where edition = ? and framework_code = ?
+           order by not is_default, scheme_code, tier""",
+        [edition, framework],
+    )
+
+
+def region_peers(db: Path, edition: int, region_code: str, scope: str) -> pd.DataFrame:
+    """A region's nearest peers in one scope (published.region_peers), with the name of the
+    node each is furthest ahead on."""
+    return _optional(
+        db,
+        """select p.peer_order, p.peer_region_code, p.peer_region_name, p.peer_rank,
+                  p.peer_composite_score, p.composite_gap, p.distance, p.n_nodes_ahead,
+                  p.n_profile_nodes, p.profile_level, p.top_gap_node_code, p.top_gap_points,
+                  i.name_zh as top_gap_name_zh, i.name_en as top_gap_name_en
+           from published.region_peers as p
+           left join published.indicators as i
+             on i.framework_code = p.framework_code and i.node_code = p.top_gap_node_code
+           where p.edition = ? and p.region_code = ? and p.scope = ?
+           order by p.peer_order""",
+        [edition, region_code, scope],
+    )
+
+
+def region_gaps(db: Path, edition: int, region_code: str, other: str | None) -> pd.DataFrame:
+    """The gap table (digindex.benchmark_tables.region_gaps: the CLI's query)."""
+    from digindex.benchmark_tables import region_gaps as gaps
+
+    with connect(db) as con:
+        try:
+            return gaps(con, edition, region_code, other)
+        except duckdb.CatalogException:
+            return pd.DataFrame()
+
+
+def typology(db: Path, edition: int, framework: str) -> pd.DataFrame:
+    """Each region's development type and its place on the typology scatter."""
+    return _optional(
+        db,
+        """select t.region_code, k.region_name, k.rank, k.composite_score, t.cluster_id,
+                  t.n_clusters, t.cluster_size, t.silhouette, t.type_name_zh, t.type_name_en,
+                  t.strength_node_code, t.strength_gap_points, t.weakness_node_code,
+                  t.weakness_gap_points, t.pc1, t.pc2
+           from published.region_typology as t
+           join published.rankings as k using (edition, region_code)
+           where t.edition = ? and t.framework_code = ?
+           order by t.cluster_id, k.rank""",
+        [edition, framework],
+    )
+
+
+def whatif_metrics(db: Path, edition: int, region_code: str) -> pd.DataFrame:
+    """A region's metrics for the what-if sliders: raw value, unit, score, marginal weight
+    on the composite, plausible range."""
+    return _optional(
+        db,
+        """select v.metric_code, m.name_zh, m.name_en, m.unit, v.raw_value, v.score,
+                  c.marginal_weight, m.plausible_min, m.plausible_max, m.lower_bound,
+                  m.upper_bound, m.direction
+           from published.metric_values as v
+           join published.rankings as k using (edition, region_code)
+           join published.metrics as m
+             on m.framework_code = k.framework_code and m.metric_code = v.metric_code
+           left join published.score_contributions as c
+             on c.edition = v.edition and c.region_code = v.region_code
+            and c.node_kind = 'metric' and c.node_code = v.metric_code and c.ancestor_level = 0
+           where v.edition = ? and v.region_code = ?
+           order by c.marginal_weight desc nulls last, v.metric_code""",
+        [edition, region_code],
+    )
