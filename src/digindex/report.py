@@ -597,6 +597,92 @@ contributed most in the direction of the move, in composite points.
 STATUS_NOTE = "; ".join(f"{zh} {en} ({code})" for code, (zh, en) in data.STATUSES.items())
 
 
+def _benchmarking_section(db: Path, edition: int, frameworks: pd.DataFrame) -> str:
+    """对标: each peer group's tiers (default scheme) and development types, as published
+    (published.tier_bounds, region_tiers, region_typology); '' for a warehouse without
+    them."""
+    groups = []
+    for fw in frameworks.itertuples():
+        code = str(fw.framework_code)
+        bounds = data.tier_bounds(db, edition, code)
+        tiers = data.region_tiers(db, edition, code)
+        kinds = data.typology(db, edition, code)
+        if bounds.empty or kinds.empty:
+            continue
+        default = bounds[bounds["is_default"]]
+        sizes = tiers.drop_duplicates("tier").set_index("tier")["tier_size"]
+        tier_rows = [
+            [
+                f"{r.tier_name_zh} {r.tier_name_en}",
+                f"{r.tier_type_zh} {r.tier_type_en}",
+                _num(r.lower_bound, 2),
+                _num(r.upper_bound, 2),
+                (str(int(sizes.get(r.tier, 0))), str(int(sizes.get(r.tier, 0)))),
+            ]
+            for r in default.itertuples()
+        ]
+        names = data.indicators(db, code, 1).set_index("node_code")["name_zh"]
+        clusters = kinds.drop_duplicates("cluster_id")
+        type_rows = [
+            [
+                f"{r.type_name_zh} · {r.type_name_en}",
+                (str(int(r.cluster_size)), str(int(r.cluster_size))),
+                f"{names.get(r.strength_node_code, r.strength_node_code)} "
+                f"{r.strength_gap_points:+.1f}",
+                f"{names.get(r.weakness_node_code, r.weakness_node_code)} "
+                f"{r.weakness_gap_points:+.1f}",
+            ]
+            for r in clusters.itertuples()
+        ]
+        scheme = str(default["scheme_code"].iloc[0]) if len(default) else ""
+        groups.append(
+            f"""<h3>{escape(str(fw.peer_group_zh))} · {escape(str(fw.name_zh))}</h3>
+<p class="note">梯队 Tiers of the default scheme <code>{escape(scheme)}</code>
+(every scheme: <code>published.tier_bounds</code>):</p>
+{
+                _table(
+                    [
+                        ("梯队 Tier", False),
+                        ("类型 Type", False),
+                        ("从 From", True),
+                        ("低于 Below", True),
+                        ("地区 Regions", True),
+                    ],
+                    tier_rows,
+                    sortable=False,
+                )
+            }
+<p class="note">发展类型 Development types (k = {int(kinds["n_clusters"].iloc[0])}, by
+silhouette), each with its most distinctive strength and weakness against the peer-group
+mean (points):</p>
+{
+                _table(
+                    [
+                        ("类型 Type", False),
+                        ("地区 Regions", True),
+                        ("优势 Strength", False),
+                        ("短板 Weakness", False),
+                    ],
+                    type_rows,
+                    sortable=False,
+                )
+            }
+{_figure(charts.typology_scatter(kinds, height=380), f"typology-{code}")}"""
+        )
+    if not groups:
+        return ""
+    return f"""
+<section id="benchmarking">
+<h2>对标 Tiers and development types</h2>
+<p class="note">Tiers (梯队) classify each peer group's composite scores; development types
+(差异化路线) cluster the mix of the first-level scores — each region's standardised profile
+relative to its own mean — and are named after the indicator where the type leads most.
+A region's peers, gaps in composite points and the path to a target rank: the dashboard's
+对标 page and <code>digindex peers</code> / <code>goal</code> / <code>whatif</code>.</p>
+{"".join(groups)}
+</section>"""
+
+
 def _reconciliation_section(db: Path, edition: int, recon: pd.DataFrame) -> str:
     findings = data.audit(db, edition)
     summary = data.peer_summary(db, edition)
@@ -744,6 +830,8 @@ def render_report(db: Path, edition: int) -> str:
     sections = "".join(_rankings_section(db, edition, fw, recon) for _, fw in frameworks.iterrows())
     changes = _changes_section(db, edition, frameworks)
     changes_nav = '<a href="#changes">变化 What changed</a>' if changes else ""
+    benchmarking = _benchmarking_section(db, edition, frameworks)
+    benchmarking_nav = '<a href="#benchmarking">对标 Tiers</a>' if benchmarking else ""
     synthetic = _synthetic_note([edition], data.synthetic_editions(db))
     banner = f'<p class="synthetic" id="synthetic">{escape(synthetic)}</p>' if synthetic else ""
     reproduced = (
@@ -782,8 +870,9 @@ def render_report(db: Path, edition: int) -> str:
 <p>{published}</p>
 {banner}
 </header>
-<nav><a href="#overview">概览 Overview</a>{changes_nav}{nav}<a href="#map">地图 Map</a>
-<a href="#robustness">稳健性 Robustness</a><a href="#reconciliation">核对 Reconciliation</a></nav>
+<nav><a href="#overview">概览 Overview</a>{changes_nav}{nav}{benchmarking_nav}
+<a href="#map">地图 Map</a><a href="#robustness">稳健性 Robustness</a>
+<a href="#reconciliation">核对 Reconciliation</a></nav>
 <main>
 <section id="overview">
 <h2>概览 Overview</h2>
@@ -793,6 +882,7 @@ schema of the warehouse.</p>
 </section>
 {changes}
 {sections}
+{benchmarking}
 {_map_section(db, edition, frameworks)}
 {_robustness_section(db, edition, frameworks)}
 {_reconciliation_section(db, edition, recon)}

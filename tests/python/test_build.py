@@ -35,7 +35,7 @@ def test_dbt_build_passes_every_data_and_unit_test(build_results: list[dict[str,
     ]
     assert not failed, failed
     # the suite really ran: seeds, models, data tests and the macros' unit tests
-    assert kinds["seed"] == 9
+    assert kinds["seed"] == 10
     assert kinds["model"] >= 19
     assert kinds["test"] >= 50
     assert kinds["unit_test"] >= 2

@@ -436,6 +436,19 @@ def page_rankings() -> None:
             sample="+18.7",
             help="综合得分 − 同组均值 composite − peer-group mean",
         )
+        tiers = load("region_tiers", edition, code)
+        if len(tiers):
+            named = shown[["region_code"]].merge(tiers, on="region_code", how="left")
+            view["tier"] = [
+                f"{n} · {t}" if isinstance(n, str) else ""
+                for n, t in zip(named["tier_name_zh"], named["tier_type_zh"], strict=True)
+            ]
+            config["tier"] = text_col(
+                "梯队 Tier",
+                view["tier"],
+                help=f"the peer group's default tier scheme ({tiers['scheme_code'].iloc[0]}; "
+                "every scheme: the 对标 Benchmarking page and published.region_tiers)",
+            )
     else:
         view["composite"] = shown["composite_score_1dp"].astype(float)
         view["composite_rank"] = shown["composite_rank"]
@@ -1481,9 +1494,21 @@ def page_map() -> None:
     else:
         st.query_params["province"] = province
     values = load("map_scores", edition, code, node["node_code"])
+    tiers = load("region_tiers", edition, code)
+    by_tier = (
+        node["level"] == 0
+        and len(tiers) > 0
+        and st.toggle(
+            "按梯队着色 Colour by tier (梯队, the default scheme)", key=f"map_tiers_{code}"
+        )
+    )
     shown = group.drop(columns=["peer_count", "percentile", "peer_mean"]).merge(
         values, on="region_code", how="inner"
     )
+    if by_tier:
+        fitted = int(tiers["tier"].max())
+        levels = tiers.assign(tier_level=fitted + 1 - tiers["tier"])
+        shown = shown.merge(levels[["region_code", "tier_level"]], on="region_code")
     if not province.startswith("全国"):
         shown = shown[shown["province"] == province]
     if shown.empty:
@@ -1504,11 +1529,13 @@ def page_map() -> None:
         shown,
         provinces=None if province.startswith("全国") else [province],
         height=620,
-        zrange=(low, high),
-        value="score",
+        zrange=(1.0, float(fitted)) if by_tier else (low, high),
+        value="tier_level" if by_tier else "score",
         rank="peer_rank",
         value_label=(
-            "综合得分<br>composite"
+            f"梯队 tier<br>({fitted} = 第一梯队)"
+            if by_tier
+            else "综合得分<br>composite"
             if node["level"] == 0
             else charts.axis_label(node["name_zh"], node["name_en"], 12)
         ),
