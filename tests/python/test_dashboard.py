@@ -1486,6 +1486,36 @@ def test_movers_page(page: Any, warehouse_copy: Path) -> None:
     _shot(page, "movers")
 
 
+def test_benchmarking_page(page: Any, warehouse_copy: Path) -> None:
+    """The 对标 page in the browser: the region's published peers, the goal path computed
+    through the models, the typology scatter with one trace per published type; nothing
+    cut, and the warehouse not held."""
+    region = "jiaxing_tongxiang"
+    _open(page, f"/benchmarking?region={region}", ".js-plotly-plot .scatterlayer .trace")
+    assert page.get_by_role("heading", name="对标 Benchmarking").is_visible()
+    assert _can_write(warehouse_copy)
+    main = page.locator("[data-testid='stMain']")
+    peers = _published(
+        warehouse_copy,
+        f"""select peer_region_name from published.region_peers
+            where edition = 2022 and region_code = '{region}' and scope = 'better'
+            order by peer_order""",
+    )["peer_region_name"].tolist()
+    grid = main.locator("[data-testid='stDataFrame'] [role='gridcell']")
+    shown = [t.split("name=")[-1] for t in grid.all_inner_texts() if "name=" in t]
+    assert shown[: len(peers)] == peers
+    assert page.get_by_text("applied through the models", exact=False).count() >= 1
+    assert page.get_by_text("reached", exact=False).first.is_visible()
+    types = _published(
+        warehouse_copy,
+        "select count(distinct cluster_id) from published.region_typology "
+        "where edition = 2022 and framework_code = 'county'",
+    ).iloc[0, 0]
+    assert _figure(page, 0, "gd._fullData.filter(t => t.showlegend !== false).length") == types
+    _nothing_cut(page)
+    _shot(page, "benchmarking")
+
+
 def test_distribution_page(page: Any, warehouse_copy: Path) -> None:
     _open(page, "/distribution", ".boxlayer .trace")
     assert _can_write(warehouse_copy)  # the running dashboard does not hold the warehouse

@@ -493,3 +493,34 @@ def test_report_of_the_first_edition_or_of_one_edition(warehouse: Path, tmp_path
 def test_report_of_a_real_edition_has_no_synthetic_banner(html: str) -> None:
     assert 'id="synthetic"' not in html
     assert "The composite scores reproduce the printed report at one decimal" in html
+
+
+def test_report_shows_the_tiers_and_development_types(
+    html: str, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Per peer group: the default tier scheme's tiers with their published ranges and
+    sizes, and the published development types with their sizes, in the 对标 section."""
+    found = re.search(r'<section id="benchmarking">.*?</section>', html, re.S)
+    assert found is not None and '<a href="#benchmarking">' in html
+    section = found.group(0)
+    for framework in ("district", "county", "zone"):
+        tiers = con.execute(
+            """select b.tier_name_zh, b.lower_bound, count(t.region_code) as n
+               from published.tier_bounds as b
+               left join published.region_tiers as t
+                 using (edition, framework_code, scheme_code, tier)
+               where b.edition = 2022 and b.framework_code = ? and b.is_default
+               group by all order by b.tier""",
+            [framework],
+        ).fetchall()
+        rows = _rows(section, f"tiers-{framework}")
+        assert [r[0].split(" ")[0] for r in rows] == [t[0] for t in tiers]
+        assert [int(r[4]) for r in rows] == [t[2] for t in tiers]
+        assert [r[2] for r in rows] == ["" if t[1] is None else f"{t[1]:.2f}" for t in tiers]
+        types = con.execute(
+            """select type_name_zh, count(*) from published.region_typology
+               where edition = 2022 and framework_code = ? group by all order by min(cluster_id)""",
+            [framework],
+        ).fetchall()
+        rows = _rows(section, f"types-{framework}")
+        assert [(r[0].split(" · ")[0], int(r[1])) for r in rows] == types
