@@ -635,38 +635,38 @@ def _benchmarking_section(db: Path, edition: int, frameworks: pd.DataFrame) -> s
             for r in clusters.itertuples()
         ]
         scheme = str(default["scheme_code"].iloc[0]) if len(default) else ""
+        tier_table = _table(
+            [
+                ("梯队 Tier", False),
+                ("类型 Type", False),
+                ("从 From", True),
+                ("低于 Below", True),
+                ("地区 Regions", True),
+            ],
+            tier_rows,
+            sortable=False,
+            table_id=f"tiers-{code}",
+        )
+        type_table = _table(
+            [
+                ("类型 Type", False),
+                ("地区 Regions", True),
+                ("优势 Strength", False),
+                ("短板 Weakness", False),
+            ],
+            type_rows,
+            sortable=False,
+            table_id=f"types-{code}",
+        )
+        k = int(kinds["n_clusters"].iloc[0])
         groups.append(
             f"""<h3>{escape(str(fw.peer_group_zh))} · {escape(str(fw.name_zh))}</h3>
 <p class="note">梯队 Tiers of the default scheme <code>{escape(scheme)}</code>
 (every scheme: <code>published.tier_bounds</code>):</p>
-{
-                _table(
-                    [
-                        ("梯队 Tier", False),
-                        ("类型 Type", False),
-                        ("从 From", True),
-                        ("低于 Below", True),
-                        ("地区 Regions", True),
-                    ],
-                    tier_rows,
-                    sortable=False,
-                )
-            }
-<p class="note">发展类型 Development types (k = {int(kinds["n_clusters"].iloc[0])}, by
-silhouette), each with its most distinctive strength and weakness against the peer-group
-mean (points):</p>
-{
-                _table(
-                    [
-                        ("类型 Type", False),
-                        ("地区 Regions", True),
-                        ("优势 Strength", False),
-                        ("短板 Weakness", False),
-                    ],
-                    type_rows,
-                    sortable=False,
-                )
-            }
+{tier_table}
+<p class="note">发展类型 Development types (k = {k}, by silhouette), each with its most
+distinctive strength and weakness against the peer-group mean (points):</p>
+{type_table}
 {_figure(charts.typology_scatter(kinds, height=380), f"typology-{code}")}"""
         )
     if not groups:

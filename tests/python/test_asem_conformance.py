@@ -113,3 +113,43 @@ def test_treatment_decisions_match_coinr(asem: Path) -> None:
     assert (ours["kurtosis_before"] - theirs["check_SkewKurt0.Kurt"]).abs().max() <= TOLERANCE
     assert (ours["n_winsorised"] == theirs["winsorise.nwin"].fillna(0)).all()
     assert not ours["log_transformed"].any()
+
+
+def test_benchmarking_works_on_an_index_folder(asem: Path) -> None:
+    """对标 on an index no one here wrote (min-max normalisation, COINr's winsorisation):
+    every region has tiers, peers and a type; with no change the scenario engine gives the
+    published composites bit for bit; a goal path (min-max bounds may move: solved through
+    the models) applied through a fresh engine reaches its target rank."""
+    from digindex import scenarios
+
+    con = duckdb.connect(str(asem), read_only=True)
+    try:
+        edition, ranked = con.execute(
+            "select max(edition), count(*) from published.rankings"
+        ).fetchone()
+        published = (
+            con.execute("select region_code, composite_score, rank from published.rankings")
+            .df()
+            .set_index("region_code")
+        )
+        for table in (
+            "region_peers where scope = 'peer_group'",
+            "region_tiers where is_default",
+            "region_typology",
+        ):
+            n = con.execute(f"select count(distinct region_code) from published.{table}")
+            assert n.fetchone()[0] == ranked, table
+        region = con.execute(
+            "select region_code from published.rankings where rank = 25"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    goal = scenarios.seek_goal(asem, edition, region, rank=10)
+    assert goal.reached, goal.note
+    with scenarios.Engine(asem, edition) as engine:
+        unchanged = engine.run().rankings.set_index("region_code")
+        assert (
+            unchanged.loc[published.index, "composite_score"] == published["composite_score"]
+        ).all()
+        applied = engine.run({(region, s.metric_code): s.target_raw_value for s in goal.steps})
+    assert applied.rankings.set_index("region_code").loc[region, "rank"] <= 10

@@ -757,3 +757,29 @@ def test_a_metric_scoring_every_region_alike_is_a_warning(
     report = json.loads((publish_dir / "runs" / f"{run_id}.json").read_text(encoding="utf-8"))
     (warned,) = [e for s in report["suites"] for e in s["expectations"] if not e["success"]]
     assert warned["severity"] == "warning" and warned["column"] == "constant_where_warned"
+
+
+def test_goal_through_geometric_and_harmonic_nodes_is_solved_numerically(
+    baseline: Baseline,
+) -> None:
+    """The tiny index's last-ranked region to rank 1: its tree has geometric and harmonic
+    nodes (a linearisation, not exact) and a log-transformed metric (the inverse through
+    exp), a rank-normalised one (not invertible: left out, and said so). The goal is reached,
+    said to be solved numerically, and its path applied through a fresh engine ranks the
+    region first."""
+    from digindex import scenarios
+
+    con = duckdb.connect(str(baseline.db), read_only=True)
+    try:
+        edition, region = con.execute(
+            "select edition, region_code from published.rankings order by rank desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    goal = scenarios.seek_goal(baseline.db, edition, region, rank=1)
+    assert goal.reached and goal.achieved_rank == 1, goal.note
+    assert not goal.exact and "solved numerically" in goal.note
+    assert goal.left_out == ["m2"]  # rank normalisation
+    with scenarios.Engine(baseline.db, edition) as engine:
+        applied = engine.run({(region, s.metric_code): s.target_raw_value for s in goal.steps})
+    assert applied.rankings.set_index("region_code").loc[region, "rank"] == 1

@@ -510,7 +510,7 @@ def test_report_shows_the_tiers_and_development_types(
                left join published.region_tiers as t
                  using (edition, framework_code, scheme_code, tier)
                where b.edition = 2022 and b.framework_code = ? and b.is_default
-               group by all order by b.tier""",
+               group by b.tier, b.tier_name_zh, b.lower_bound order by b.tier""",
             [framework],
         ).fetchall()
         rows = _rows(section, f"tiers-{framework}")
