@@ -3,15 +3,18 @@
     with each of its ancestors, the composite among them, per edition and region (the index
     as published, configuration 0).
 
-    A child's share of its parent is its share of the weighted sum of the scored children,
-    w·s / Σ w·s (the weights present, as every weighted mean divides by them; w / Σ w when
-    that sum is 0), and its contribution is that share of the parent's score. For an
-    arithmetic parent this is exactly its weight × its score (w / Σ w · s); for geometric and
-    harmonic parents, whose scores are not sums, the same proportional split is the documented
-    equivalent. Shares multiply along the path, so a node's contribution to any ancestor is
-    its share of it × the ancestor's score, in that ancestor's points (the composite's
-    points on the rows with ancestor_level 0). The contributions of an ancestor's children —
-    or of all its metrics, or of any other cut through its subtree — add up to its score.
+    A child's contribution to its parent is its weight's share of the parent times its
+    score, w / Σ w · s (the weights present, as every weighted mean divides by them), for an
+    arithmetic parent — exactly, whatever the scores' signs (z-scores may be negative) — and,
+    for geometric and harmonic parents, whose scores are not sums, the documented
+    equivalent: the parent's score split in proportion to w · s (w · s · P / Σ w · s; 0
+    when Σ w · s is 0, where P is 0 too). Either way a contribution is a factor × the
+    child's score; factors multiply along the path, so a node's contribution to any
+    ancestor is its score × the product of the factors, in that ancestor's points (the
+    composite's points on the rows with ancestor_level 0; for arithmetic paths the factor is
+    the effective weight). share is the contribution ÷ the ancestor's score (null where that
+    is 0). The contributions of an ancestor's children — or of all its metrics, or of any
+    other cut through its subtree — add up to its score.
 
     marginal_weight is ∂(ancestor score) / ∂(node score) at the published scores: the
     product along the path of each parent's derivative by its child — w / Σ w (arithmetic:
@@ -110,10 +113,12 @@ edges as {{ materialized_cte() }} (
         children.score as child_score,
         children.parent_code,
         case
-            when parent_sums.sum_weighted > 0
-                then children.weight * children.score / parent_sums.sum_weighted
-            else children.weight / parent_sums.sum_weight
-        end as local_share,
+            when parents.aggregation = 'arithmetic'
+                then children.weight / parent_sums.sum_weight
+            when parent_sums.sum_weighted != 0
+                then children.weight * parent_scores.score / parent_sums.sum_weighted
+            else 0.0
+        end as local_factor,
         case
             when parents.aggregation = 'arithmetic'
                 then children.weight / parent_sums.sum_weight
@@ -155,8 +160,8 @@ paths_0 as (
         'indicator' as node_kind,
         node_code,
         node_code as ancestor_code,
-        1.0 as share,
-        1.0 as marginal_weight
+        cast(1.0 as double) as factor,
+        cast(1.0 as double) as marginal_weight
     from node_scores
 ),
 {%- for distance in range(1, max_depth + 2) %}
@@ -169,7 +174,8 @@ paths_{{ distance }} as {{ materialized_cte() }} (
         edges.child_kind as node_kind,
         edges.child_code as node_code,
         above.ancestor_code,
-        edges.local_share * above.share as share,
+        edges.child_score as node_score,
+        edges.local_factor * above.factor as factor,
         edges.local_derivative * above.marginal_weight as marginal_weight
     from edges
     inner join paths_{{ distance - 1 }} as above
@@ -206,8 +212,8 @@ contributions as {{ materialized_cte() }} (
         ancestors.level as ancestor_level,
         paths.distance,
         ancestors.score as ancestor_score,
-        paths.share,
-        paths.share * ancestors.score as contribution,
+        paths.node_score,
+        paths.factor * paths.node_score as contribution,
         paths.marginal_weight
     from paths
     inner join node_scores as ancestors
@@ -278,12 +284,15 @@ final as (
         contributions.node_kind,
         contributions.node_code,
         contributions.node_level,
-        child_scores.score as node_score,
+        contributions.node_score,
         contributions.ancestor_code,
         contributions.ancestor_level,
         contributions.distance,
         contributions.ancestor_score,
-        contributions.share,
+        case
+            when contributions.ancestor_score != 0
+                then contributions.contribution / contributions.ancestor_score
+        end as share,
         contributions.contribution,
         contributions.marginal_weight,
         peer_means.peer_mean_contribution,
@@ -311,22 +320,6 @@ final as (
             and contributions.node_kind = leader.node_kind
             and contributions.node_code = leader.node_code
             and contributions.ancestor_code = leader.ancestor_code
-    left join (
-        select
-            edition,
-            framework_code,
-            region_code,
-            child_kind,
-            child_code,
-            child_score as score
-        from edges
-    ) as child_scores
-        on
-            contributions.edition = child_scores.edition
-            and contributions.framework_code = child_scores.framework_code
-            and contributions.region_code = child_scores.region_code
-            and contributions.node_kind = child_scores.child_kind
-            and contributions.node_code = child_scores.child_code
 )
 
 select * from final

@@ -58,6 +58,7 @@ def region_gaps(
              on i.framework_code = mine.framework_code and i.node_code = mine.node_code
            left join published.score_contributions as theirs
              on theirs.edition = mine.edition and theirs.region_code = ?
+            and theirs.framework_code = mine.framework_code
             and theirs.node_kind = mine.node_kind and theirs.node_code = mine.node_code
             and theirs.ancestor_code = mine.ancestor_code
            where mine.edition = ? and mine.region_code = ? and mine.ancestor_level = 0
@@ -89,7 +90,12 @@ def gap_table(
             for r in gaps.itertuples()
         ]
     else:
-        other_name = _region(con, edition, other)[1]
+        other_framework, other_name = _region(con, edition, other)[:2]
+        if other_framework != _region(con, edition, region)[0]:
+            raise scenarios.ScenarioError(
+                f"{other_name} is not in {name}'s peer group: gaps compare regions scored "
+                "on the same framework"
+            )
         headers = ["first-level indicator", "score", "composite pts"]
         headers += [f"{other_name} score", f"gap to {other_name}"]
         rows = [
@@ -165,7 +171,7 @@ def peer_tables(
             )
         return (
             f"{name} ({framework}, rank {rank} of {count}, {score:.1f}) — {edition}: "
-            f"its {k} nearest peers among {SCOPES[scope]}{level}\n{body}\n\n"
+            f"its {len(rows)} nearest peers among {SCOPES[scope]}{level}\n{body}\n\n"
             + gap_table(con, edition, region)
             + ("\n\n" + gap_table(con, edition, region, versus) if versus else "")
         )

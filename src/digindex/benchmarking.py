@@ -26,8 +26,8 @@ methods (var ``tier_methods``), each defined here once:
 * ``kmeans`` — scikit-learn's k-means (Lloyd, k-means++ starts, var ``benchmarking_seed``)
   on the composite: a local optimum of the same criterion, to compare with the exact one.
 
-The scores are sorted by (score, region code) before fitting, so a fit depends on the
-scores alone, never on the order rows arrive in. With fewer distinct scores than tiers a
+The scores are sorted before fitting, so a fit depends on the scores alone, never on the
+order rows arrive in. With fewer distinct scores than tiers a
 data-driven scheme fits as many tiers as there are distinct scores (``n_tiers_fitted``).
 
 Peers (``find_peers``)
@@ -147,7 +147,11 @@ def lower_bounds(method: str, n: int, parameters: list[float], scores: np.ndarra
         shares = parameters or [t / n for t in range(1, n)]
         # the last region placed in each tier: positions ceil(share × count), at least one
         positions = [min(count, max(1, int(np.ceil(share * count - 1e-9)))) for share in shares]
-        return [float(descending[p - 1]) for p in positions]
+        bounds = [float(descending[p - 1]) for p in positions]
+        # ties across thresholds leave tiers empty: as many tiers as distinct bounds (and
+        # none below the lowest score)
+        distinct = sorted({b for b in bounds if b > descending[-1]}, reverse=True)
+        return distinct
     k = min(n, len(np.unique(scores)))
     if k < 2:
         return []
@@ -184,14 +188,25 @@ def fit_tiers(
         scheme_row = pd.Series(scheme._asdict())
         parameters = _check(scheme_row, methods)
         mine = scores[scores["framework_code"] == scheme.framework_code]
-        for key, group in mine.groupby(keys, sort=True):
-            ordered = group.sort_values(["score", "region_code"])["score"].to_numpy(float)
+        # one sort for every group (scenario, edition), then a slice per group: the scores
+        # sorted — what a fit reads — whatever order the rows came in
+        group_keys = [mine[k].to_numpy(np.int64) for k in keys]
+        values = mine["score"].to_numpy(float)
+        if not len(values):
+            continue
+        order = np.lexsort((values, *reversed(group_keys)))
+        stacked = np.column_stack([k[order] for k in group_keys])
+        starts = np.flatnonzero(np.r_[True, np.any(stacked[1:] != stacked[:-1], axis=1)])
+        ends = np.r_[starts[1:], len(order)]
+        for start, end in zip(starts, ends, strict=True):
+            key = tuple(int(v) for v in stacked[start])
+            ordered = values[order[start:end]]
             bounds = lower_bounds(scheme.method, int(scheme.n_tiers), parameters, ordered, seed)
             fitted = len(bounds) + 1
             for tier in range(1, fitted + 1):
                 rows.append(
                     (
-                        *(int(k) for k in key),
+                        *key,
                         scheme.framework_code,
                         scheme.scheme_code,
                         scheme.method,
@@ -264,7 +279,10 @@ def nearest(profiles: np.ndarray, codes: list[str], k: int, totals: np.ndarray |
                 if ranked is None
                 else n - int(np.searchsorted(ranked, totals[row], side="right"))
             )
-            if len(hits) >= min(k, available) or ask >= n:
+            # complete when k were found and nothing tied with the k-th lies beyond those
+            # asked for (the returned distances reach past it), or everything was asked for
+            beyond = len(hits) >= k and float(dist.max()) * scale > hits[k - 1][0]
+            if ask >= n or (len(hits) >= min(k, available) and (beyond or len(hits) < k)):
                 found[row] = hits
             else:
                 again.append(row)

@@ -91,6 +91,7 @@ def do_import(args: argparse.Namespace, run_id: str, db: Path) -> bool:
 
     results = args.spark_results or args.project_dir / "target" / "run_results.json"
     t0 = _step(f"build: the Spark build in {args.from_spark} ({results}) loaded into {args.db}")
+    scenarios.forget_models(db)  # what-if runs the SQL of a DuckDB build, not Spark's
     try:
         loaded = external_build.load(
             db,

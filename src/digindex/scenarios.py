@@ -69,9 +69,20 @@ class ScenarioError(RuntimeError):
     """A scenario could not be computed (the message says why)."""
 
 
+def forget_models(db: Path) -> None:
+    """Drop the scoring chain's SQL from `db`: its tables no longer come from it (a build
+    on another engine loaded into it, or a build that did not run the whole chain)."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"drop table if exists {TABLE}")
+    finally:
+        con.close()
+
+
 def record_models(db: Path, run_results: Path) -> bool:
     """Store the compiled SQL of the scoring chain from a build's run results in `db` (the
-    build's warehouse). False, and nothing stored, when the build did not run all of it."""
+    build's warehouse). False, and the SQL of an earlier build dropped, when this build did
+    not run all of it."""
     results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     found = {}
     for r in results:
@@ -82,6 +93,7 @@ def record_models(db: Path, run_results: Path) -> bool:
     if any(not (found.get(n) or (None, None))[0] for n in needed) or any(
         not found[n][1] for n in CHAIN
     ):
+        forget_models(db)
         return False
     rows = [
         (position, name, found[name][0], found[name][1] if name in CHAIN else None)
@@ -162,8 +174,9 @@ class Engine:
             ).fetchone()[0]
             if not has:
                 raise ScenarioError(
-                    f"{db} holds no scoring SQL for scenarios (audit.scenario_models): build "
-                    "it with this version of digindex (`digindex run`) first"
+                    f"{db} holds no scoring SQL for scenarios (audit.scenario_models): "
+                    "scenarios run the SQL of the DuckDB build that computed the warehouse — "
+                    "build it with `digindex run` (a build loaded from Spark has none)"
                 )
             models = probe.execute(
                 f"select model_name, relation_name, compiled_code from {TABLE} order by position"
@@ -197,6 +210,23 @@ class Engine:
         con.execute(
             f"""create table {local[VARIANTS]} as select * from {names[VARIANTS]}
                 where variant_code in (select variant_code from {methods})"""
+        )
+        # what a value must be for its metric's transform (ln needs a positive value)
+        self.log_metrics = {
+            (fw, m)
+            for fw, m in con.execute(
+                f"""select distinct framework_code, metric_code from {local[VARIANTS]}
+                    where edition = {edition} and variant_code = 'nominal'
+                      and transform = 'log'"""
+            ).fetchall()
+        }
+        self.framework_of = dict(
+            con.execute(
+                f"""select distinct v.region_code, r.framework_code
+                    from scenario.main.published_values as v
+                    join {_sibling(names[VALUES], "stg_index__regions")} as r
+                      using (region_code)"""
+            ).fetchall()
         )
         for name in EMPTY:
             _, schema, table = _parts(names[name])
@@ -232,6 +262,15 @@ class Engine:
             [(r, m, float(v)) for (r, m), v in (changes or {}).items()],
             columns=["region_code", "metric_code", "new_value"],
         ).astype({"new_value": "float64"})
+        not_positive = [
+            f"{r}/{m} = {v:g}"
+            for (r, m), v in (changes or {}).items()
+            if (self.framework_of.get(r), m) in self.log_metrics and not float(v) > 0
+        ]
+        if not_positive:
+            raise ScenarioError(
+                "a log-transformed metric needs a positive value: " + ", ".join(not_positive)
+            )
         con.execute("delete from scenario.main.changes")
         if len(rows):
             con.executemany(
@@ -350,8 +389,9 @@ def target_score(
     ordered = np.sort(others.to_numpy(float))[::-1]
     if rank is None or rank < 1:
         raise ScenarioError("a target rank is 1 or more")
-    if rank > len(ordered):
-        return float(ordered[-1]) if len(ordered) else 0.0
+    if rank > len(ordered):  # a rank at or below the peer group's last: already there
+        own = rankings.loc[rankings["region_code"] == region, "composite_score"]
+        return float(own.iloc[0]) if len(own) else float("-inf")
     return float(ordered[rank - 1])
 
 

@@ -106,6 +106,9 @@ def test_rule_based_tiers() -> None:
     assert np.bincount(_tiers_of(ordered, bounds))[1:].tolist() == [25, 25, 25, 25]
     # declared shares: 10 % above the first threshold, 50 % above the second
     assert benchmarking.lower_bounds("quantile", 3, [0.1, 0.5], ordered, SEED) == [91.0, 51.0]
+    # ties across both thresholds: as many tiers as distinct bounds
+    flat = np.sort(np.array([5.0, 5.0, 5.0, 5.0, 1.0, 9.0]))
+    assert benchmarking.lower_bounds("quantile", 3, [], flat, SEED) == [5.0]
     # a tie across a quantile bound joins the higher tier
     tied = np.sort(np.array([1.0, 2.0, 3.0, 3.0, 3.0, 4.0]))
     assert _tiers_of(tied, benchmarking.lower_bounds("quantile", 2, [], tied, SEED)).tolist() == [
@@ -116,6 +119,14 @@ def test_rule_based_tiers() -> None:
         1,
         1,
     ]
+
+
+def test_a_target_rank_at_or_past_the_last_is_already_reached() -> None:
+    rankings = pd.DataFrame({"region_code": ["a", "b", "c"], "composite_score": [90.0, 80.0, 70.0]})
+    assert scenarios.target_score(rankings, "c", rank=1) == 90.0
+    assert scenarios.target_score(rankings, "c", rank=2) == 80.0
+    assert scenarios.target_score(rankings, "c", rank=3) == 70.0  # its own: already there
+    assert scenarios.target_score(rankings, "a", rank=3) == 90.0  # past the last other
 
 
 def test_tier_fits_do_not_depend_on_row_order() -> None:
@@ -491,3 +502,17 @@ def test_benchmark_commands(baseline: Path, capsys: pytest.CaptureFixture[str]) 
     assert "no value of edition 2022 to change" in capsys.readouterr().err
     assert digindex(baseline, "peers", "no such place") == 2
     assert "no region 'no such place'" in capsys.readouterr().err
+    district = query(
+        db,
+        "select region_name from published.rankings where edition = 2022 and rank = 1 "
+        "and framework_code = 'district'",
+    )[0][0]
+    assert digindex(baseline, "peers", region, "--vs", district) == 2
+    assert "is not in" in capsys.readouterr().err
+    log_metric = query(
+        db,
+        "select min(metric_code) from published.metrics "
+        "where framework_code = 'county' and transform = 'log'",
+    )[0][0]
+    assert digindex(baseline, "whatif", region, "--set", f"{log_metric}=0") == 2
+    assert "a log-transformed metric needs a positive value" in capsys.readouterr().err

@@ -34,6 +34,7 @@ replicated_ranges as (
         replicated.scenario_id,
         replicated.edition,
         replicated.framework_code,
+        replicated.scheme_code,
         replicated.tier,
         replicated.lower_bound,
         above.lower_bound as upper_bound
@@ -43,6 +44,7 @@ replicated_ranges as (
             replicated.scenario_id = above.scenario_id
             and replicated.edition = above.edition
             and replicated.framework_code = above.framework_code
+            and replicated.scheme_code = above.scheme_code
             and replicated.tier = above.tier + 1
 ),
 
@@ -82,6 +84,7 @@ stability as (
             scenarios.edition = placed.edition
             and scenarios.framework_code = placed.framework_code
             and scenarios.region_code = placed.region_code
+            and ranges.scheme_code = placed.scheme_code
             and placed.is_default
     group by scenarios.edition, scenarios.framework_code, scenarios.region_code
 ),

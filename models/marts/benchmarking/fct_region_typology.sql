@@ -7,7 +7,8 @@
     label: "<strength>领先型 / <strength>-led"; "<strength>领先·<weakness>待补型 / <strength>-led,
     <weakness> lagging" where two clusters of the peer group share a strength; 全面领先型 /
     all-round leader (or 全面追赶型 / catching up across the board) when every gap is
-    positive (negative). pc1, pc2 place the region on the typology scatter.
+    positive (negative); 单一类型 / a single type with one cluster. pc1, pc2 place the
+    region on the typology scatter.
 #}
 
 with
@@ -155,8 +156,11 @@ final as (
             partition by clusters.edition, clusters.framework_code, clusters.cluster_id
         ) as integer) as cluster_size,
         clusters.silhouette,
-        labelled.type_name_zh,
-        labelled.type_name_en,
+        -- one cluster (a peer group of two regions or fewer): no type to tell apart
+        case when clusters.n_clusters = 1 then '单一类型' else labelled.type_name_zh end
+            as type_name_zh,
+        case when clusters.n_clusters = 1 then 'a single type' else labelled.type_name_en end
+            as type_name_en,
         labelled.strength_node_code,
         labelled.strength_gap_points,
         labelled.strength_gap_sd,

@@ -1958,9 +1958,36 @@ def page_benchmarking() -> None:
         show_chart(charts.typology_scatter(kinds, highlight=code), key="bench_typology")
 
 
-def show_goal(edition: int, code: str, fw_code: str, me: Any) -> None:
+@st.cache_data(show_spinner=False, max_entries=64)
+def seek_goal(
+    db: str,
+    stamp: int,
+    edition: int,
+    code: str,
+    rank: int | None,
+    tier: int | None,
+    bounds: pd.DataFrame | None,
+) -> Any:
+    """scenarios.seek_goal, kept until the warehouse changes (a page rerun — a slider moved —
+    does not solve it again)."""
     from digindex import scenarios
 
+    del stamp
+    return scenarios.seek_goal(Path(db), edition, code, rank=rank, tier=tier, scheme_bounds=bounds)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def run_scenario(
+    db: str, stamp: int, edition: int, changes: tuple[tuple[tuple[str, str], float], ...]
+) -> Any:
+    """scenarios.run_scenario, kept until the warehouse changes."""
+    from digindex import scenarios
+
+    del stamp
+    return scenarios.run_scenario(Path(db), edition, dict(changes))
+
+
+def show_goal(edition: int, code: str, fw_code: str, me: Any) -> None:
     st.subheader("目标路径 The path to a target")
     bounds = load("tier_bounds", edition, fw_code)
     default = bounds[bounds["is_default"]] if len(bounds) else bounds
@@ -1992,15 +2019,22 @@ def show_goal(edition: int, code: str, fw_code: str, me: Any) -> None:
         )
     if rank is None and tier is None:
         return
-    with st.spinner("计算中 solving through the models …"):
-        goal = scenarios.seek_goal(
-            DB,
-            edition,
-            code,
-            rank=rank,
-            tier=tier,
-            scheme_bounds=default.assign(framework_code=fw_code) if tier is not None else None,
-        )
+    from digindex.scenarios import ScenarioError
+
+    try:
+        with st.spinner("计算中 solving through the models …"):
+            goal = seek_goal(
+                str(DB),
+                data.version(DB),
+                edition,
+                code,
+                rank,
+                tier,
+                default.assign(framework_code=fw_code) if tier is not None else None,
+            )
+    except ScenarioError as err:
+        st.warning(f"目标路径不可用 No goal path: {err}")
+        return
     st.markdown(
         f"需要 Needs **{goal.needed_points:.2f}** composite points (to {goal.target_score:.2f}); "
         f"applied through the models: rank **{goal.achieved_rank}**, composite "
@@ -2036,8 +2070,6 @@ def show_goal(edition: int, code: str, fw_code: str, me: Any) -> None:
 
 
 def show_whatif(edition: int, code: str) -> None:
-    from digindex import scenarios
-
     st.subheader("假设分析 What if")
     metrics = load("whatif_metrics", edition, code)
     if metrics.empty:
@@ -2065,7 +2097,9 @@ def show_whatif(edition: int, code: str) -> None:
             )
             if pd.notna(v)
         ]
-        low = min([raw, *ends, 0.0])
+        # a log-transformed metric takes positive values only (ln)
+        positive = row["transform"] == "log"
+        low = min([raw, *ends, 0.0]) if not positive else min(v for v in [raw, *ends] if v > 0)
         high = max([raw, *ends, raw * 2 if raw > 0 else 1.0])
         value = columns[n % len(columns)].slider(
             labels[metric],
@@ -2079,8 +2113,16 @@ def show_whatif(edition: int, code: str) -> None:
     if not changes:
         st.caption("移动滑块 Move a slider to recompute the region's scores through the models.")
         return
-    with st.spinner("重新计算 recomputing …"):
-        scenario = scenarios.run_scenario(DB, edition, changes)
+    from digindex.scenarios import ScenarioError
+
+    try:
+        with st.spinner("重新计算 recomputing …"):
+            scenario = run_scenario(
+                str(DB), data.version(DB), edition, tuple(sorted(changes.items()))
+            )
+    except ScenarioError as err:
+        st.warning(f"无法计算 Cannot compute this scenario: {err}")
+        return
     after = scenario.rankings[scenario.rankings["region_code"] == code].iloc[0]
     before = load("regions", edition)
     was = before[before["region_code"] == code].iloc[0]

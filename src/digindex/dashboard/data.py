@@ -912,7 +912,7 @@ def whatif_metrics(db: Path, edition: int, region_code: str) -> pd.DataFrame:
         db,
         """select v.metric_code, m.name_zh, m.name_en, m.unit, v.raw_value, v.score,
                   c.marginal_weight, m.plausible_min, m.plausible_max, m.lower_bound,
-                  m.upper_bound, m.direction
+                  m.upper_bound, m.direction, m.transform
            from published.metric_values as v
            join published.rankings as k using (edition, region_code)
            join published.metrics as m
