@@ -60,11 +60,12 @@ Each first-level node's scores are standardised within the peer group (as for th
 mean 0, sample standard deviation 1; a region not scored on a node sits at the mean), and
 each region's profile is taken relative to its own mean over the nodes: the clusters are of
 the mix of strengths — the path — not of the overall level, which the tiers classify.
-scikit-learn's k-means (k-means++ starts, 10 of them, seed var ``benchmarking_seed``) runs for
-k = 2 … var ``typology_max_clusters`` (at most regions − 1); the k with the highest mean
-silhouette is kept (the smaller k on a tie). The silhouette is computed on every region up to
-var ``silhouette_sample_max`` regions per peer group, beyond that on that many regions drawn
-with the same seed. Clusters are numbered by their mean composite score, 1 the highest.
+scikit-learn's k-means (k-means++ starts, ``TYPOLOGY_STARTS`` of them, seed var
+``benchmarking_seed``) runs for k = 2 … var ``typology_max_clusters`` (at most regions − 1);
+the k with the highest mean silhouette is kept (the smaller k on a tie). The silhouette is
+computed on every region up to var ``silhouette_sample_max`` regions per peer group, beyond
+that on that many regions drawn with the same seed. Clusters are numbered by their mean
+composite score, 1 the highest.
 
 The two principal components of the standardised profiles place each region on the
 dashboard's typology scatter; each component's sign is fixed so that its largest loading is
@@ -78,6 +79,9 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+
+# k-means starts per k of the typology (the best of them kept: scikit-learn's n_init)
+TYPOLOGY_STARTS = 4
 
 
 def _frame(rows: list[tuple], columns: list[str], types: dict[str, str]) -> pd.DataFrame:
@@ -389,7 +393,9 @@ def cluster(profiles: np.ndarray, max_k: int, sample_max: int, seed: int):
     distinct = len(np.unique(profiles.round(12), axis=0))
     best = (np.zeros(n, dtype=int), 1, None)
     for k in range(2, min(max_k, n - 1, distinct) + 1):
-        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(profiles)
+        labels = KMeans(n_clusters=k, n_init=TYPOLOGY_STARTS, random_state=seed).fit_predict(
+            profiles
+        )
         sample = None if n <= sample_max else sample_max
         score = float(silhouette_score(profiles, labels, sample_size=sample, random_state=seed))
         if best[2] is None or score > best[2] + 1e-12:

@@ -276,7 +276,10 @@ def test_typology_keeps_the_k_with_the_best_silhouette() -> None:
     assert fitted.groupby("cluster_id").apply(lambda g: planted[g.index].nunique()).eq(1).all()
     profiles, _ = benchmarking._mix_profiles(nodes)
     best = max(
-        silhouette_score(profiles, KMeans(k, n_init=10, random_state=SEED).fit_predict(profiles))
+        silhouette_score(
+            profiles,
+            KMeans(k, n_init=benchmarking.TYPOLOGY_STARTS, random_state=SEED).fit_predict(profiles),
+        )
         for k in range(2, 6)
     )
     assert fitted["silhouette"].iloc[0] == pytest.approx(best, abs=1e-12)
