@@ -35,9 +35,10 @@ Peers (``find_peers``)
 Each region's nearest peers (对标), per edition and framework, on its profile.
 
 A region's profile is its scores on the nodes of var ``peer_profile_level`` (a framework
-without that level: its deepest level above it), each node's scores standardised within the
-peer group (mean 0, sample standard deviation 1; a node every region scores alike counts for
-nothing; a region not scored on a node sits at the mean). The distance between two regions is
+without that level: its deepest level above it; a branch that ends above it: its leaf), each
+node's scores standardised within the peer group (mean 0, sample standard deviation 1; a
+node every region scores alike counts for nothing; a region not scored on a node sits at the
+mean). The distance between two regions is
 the root mean square of their standardised differences: 1 is one standard deviation apart
 on every node. Exact nearest neighbours (scikit-learn), the k = var ``peers_k`` nearest per
 region and scope:
@@ -339,11 +340,22 @@ def find_peers(scores: pd.DataFrame, composite: pd.DataFrame, provinces: pd.Data
     return _frame(rows, PEER_COLUMNS, {c: "int32" for c in integers} | {"distance": "float64"})
 
 
-def profile_scores(nodes: pd.DataFrame, level: int) -> pd.DataFrame:
-    """The node scores of each framework's profile level (the deepest up to `level`)."""
+def profile_scores(
+    nodes: pd.DataFrame, level: int, leaves: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The node scores of each framework's profile: its nodes at the profile level (the
+    deepest up to `level`) and, where a branch ends above it, the branch's leaf
+    (`leaves`: edition, framework_code, node_code of the leaf nodes)."""
     depth = nodes.groupby(["edition", "framework_code"])["level"].transform("max")
     chosen = np.minimum(depth, level)
-    return nodes[nodes["level"] == chosen]
+    at_level = nodes["level"] == chosen
+    if leaves is not None and len(leaves):
+        keys = ["edition", "framework_code", "node_code"]
+        is_leaf = nodes[keys].merge(
+            leaves[keys].drop_duplicates().assign(_leaf=True), on=keys, how="left"
+        )["_leaf"]
+        at_level |= (nodes["level"] < chosen) & is_leaf.fillna(False).astype(bool).to_numpy()
+    return nodes[at_level].assign(level=chosen[at_level])
 
 
 TYPOLOGY_COLUMNS = [

@@ -783,3 +783,25 @@ def test_goal_through_geometric_and_harmonic_nodes_is_solved_numerically(
     with scenarios.Engine(baseline.db, edition) as engine:
         applied = engine.run({(region, s.metric_code): s.target_raw_value for s in goal.steps})
     assert applied.rankings.set_index("region_code").loc[region, "rank"] == 1
+
+
+def test_peers_compare_every_branch_of_an_unbalanced_tree(baseline: Baseline) -> None:
+    """The tiny index's tree is unbalanced: b is a leaf at level 1 beside a's level-2 nodes.
+    The level-2 profile the peers are found on holds a1, a2 and b's branch (its leaf), and
+    the nodes a peer is ahead on are among them."""
+    con = duckdb.connect(str(baseline.db), read_only=True)
+    try:
+        profile = con.execute(
+            "select distinct profile_level, n_profile_nodes from published.region_peers"
+        ).fetchall()
+        ahead = {
+            node
+            for (listed,) in con.execute(
+                "select nodes_ahead from published.region_peers where nodes_ahead is not null"
+            ).fetchall()
+            for node in listed.split(", ")
+        }
+    finally:
+        con.close()
+    assert profile == [(2, 3)]
+    assert ahead and ahead <= {"a1", "a2", "b"}

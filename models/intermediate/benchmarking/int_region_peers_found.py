@@ -16,6 +16,13 @@ def model(dbt, session):
         .project("edition, framework_code, region_code, node_code, level, score")
         .df()
     )
+    leaves = (
+        dbt.ref("int_indicators_weighted")
+        .filter("series = 'published' and is_leaf")
+        .project("edition, framework_code, node_code")
+        .df()
+    )
     composite = nodes[nodes["level"] == 0]
     provinces = dbt.ref("int_regions_joined").project("region_code, province").df()
-    return find_peers(profile_scores(nodes[nodes["level"] > 0], level), composite, provinces, k)
+    profiles = profile_scores(nodes[nodes["level"] > 0], level, leaves)
+    return find_peers(profiles, composite, provinces, k)

@@ -22,6 +22,13 @@ contributions as (
     where ancestor_level = 0 and node_kind = 'indicator'
 ),
 
+{#- the profile's nodes: those at the profile level, and the leaves of the branches that end
+    above it (digindex.benchmarking.profile_scores) -#}
+indicators as (
+    select * from {{ ref('int_indicators_weighted') }}
+    where series = 'published'
+),
+
 gaps as (
     select
         peers.edition,
@@ -37,7 +44,15 @@ gaps as (
             peers.edition = mine.edition
             and peers.framework_code = mine.framework_code
             and peers.region_code = mine.region_code
-            and peers.profile_level = mine.node_level
+    inner join indicators
+        on
+            mine.edition = indicators.edition
+            and mine.framework_code = indicators.framework_code
+            and mine.node_code = indicators.node_code
+            and (
+                indicators.level = peers.profile_level
+                or (indicators.level < peers.profile_level and indicators.is_leaf)
+            )
     inner join contributions as theirs
         on
             peers.edition = theirs.edition
