@@ -279,8 +279,11 @@ def test_report_opens_and_draws_offline(offline_page: Any, con: duckdb.DuckDBPyC
     plots = tab.locator(".js-plotly-plot")
     # 3 radars, 3 distributions, a map per peer group and the 长三角 details of two; per
     # peer group the rank intervals and the sensitivity bars of the two outputs
-    assert plots.count() == 11 + 3 * 3
+    # (+ one typology scatter per peer group: the 对标 section)
+    assert plots.count() == 11 + 3 * 3 + 3
     for framework in ("district", "county", "zone"):
+        types = tab.locator(f"#typology-{framework} .scatterlayer .trace")
+        assert types.count() >= 2, framework  # one trace per development type
         # the top 5 and the peer-group mean on each radar; a box per score on each distribution
         assert tab.locator(f"#radar-{framework} .polarlayer .trace").count() == 6
         assert tab.locator(f"#dist-{framework} .boxlayer .trace").count() == 5
@@ -384,7 +387,7 @@ def test_report_without_an_analysis_opens_without_its_charts(
         tab.goto(bare_html.as_uri(), wait_until="load")
         tab.wait_for_selector("#map-detail-county path.choroplethlocation", state="attached")
         assert errors == [], errors
-        assert tab.locator(".js-plotly-plot").count() == 11
+        assert tab.locator(".js-plotly-plot").count() == 11 + 3  # (+ the typology scatters)
         note = tab.locator("#no-analysis")
         assert note.is_visible() and "declares no uncertainty" in note.inner_text()
     finally:
