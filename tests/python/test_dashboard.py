@@ -616,6 +616,7 @@ def test_movers_page_shows_the_published_changes(
     decomposition(last)
 
 
+@pytest.mark.slow  # (~10 s: a goal and a scenario through the models; make test-slow)
 def test_benchmarking_page_shows_the_published_peers_gaps_and_a_goal(
     open_page: Any, warehouse_copy: Path
 ) -> None:
