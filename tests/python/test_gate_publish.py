@@ -646,8 +646,8 @@ class _Planter:
         assert row
         return ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
 
-    def duplicate(self, relation: str, key: list[str]) -> str:
-        rowid = self.row(relation)
+    def duplicate(self, relation: str, key: list[str], condition: str | None = None) -> str:
+        rowid = self.row(relation, condition)
         self.con.execute(f"insert into {relation} select * from {relation} where rowid = {rowid}")
         return self.values(relation, rowid, key)
 
@@ -671,12 +671,18 @@ class _Planter:
 
 
 def _plant_generic(
-    planter: _Planter, kind: str, relation: str, kwargs: dict[str, Any], constraints: dict[str, Any]
+    planter: _Planter,
+    kind: str,
+    relation: str,
+    kwargs: dict[str, Any],
+    constraints: dict[str, Any],
+    where: str | None = None,
 ) -> list[str]:
-    """Plant the defect a generic test of `kind` must catch; what its failing rows name."""
+    """Plant the defect a generic test of `kind` must catch (in a row its `where` config
+    selects); what its failing rows name."""
     if kind in ("unique_combination", "unique"):
         key = kwargs.get("columns") or [kwargs["column_name"]]
-        named = planter.duplicate(relation, key)
+        named = planter.duplicate(relation, key, where)
         return [named, "n_rows=2"] if kind == "unique_combination" else ["n_records=2"]
     if kind == "not_null":
         planter.set(relation, kwargs["column_name"], "null")
@@ -729,7 +735,11 @@ def _constraints(model: Any) -> dict[str, Any]:
             not_null.append(column.name)
         if "primary_key" in types:
             keys.append([column.name])
-    keys += [list(c.columns) for c in model.constraints if str(c.type.value) == "primary_key"]
+    keys += [
+        list(c.columns)
+        for c in getattr(model, "constraints", [])  # (a seed has none)
+        if str(c.type.value) == "primary_key"
+    ]
     return {"not_null": not_null, "primary_keys": keys}
 
 
@@ -764,6 +774,7 @@ def test_every_generic_dbt_test_fails_on_its_planted_defect(
                 relation,
                 node.test_metadata.kwargs,
                 _constraints(model),
+                node.config.get("where"),
             )
     finally:
         con.close()
