@@ -78,8 +78,17 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+# The numerical libraries are imported here, once, with this module: the dbt Python models
+# that call it run on dbt's threads, and two threads importing scikit-learn at the same
+# time can meet a partially initialised module (measured: "cannot import name 'clone' from
+# partially initialized module 'sklearn.base'"); a module's own import is serialised.
+import ckwrap
 import numpy as np
 import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import NearestNeighbors
 
 # k-means starts per k of the typology (the best of them kept: scikit-learn's n_init)
 TYPOLOGY_STARTS = 4
@@ -161,12 +170,8 @@ def lower_bounds(method: str, n: int, parameters: list[float], scores: np.ndarra
     if k < 2:
         return []
     if method == "natural_breaks":
-        import ckwrap
-
         labels = np.asarray(ckwrap.ckmeans(np.array(scores, dtype=float), k).labels)
     else:  # kmeans
-        from sklearn.cluster import KMeans
-
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(
             scores.reshape(-1, 1)
         )
@@ -260,8 +265,6 @@ def _ordered(indices: np.ndarray, distances: np.ndarray, codes: list[str], k: in
 def nearest(profiles: np.ndarray, codes: list[str], k: int, totals: np.ndarray | None = None):
     """For each row: [(distance, code)] of its k nearest other rows (with `totals`, among the
     rows whose total is higher than its own)."""
-    from sklearn.neighbors import NearestNeighbors
-
     n, d = profiles.shape
     if n < 2:
         return [[] for _ in range(n)]
@@ -382,8 +385,6 @@ def _mix_profiles(scores: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 
 def components(profiles: np.ndarray) -> np.ndarray:
     """The first two principal components' scores (zeros where there are fewer)."""
-    from sklearn.decomposition import PCA
-
     n, d = profiles.shape
     out = np.zeros((n, 2))
     m = min(2, n, d)
@@ -398,9 +399,6 @@ def components(profiles: np.ndarray) -> np.ndarray:
 
 def cluster(profiles: np.ndarray, max_k: int, sample_max: int, seed: int):
     """(labels, k, silhouette) of the best k-means partition by mean silhouette."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     n = len(profiles)
     distinct = len(np.unique(profiles.round(12), axis=0))
     best = (np.zeros(n, dtype=int), 1, None)
