@@ -586,31 +586,43 @@ def _chosen_regions(
     return chosen
 
 
-def page_profile() -> None:
-    edition, frameworks = sidebar_edition()
+def pick_region(
+    edition: int, frameworks: pd.DataFrame, key: str, title: str, default_at: float = 0.0
+) -> tuple[str, Any, pd.DataFrame]:
+    """The region a page is about — its widget's state, else the URL's `region`, else the
+    region `default_at` of the way down the sidebar's peer group — with the sidebar's peer
+    group following it, the page's title, and a selectbox of the peer group's regions.
+    Returns (region code, peer group, the edition's regions)."""
     regions = load("regions", edition)
 
     def first_of_group() -> list[str]:
         fw_code = st.session_state.get("framework") or frameworks["framework_code"].iloc[0]
         group = regions[regions["framework_code"] == fw_code]
-        return [str((group if len(group) else regions)["region_code"].iloc[0])]
+        group = group if len(group) else regions
+        return [str(group["region_code"].iloc[int(len(group) * default_at)])]
 
-    code = _chosen_regions(regions, "region", "region", first_of_group)[0]
+    code = _chosen_regions(regions, key, "region", first_of_group)[0]
     me = regions[regions["region_code"] == code].iloc[0]
     fw = sidebar_peer_group(edition, frameworks, follow=str(me["framework_code"]))
     group = regions[regions["framework_code"] == me["framework_code"]]
-    st.title("地区画像 Region profile")
+    st.title(title)
     names = {
         r.region_code: f"{r.region_name} — {r.province} · #{r.rank}" for r in group.itertuples()
     }
-    st.session_state["region"] = code
+    st.session_state[key] = code
     code = st.selectbox(
         f"地区 Region ({fw['peer_group_zh']})",
         list(names),
-        key="region",
+        key=key,
         format_func=names.__getitem__,
     )
     st.query_params["region"] = code
+    return code, fw, regions
+
+
+def page_profile() -> None:
+    edition, frameworks = sidebar_edition()
+    code, fw, regions = pick_region(edition, frameworks, "region", "地区画像 Region profile")
     if "name" in st.query_params:  # the name a rankings link carries for its display
         del st.query_params["name"]
     me = regions[regions["region_code"] == code].iloc[0]
@@ -1779,32 +1791,12 @@ PEER_SCOPES = {
 
 def page_benchmarking() -> None:
     edition, frameworks = sidebar_edition()
-    regions = load("regions", edition)
-
-    def first_of_group() -> list[str]:
-        fw_code = st.session_state.get("framework") or frameworks["framework_code"].iloc[0]
-        group = regions[regions["framework_code"] == fw_code]
-        group = group if len(group) else regions
-        return [str(group.sort_values("rank")["region_code"].iloc[len(group) // 4])]
-
-    code = _chosen_regions(regions, "bench_region", "region", first_of_group)[0]
-    me = regions[regions["region_code"] == code].iloc[0]
-    fw = sidebar_peer_group(edition, frameworks, follow=str(me["framework_code"]))
-    fw_code = str(me["framework_code"])
-    group = regions[regions["framework_code"] == fw_code].sort_values("rank")
-    st.title("对标 Benchmarking")
-    names = {
-        r.region_code: f"{r.region_name} — {r.province} · #{r.rank}" for r in group.itertuples()
-    }
-    st.session_state["bench_region"] = code
-    code = st.selectbox(
-        f"地区 Region ({fw['peer_group_zh']})",
-        list(names),
-        key="bench_region",
-        format_func=names.__getitem__,
+    # (by default a region a quarter of the way down its peer group: one with peers above)
+    code, fw, regions = pick_region(
+        edition, frameworks, "bench_region", "对标 Benchmarking", default_at=0.25
     )
-    st.query_params["region"] = code
-    me = group[group["region_code"] == code].iloc[0]
+    me = regions[regions["region_code"] == code].iloc[0]
+    fw_code = str(me["framework_code"])
     tiers = load("region_tiers", edition, fw_code)
     kinds = load("typology", edition, fw_code)
     mine = tiers[tiers["region_code"] == code] if len(tiers) else tiers
@@ -1900,7 +1892,12 @@ def page_benchmarking() -> None:
         )
 
     st.subheader("差距 Where the points come from")
-    others = {c: n for c, n in names.items() if c != code}
+    group = regions[regions["framework_code"] == fw_code]
+    others = {
+        r.region_code: f"{r.region_name} — {r.province} · #{r.rank}"
+        for r in group.itertuples()
+        if r.region_code != code
+    }
     versus = st.selectbox(
         "对比地区 Compare with (optional)",
         [None, *others],
